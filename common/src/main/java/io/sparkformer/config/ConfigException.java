@@ -1,0 +1,12 @@
+package io.sparkformer.config;
+
+/** A configuration or usage error the user can fix; its message is one line naming the culprit. */
+public class ConfigException extends IllegalArgumentException {
+    public ConfigException(String message) {
+        super(message);
+    }
+
+    public ConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,15 @@
+package io.sparkformer.config;
+
+import java.io.Serializable;
+
+/** Which tokenizer {@code prepare} fits on the corpus. */
+public record TokenizerConfig(Type type, int vocabSize) implements Serializable {
+
+    public enum Type { CHAR, BPE }
+
+    public TokenizerConfig {
+        if (type == Type.BPE && vocabSize < 256) {
+            throw new ConfigException("tokenizer.vocabSize must be >= 256 for a byte-level BPE, got " + vocabSize);
+        }
+    }
+}

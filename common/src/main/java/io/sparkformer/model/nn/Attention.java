@@ -1,0 +1,97 @@
+package io.sparkformer.model.nn;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Scaled dot-product attention over heads folded into the batch axis, plus the head split/merge
+ * it needs. Dimensions: B batch, T query length, S key length, H heads, D head width, C = H*D,
+ * G = B*H. Masks enter as an additive bias (0 where allowed, a large negative number where not).
+ */
+public final class Attention {
+    /** Bias of a forbidden position: large enough that exp underflows to 0 in float and double. */
+    public static final double MASKED = -1e9;
+
+    private Attention() {
+    }
+
+    /** What the backward pass needs: {@code used} = probs * dropMask (or probs without dropout). */
+    public record Cache(INDArray q, INDArray k, INDArray v, INDArray probs, INDArray used, INDArray dropMask,
+                        double scale) {
+    }
+
+    /**
+     * softmax(q k^T * scale + bias) v. Shapes: q [G, T, D], k and v [G, S, D], bias [G, T, S] or
+     * null; returns [G, T, D].
+     */
+    public static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray bias, double dropout,
+                                   Cache[] cacheOut) {
+        long g = q.size(0);
+        long t = q.size(1);
+        long s = k.size(1);
+        double scale = 1.0 / Math.sqrt(q.size(2));
+        INDArray scores = Nd4j.matmul(q, k, null, false, true, false).muli(scale);   // [G, T, S]
+        if (bias != null) {
+            scores.addi(bias);
+        }
+        INDArray probs = softmaxRows(scores.reshape('c', g * t, s)).reshape('c', g, t, s);
+        INDArray dropMask = Dropout.mask(probs, dropout);
+        INDArray used = Dropout.apply(probs, dropMask);
+        if (cacheOut != null) {
+            cacheOut[0] = new Cache(q, k, v, probs, used, dropMask, scale);
+        }
+        return Nd4j.matmul(used, v);                                                  // [G, T, D]
+    }
+
+    /** Returns {dq, dk, dv} for dOut [G, T, D]. */
+    public static INDArray[] backward(Cache c, INDArray dOut) {
+        long g = dOut.size(0);
+        long t = dOut.size(1);
+        long s = c.k().size(1);
+        INDArray dv = Nd4j.matmul(c.used(), dOut, null, true, false, false);           // [G, S, D]
+        INDArray dProbs = Nd4j.matmul(dOut, c.v(), null, false, true, false);         // [G, T, S]
+        if (c.dropMask() != null) {
+            dProbs.muli(c.dropMask());
+        }
+        INDArray p2 = c.probs().reshape('c', g * t, s);
+        INDArray d2 = dProbs.reshape('c', g * t, s);
+        // Softmax backward per row: dS = P * (dP - sum(dP * P)).
+        INDArray dot = d2.mul(p2).sum(true, 1);                                       // [G*T, 1]
+        INDArray dScores = d2.subColumnVector(dot).muli(p2).muli(c.scale()).reshape('c', g, t, s);
+        INDArray dq = Nd4j.matmul(dScores, c.k());                                    // [G, T, D]
+        INDArray dk = Nd4j.matmul(dScores, c.q(), null, true, false, false);          // [G, S, D]
+        return new INDArray[] {dq, dk, dv};
+    }
+
+    /** Row-wise softmax of a matrix [R, S], stabilised by the row max. */
+    public static INDArray softmaxRows(INDArray x) {
+        INDArray shifted = x.subColumnVector(x.max(true, 1));
+        INDArray e = Transforms.exp(shifted, false);
+        return e.diviColumnVector(e.sum(true, 1));
+    }
+
+    /** [B*L, C] rows (batch-major) to [B*H, L, D]: head h of row (b, l) is columns h*D..h*D+D-1. */
+    public static INDArray splitHeads(INDArray x, long batch, long length, int heads) {
+        long width = x.size(1);
+        long d = width / heads;
+        return x.dup('c').reshape('c', batch, length, heads, d)
+                .permute(0, 2, 1, 3).dup('c')
+                .reshape('c', batch * heads, length, d);
+    }
+
+    /** Inverse of {@link #splitHeads}: [B*H, L, D] to [B*L, H*D]. */
+    public static INDArray mergeHeads(INDArray x, long batch, int heads) {
+        long length = x.size(1);
+        long d = x.size(2);
+        return x.reshape('c', batch, heads, length, d)
+                .permute(0, 2, 1, 3).dup('c')
+                .reshape('c', batch * length, heads * d);
+    }
+
+    /** Columns [from, from + width) of a matrix, as a view. */
+    public static INDArray columns(INDArray x, long from, long width) {
+        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + width));
+    }
+}

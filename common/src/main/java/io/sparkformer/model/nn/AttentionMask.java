@@ -1,0 +1,39 @@
+package io.sparkformer.model.nn;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Additive attention bias [B*H, T, S] combining a causal mask (query t sees keys s <= t) and a key
+ * padding mask (keys whose mask value is 0 are never seen).
+ */
+public final class AttentionMask {
+    private AttentionMask() {
+    }
+
+    /**
+     * @param keyPadding [B, S] with 1 for real tokens and 0 for padding, or null
+     * @return the bias, or null when nothing is masked
+     */
+    public static INDArray bias(int batch, int heads, int t, int s, boolean causal, INDArray keyPadding,
+                                DataType dataType) {
+        if (!causal && keyPadding == null) {
+            return null;
+        }
+        float[] pad = keyPadding == null ? null : keyPadding.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] bias = new float[batch * heads * t * s];
+        int i = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int q = 0; q < t; q++) {
+                    for (int k = 0; k < s; k++) {
+                        boolean hidden = (causal && k > q) || (pad != null && pad[b * s + k] == 0f);
+                        bias[i++] = hidden ? (float) Attention.MASKED : 0f;
+                    }
+                }
+            }
+        }
+        return Nd4j.create(bias, new long[] {(long) batch * heads, t, s}, 'c').castTo(dataType);
+    }
+}

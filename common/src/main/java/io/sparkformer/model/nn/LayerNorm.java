@@ -1,0 +1,42 @@
+package io.sparkformer.model.nn;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Layer normalisation over the last axis of row-major activations, with learned gain and bias.
+ * Shapes: x [N, C], gain/bias [C]; per row: xhat = (x - mean) / sqrt(var + eps), y = xhat * g + b.
+ */
+public final class LayerNorm {
+    private LayerNorm() {
+    }
+
+    /** What the backward pass needs from the forward pass. */
+    public record Cache(INDArray xhat, INDArray rstd) {
+    }
+
+    public static INDArray forward(INDArray x, INDArray gain, INDArray bias, double eps, Cache[] cacheOut) {
+        INDArray mean = x.mean(true, 1);                                  // [N, 1]
+        INDArray xc = x.subColumnVector(mean);                            // [N, C]
+        INDArray var = xc.mul(xc).mean(true, 1);                          // [N, 1] biased, as PyTorch
+        INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false);       // [N, 1]
+        INDArray xhat = xc.muliColumnVector(rstd);                        // [N, C]
+        if (cacheOut != null) {
+            cacheOut[0] = new Cache(xhat, rstd);
+        }
+        return xhat.mulRowVector(gain).addiRowVector(bias);
+    }
+
+    /** Accumulates dgain, dbias; returns dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)). */
+    public static INDArray backward(Cache cache, INDArray gain, INDArray dy, INDArray dgain, INDArray dbias) {
+        INDArray xhat = cache.xhat();
+        dbias.addi(dy.sum(0));
+        dgain.addi(dy.mul(xhat).sum(0));
+        INDArray dxhat = dy.mulRowVector(gain);                           // [N, C]
+        INDArray meanD = dxhat.mean(true, 1);                             // [N, 1]
+        INDArray meanDX = dxhat.mul(xhat).mean(true, 1);                  // [N, 1]
+        return dxhat.subiColumnVector(meanD)
+                .subi(xhat.mulColumnVector(meanDX))
+                .muliColumnVector(cache.rstd());
+    }
+}

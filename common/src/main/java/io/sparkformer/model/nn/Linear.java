@@ -1,0 +1,32 @@
+package io.sparkformer.model.nn;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Affine map over rows, {@code y = x W + b}, with W stored [in, out] (the GPT-2 Conv1D layout, so
+ * export needs no transpose). Shapes: x [N, in], W [in, out], b [out], y [N, out].
+ */
+public final class Linear {
+    private Linear() {
+    }
+
+    public static INDArray forward(INDArray x, INDArray w, INDArray b) {
+        INDArray y = x.mmul(w);                        // [N, out]
+        if (b != null) {
+            y.addiRowVector(b);
+        }
+        return y;
+    }
+
+    /**
+     * Accumulates dW += x^T dy and db += sum_rows(dy); returns dx = dy W^T.
+     */
+    public static INDArray backward(INDArray x, INDArray w, INDArray dy, INDArray dw, INDArray db) {
+        dw.addi(Nd4j.gemm(x, dy, true, false));       // [in, out]
+        if (db != null) {
+            db.addi(dy.sum(0));
+        }
+        return Nd4j.gemm(dy, w, false, true);          // [N, in]
+    }
+}
