@@ -34,10 +34,10 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
     private transient Step step;
 
     /** The forward pass for one (input, labels, masks) combination and, once computed, its loss. */
-    private record Step(INDArray input, INDArray labels, INDArray labelMask, INDArray padding,
+    private record Step(boolean training, INDArray input, INDArray labels, INDArray labelMask, INDArray padding,
                         GptModel.Pass pass, SparseCrossEntropy.Result loss) {
-        boolean matches(INDArray in, INDArray lab, INDArray lm, INDArray pad) {
-            return input == in && labels == lab && labelMask == lm && padding == pad;
+        boolean matches(boolean tr, INDArray in, INDArray lab, INDArray lm, INDArray pad) {
+            return training == tr && input == in && labels == lab && labelMask == lm && padding == pad;
         }
     }
 
@@ -75,13 +75,14 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
         int batch = (int) input.size(0);
         int[] ids = ids(input);
         GptModel.Pass pass = model().forward(params, ids, batch, paddingMask, training);
-        step = training ? new Step(input, labels, maskArray, paddingMask, pass, null) : null;
+        step = new Step(training, input, labels, maskArray, paddingMask, pass, null);
         return pass;
     }
 
-    private Step trainingStep() {
-        if (step == null || !step.matches(input, labels, maskArray, paddingMask)) {
-            forward(true);
+    /** The pass (and loss) for the current input, labels and masks, computed at most once. */
+    private Step step(boolean training) {
+        if (step == null || !step.matches(training, input, labels, maskArray, paddingMask)) {
+            forward(training);
         }
         if (step.loss() == null) {
             if (labels == null) {
@@ -90,7 +91,8 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
             int[] target = ids(labels);
             double[] weights = maskArray == null ? null : maskArray.castTo(DataType.DOUBLE).dup('c').data().asDouble();
             SparseCrossEntropy.Result loss = SparseCrossEntropy.compute(step.pass().logits, target, weights, true);
-            step = new Step(step.input(), step.labels(), step.labelMask(), step.padding(), step.pass(), loss);
+            step = new Step(step.training(), step.input(), step.labels(), step.labelMask(), step.padding(),
+                    step.pass(), loss);
         }
         return step;
     }
@@ -99,7 +101,7 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            Step s = trainingStep();
+            Step s = step(true);
             gradientsFlattened.assign(0);
             model().backward(params, gradientViews, s.pass(), s.loss().dLogits());
         }
@@ -116,9 +118,12 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
     public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
         double loss;
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            loss = trainingStep().loss().loss();
+            loss = step(training).loss().loss();
         }
-        this.score = loss + fullNetRegTerm;
+        // Weight decay is decoupled (AdamW): it shrinks weights in the update and is not part of the
+        // objective, so DL4J's L2-style regularization score is deliberately left out. The score is
+        // the mean token cross-entropy that metrics and users expect.
+        this.score = loss;
         return score;
     }
 
@@ -126,7 +131,7 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
     public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
         INDArray out;
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            SparseCrossEntropy.Result r = trainingStep().loss();
+            SparseCrossEntropy.Result r = step(false).loss();
             int batch = (int) input.size(0);
             int t = r.rowLoss().length / batch;
             double[] weights = maskArray == null ? null : maskArray.castTo(DataType.DOUBLE).dup('c').data().asDouble();
@@ -139,7 +144,7 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
                     sum += w * r.rowLoss()[i];
                     count += w;
                 }
-                perExample[b] = (count > 0 ? sum / count : 0) + fullNetRegTerm;
+                perExample[b] = count > 0 ? sum / count : 0;
             }
             out = Nd4j.create(perExample, new long[] {batch, 1}, 'c').castTo(dataType);
         }

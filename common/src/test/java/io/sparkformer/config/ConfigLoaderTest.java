@@ -1,0 +1,77 @@
+package io.sparkformer.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ConfigLoaderTest {
+
+    @Test
+    void defaultsAreNanoGptsBabyGpt() {
+        SparkformerConfig c = ConfigLoader.defaults(List.of());
+        assertEquals(4, c.model().layers());
+        assertEquals(512, c.model().ffnDim());
+        assertEquals(2000, c.train().decaySteps());
+        assertEquals(32, c.model().headDim());
+    }
+
+    @Test
+    void fileValuesAndOverridesApplyInOrder() {
+        SparkformerConfig c = ConfigLoader.load("model { layers = 2 }\ntrain.steps = 10\n", "test.conf",
+                List.of("train.steps=20", "model.positions=sinusoidal", "train.steps=30"));
+        assertEquals(2, c.model().layers());
+        assertEquals(30, c.train().steps());
+        assertEquals(ModelConfig.Positions.SINUSOIDAL, c.model().positions());
+    }
+
+    @Test
+    void unknownConfigKeyIsRejected() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load("model {\n  layer = 2\n}\n", "conf/x.conf", List.of()));
+        assertEquals("unknown config key 'model.layer' (conf/x.conf: 2)", e.getMessage());
+    }
+
+    @Test
+    void unknownOverrideKeyIsRejected() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.defaults(List.of("train.stepz=3")));
+        assertEquals("unknown config key 'train.stepz' (--set train.stepz: 1)", e.getMessage());
+    }
+
+    @Test
+    void wrongTypeNamesKeyAndFile() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load("train.steps = many\n", "conf/y.conf", List.of()));
+        assertEquals("train.steps must be an integer, got \"many\" (conf/y.conf: 1)", e.getMessage());
+        ConfigException f = assertThrows(ConfigException.class,
+                () -> ConfigLoader.defaults(List.of("model.layers=2.5")));
+        assertEquals("model.layers must be an integer, got 2.5 (--set model.layers: 1)", f.getMessage());
+    }
+
+    @Test
+    void outOfRangeValuesAreRejectedWithTheirNames() {
+        assertEquals("model.embedDim (100) is not divisible by model.heads (3)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.defaults(List.of("model.embedDim=100", "model.heads=3"))).getMessage());
+        assertEquals("train.steps must be > 0, got -5", assertThrows(ConfigException.class,
+                () -> ConfigLoader.defaults(List.of("train.steps=-5"))).getMessage());
+        assertEquals("model.positions must be one of [learned, sinusoidal], got 'rotary'",
+                assertThrows(ConfigException.class,
+                        () -> ConfigLoader.defaults(List.of("model.positions=rotary"))).getMessage());
+    }
+
+    @Test
+    void renderedConfigLoadsBackToTheSameRecord() {
+        SparkformerConfig c = ConfigLoader.defaults(List.of("model.layers=3", "train.seed=7", "tokenizer.type=bpe"));
+        String text = ConfigLoader.render(c);
+        assertEquals(c, ConfigLoader.load(text, "config.conf", List.of()));
+    }
+
+    @Test
+    void malformedOverrideIsRejected() {
+        assertEquals("--set expects key=value, got 'model.layers'", assertThrows(ConfigException.class,
+                () -> ConfigLoader.defaults(List.of("model.layers"))).getMessage());
+    }
+}
