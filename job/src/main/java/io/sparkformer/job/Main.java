@@ -1,0 +1,33 @@
+package io.sparkformer.job;
+
+import io.sparkformer.job.cli.EvaluateCommand;
+import io.sparkformer.job.cli.ExitCodes;
+import io.sparkformer.job.cli.GenerateCommand;
+import io.sparkformer.job.cli.PrepareCommand;
+import io.sparkformer.job.cli.TrainCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the job, the same through the embedded launcher and through spark-submit. */
+@Command(name = "sparkformer", mixinStandardHelpOptions = true, version = "sparkformer 0.1.0",
+        description = "Train Transformer language models on Apache Spark with Deeplearning4j.",
+        subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns the exit code (0 ok, 2 bad usage/config/input, 1 other failure). */
+    public static int execute(String... args) {
+        return new CommandLine(new Main())
+                .setExecutionExceptionHandler(ExitCodes::handle)
+                .setParameterExceptionHandler(ExitCodes::usage)
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command: train, prepare, generate or evaluate");
+    }
+}

@@ -1,0 +1,166 @@
+package io.sparkformer.job.prepare;
+
+import io.sparkformer.config.SparkformerConfig;
+import io.sparkformer.config.TokenizerConfig;
+import io.sparkformer.data.CorpusFiles;
+import io.sparkformer.data.DataManifest;
+import io.sparkformer.data.HadoopConf;
+import io.sparkformer.data.InputException;
+import io.sparkformer.data.TokenShards;
+import io.sparkformer.tokenize.BpeTokenizer;
+import io.sparkformer.tokenize.BpeTrainer;
+import io.sparkformer.tokenize.CharTokenizer;
+import io.sparkformer.tokenize.Tokenizer;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * {@code prepare}: corpus files (any Hadoop FS) to a data directory of token shards. The driver
+ * lists files and fits the tokenizer from statistics the executors compute (distinct characters,
+ * or BPE chunk counts); executors decode (strict UTF-8) and encode one file each and write its
+ * shard. Everything goes to a temporary directory that is renamed into place, manifest last, so
+ * a data directory either is complete or does not exist.
+ */
+public final class PrepareJob {
+    private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+
+    private PrepareJob() {
+    }
+
+    public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, String dataDir) {
+        HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
+        List<String> files = CorpusFiles.list(corpusUri, hconf.get());
+        LOG.info("Preparing {} corpus file(s) from {} into {}", files.size(), corpusUri, dataDir);
+        JavaRDD<Tuple2<String, String>> texts = sc.parallelize(files, Math.max(1, files.size()))
+                .map(f -> new Tuple2<>(f, CorpusFiles.decode(f, CorpusFiles.read(f, hconf.get()))))
+                .cache();
+        long nonEmpty = texts.filter(t -> !t._2().isEmpty()).count();
+        if (nonEmpty == 0) {
+            throw new InputException("corpus " + corpusUri + " is empty");
+        }
+        Tokenizer tokenizer = fitTokenizer(config.tokenizer(), texts);
+        LOG.info("Tokenizer: {} with {} tokens", tokenizer.type(), tokenizer.vocabSize());
+
+        Path target = new Path(dataDir);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        int bytesPerToken = TokenShards.bytesPerToken(tokenizer.vocabSize());
+        Broadcast<String> tokenizerJson = sc.broadcast(tokenizer.toJson());
+        String tmpDir = tmp.toString();
+        List<Tuple2<String, Long>> written = texts
+                .zipWithIndex()
+                .map(t -> {
+                    Tokenizer tok = Tokenizer.fromJson(tokenizerJson.value());
+                    int[] ids = tok.encode(t._1()._2());
+                    String name = String.format("part-%05d.tok", t._2());
+                    TokenShards.write(new Path(tmpDir, name), hconf.get(), ids, bytesPerToken);
+                    return new Tuple2<>(t._1()._1() + "\t" + name, (long) ids.length);
+                })
+                .collect();
+        texts.unpersist();
+
+        List<DataManifest.Shard> shards = new ArrayList<>();
+        long total = 0;
+        for (Tuple2<String, Long> w : written) {
+            String[] parts = w._1().split("\t");
+            if (w._2() == 0) {
+                LOG.warn("Corpus file {} is empty; it contributes no tokens", parts[0]);
+            }
+            shards.add(new DataManifest.Shard(parts[1], parts[0], w._2()));
+            total += w._2();
+        }
+        long valTokens = (long) Math.floor(total * config.data().valFraction());
+        long trainTokens = total - valTokens;
+        int window = config.model().contextLength() + 1;
+        if (trainTokens < window) {
+            deleteQuietly(tmp, hconf);
+            throw new InputException("corpus " + corpusUri + " has " + trainTokens + " training tokens, fewer than one window"
+                    + " of model.contextLength + 1 = " + window);
+        }
+        if (valTokens > 0 && valTokens < window) {
+            deleteQuietly(tmp, hconf);
+            throw new InputException("corpus " + corpusUri + " leaves " + valTokens + " validation tokens, fewer than one"
+                    + " window of " + window + ": use a larger corpus or data.valFraction");
+        }
+        DataManifest manifest = new DataManifest(DataManifest.FORMAT, tokenizer.sha256(), tokenizer.vocabSize(),
+                bytesPerToken, shards, trainTokens, valTokens);
+        try {
+            FileSystem fs = tmp.getFileSystem(hconf.get());
+            writeString(fs, new Path(tmp, TOKENIZER_FILE), tokenizer.toJson());
+            writeString(fs, new Path(tmp, DataManifest.FILE), manifest.toJson());
+            if (fs.exists(target)) {
+                throw new InputException("data directory " + target + " already exists");
+            }
+            fs.mkdirs(target.getParent());
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename " + tmp + " -> " + target + " failed");
+            }
+        } catch (IOException e) {
+            deleteQuietly(tmp, hconf);
+            throw new UncheckedIOException("cannot finish data directory " + target + ": " + e.getMessage(), e);
+        }
+        LOG.info("Prepared {} tokens ({} train, {} validation) in {} shard(s)", total, trainTokens, valTokens,
+                shards.size());
+        return manifest;
+    }
+
+    private static Tokenizer fitTokenizer(TokenizerConfig config, JavaRDD<Tuple2<String, String>> texts) {
+        if (config.type() == TokenizerConfig.Type.CHAR) {
+            TreeSet<Integer> codePoints = texts
+                    .map(t -> {
+                        TreeSet<Integer> set = new TreeSet<>();
+                        t._2().codePoints().forEach(set::add);
+                        return set;
+                    })
+                    .reduce((a, b) -> {
+                        a.addAll(b);
+                        return a;
+                    });
+            return CharTokenizer.ofCodePoints(codePoints);
+        }
+        Map<String, Long> counts = new HashMap<>(texts
+                .flatMap(t -> BpeTokenizer.preTokenize(t._2()).iterator())
+                .mapToPair(chunk -> new Tuple2<>(chunk, 1L))
+                .reduceByKey(Long::sum)
+                .collectAsMap());
+        return BpeTrainer.train(counts, config.vocabSize());
+    }
+
+    public static String readString(Path path, org.apache.hadoop.conf.Configuration conf) {
+        try (var in = path.getFileSystem(conf).open(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeString(FileSystem fs, Path path, String text) throws IOException {
+        try (var out = fs.create(path, false)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void deleteQuietly(Path path, HadoopConf conf) {
+        try {
+            path.getFileSystem(conf.get()).delete(path, true);
+        } catch (IOException e) {
+            LOG.warn("Could not remove temporary {}: {}", path, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.sparkformer.job.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code loss.png}: train and validation loss against step, redrawn at each evaluation. */
+final class LossPlot {
+    private LossPlot() {
+    }
+
+    static void write(List<ObjectNode> metrics, Path file, Configuration conf, String title) {
+        List<Double> steps = new ArrayList<>();
+        List<Double> train = new ArrayList<>();
+        List<Double> valSteps = new ArrayList<>();
+        List<Double> val = new ArrayList<>();
+        for (ObjectNode n : metrics) {
+            steps.add(n.get("step").asDouble());
+            train.add(n.get("train_loss").asDouble());
+            if (n.has("val_loss")) {
+                valSteps.add(n.get("step").asDouble());
+                val.add(n.get("val_loss").asDouble());
+            }
+        }
+        if (steps.isEmpty()) {
+            return;
+        }
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(title)
+                .xAxisTitle("step").yAxisTitle("loss (nats/token)").build();
+        chart.addSeries("train", steps, train).setMarker(SeriesMarkers.NONE);
+        if (!val.isEmpty()) {
+            chart.addSeries("validation", valSteps, val).setMarker(SeriesMarkers.CIRCLE);
+        }
+        try {
+            byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+            FileSystem fs = file.getFileSystem(conf);
+            Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp");
+            try (var out = fs.create(tmp, true)) {
+                out.write(png);
+            }
+            fs.delete(file, false);
+            fs.rename(tmp, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

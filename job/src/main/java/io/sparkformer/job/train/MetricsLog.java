@@ -1,0 +1,90 @@
+package io.sparkformer.job.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * {@code metrics.jsonl}: one JSON object per line. Kept in memory and rewritten whole through a
+ * temporary file and a rename (append is not portable across Hadoop file systems, and the file is
+ * small). On resume, lines after the resumed step are dropped so the file tells one timeline.
+ */
+final class MetricsLog {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
+    private final Configuration conf;
+    private final List<ObjectNode> lines = new ArrayList<>();
+
+    MetricsLog(Path file, Configuration conf) {
+        this.file = file;
+        this.conf = conf;
+    }
+
+    /** Loads the existing lines up to and including {@code step}. */
+    void resumeAt(long step) {
+        try {
+            FileSystem fs = file.getFileSystem(conf);
+            if (!fs.exists(file)) {
+                return;
+            }
+            String text;
+            try (var in = fs.open(file)) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            for (String line : text.split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode node = JSON.readTree(line);
+                if (node.path("step").asLong() <= step) {
+                    lines.add((ObjectNode) node);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    ObjectNode newLine() {
+        return JSON.createObjectNode();
+    }
+
+    void append(ObjectNode line) {
+        lines.add(line);
+        write();
+    }
+
+    List<ObjectNode> lines() {
+        return lines;
+    }
+
+    private void write() {
+        StringBuilder sb = new StringBuilder();
+        for (ObjectNode n : lines) {
+            sb.append(n.toString()).append('\n');
+        }
+        try {
+            FileSystem fs = file.getFileSystem(conf);
+            Path tmp = new Path(file.getParent(), "." + file.getName() + "." + UUID.randomUUID() + ".tmp");
+            try (var out = fs.create(tmp, true)) {
+                out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+            }
+            fs.delete(file, false);
+            if (!fs.rename(tmp, file)) {
+                throw new IOException("rename " + tmp + " -> " + file + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.sparkformer.job.train;
+
+import io.sparkformer.data.BatchPlan;
+import io.sparkformer.data.Batches;
+import io.sparkformer.data.TokenSource;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The minibatches of one averaging round as an RDD with one partition per worker, each holding that
+ * worker's batches for steps [firstStep, firstStep + steps) in order. Batches are cut on the
+ * executors from the shards, so only the plan (a few numbers) travels from the driver.
+ */
+final class RoundData implements FlatMapFunction<Iterator<Integer>, DataSet> {
+    private final TokenSource train;
+    private final BatchPlan plan;
+    private final long firstStep;
+    private final int steps;
+    private final int threads;
+
+    private RoundData(TokenSource train, BatchPlan plan, long firstStep, int steps, int threads) {
+        this.train = train;
+        this.plan = plan;
+        this.firstStep = firstStep;
+        this.steps = steps;
+        this.threads = threads;
+    }
+
+    static JavaRDD<DataSet> of(JavaSparkContext sc, TokenSource train, BatchPlan plan, long firstStep, int steps,
+                               int threads) {
+        List<Integer> workers = IntStream.range(0, plan.workers()).boxed().toList();
+        return sc.parallelize(workers, plan.workers()).mapPartitions(new RoundData(train, plan, firstStep, steps, threads));
+    }
+
+    @Override
+    public Iterator<DataSet> call(Iterator<Integer> workerIds) {
+        // ND4J's thread pool is per JVM; one task's share of the executor's cores (see TrainingJob).
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        List<DataSet> out = new ArrayList<>();
+        while (workerIds.hasNext()) {
+            int worker = workerIds.next();
+            for (long s = firstStep; s < firstStep + steps; s++) {
+                out.add(Batches.of(train, plan.starts(s, worker), plan.contextLength()));
+            }
+        }
+        return out.iterator();
+    }
+}

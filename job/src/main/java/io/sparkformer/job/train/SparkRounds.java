@@ -1,0 +1,62 @@
+package io.sparkformer.job.train;
+
+import io.sparkformer.config.SparkformerConfig;
+import io.sparkformer.data.BatchPlan;
+import io.sparkformer.data.TokenSource;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One averaging round at a time on Spark: each worker fits its batches of steps
+ * [firstStep, firstStep + steps) from its own copy of the model, then DL4J averages parameters and
+ * updater state into {@code graph}. A round of n steps needs a training master whose averaging
+ * frequency is n (DL4J advances the schedule's iteration count by it), hence one per length.
+ */
+public final class SparkRounds {
+    private final JavaSparkContext sc;
+    private final ComputationGraph graph;
+    private final SparkformerConfig config;
+    private final BatchPlan plan;
+    private final TokenSource train;
+    private final int threads;
+    private final Map<Integer, SparkComputationGraph> byLength = new HashMap<>();
+
+    public SparkRounds(JavaSparkContext sc, ComputationGraph graph, SparkformerConfig config, BatchPlan plan,
+                       TokenSource train) {
+        this.sc = sc;
+        this.graph = graph;
+        this.config = config;
+        this.plan = plan;
+        this.train = train;
+        this.threads = ThreadBudget.perWorker(sc, config.spark());
+    }
+
+    /** Runs one round and returns the workers' mean loss on their last batch. */
+    public double fit(long firstStep, int steps) {
+        SparkComputationGraph net = byLength.computeIfAbsent(steps, n -> new SparkComputationGraph(sc, graph,
+                new ParameterAveragingTrainingMaster.Builder(config.spark().workers(), config.train().batchSize())
+                        .batchSizePerWorker(config.train().batchSize())
+                        .averagingFrequency(n)
+                        .workerPrefetchNumBatches(0)
+                        .saveUpdater(true)
+                        .repartionData(Repartition.Never)
+                        .rddTrainingApproach(RDDTrainingApproach.Direct)
+                        .storageLevel(StorageLevel.MEMORY_ONLY())
+                        .collectTrainingStats(false)
+                        .build()));
+        net.fit(RoundData.of(sc, train, plan, firstStep, steps, threads));
+        return net.getScore();
+    }
+
+    public ComputationGraph graph() {
+        return graph;
+    }
+}

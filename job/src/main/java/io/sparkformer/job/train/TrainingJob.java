@@ -1,0 +1,237 @@
+package io.sparkformer.job.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkformer.checkpoint.Checkpoint;
+import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.checkpoint.TrainingState;
+import io.sparkformer.config.ConfigLoader;
+import io.sparkformer.config.SparkformerConfig;
+import io.sparkformer.config.TrainConfig;
+import io.sparkformer.data.BatchPlan;
+import io.sparkformer.data.DataManifest;
+import io.sparkformer.data.HadoopConf;
+import io.sparkformer.data.InputException;
+import io.sparkformer.data.ShardedTokenSource;
+import io.sparkformer.job.prepare.PrepareJob;
+import io.sparkformer.model.gpt.GptGraphBuilder;
+import io.sparkformer.tokenize.Tokenizer;
+import io.sparkformer.train.WarmupCosineSchedule;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * {@code train}: the driver loop. Each round, every worker runs {@code averagingFrequency} steps on
+ * its own batches (DL4J parameter averaging, updater state averaged too); rounds are cut so that
+ * evaluations and checkpoints fall exactly on their steps, which makes a resumed run replay the
+ * rounds of an uninterrupted one.
+ */
+public final class TrainingJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+
+    /** What the user asked for on the command line besides the config. */
+    public record Options(String corpus, String out, boolean resume, boolean overwrite) {
+    }
+
+    /** What a finished run reports. */
+    public record Result(long steps, double trainLoss, Double valLoss, double tokensPerSecond, Path runDir) {
+    }
+
+    private TrainingJob() {
+    }
+
+    public static Result run(JavaSparkContext sc, SparkformerConfig config, Options options) {
+        HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
+        RunDirectory run = new RunDirectory(options.out(), hconf.get());
+        run.claim(options.resume(), options.overwrite());
+        TrainConfig t = config.train();
+        CheckpointStore store = new CheckpointStore(run.root().toString(), hconf.get(), t.keepCheckpoints());
+        Optional<Checkpoint> resumed = options.resume() ? store.loadLatest() : Optional.empty();
+        if (options.resume() && resumed.isEmpty()) {
+            LOG.info("No checkpoint in {}: starting a new run", run.root());
+        }
+        resumed.ifPresent(c -> ResumeChecks.requireSameArchitecture(c, config));
+
+        String dataDir = dataDirectory(sc, config, options, run, hconf);
+        DataManifest manifest = DataManifest.fromJson(
+                PrepareJob.readString(new Path(dataDir, DataManifest.FILE), hconf.get()), dataDir + "/" + DataManifest.FILE);
+        Tokenizer tokenizer = Tokenizer.fromJson(
+                PrepareJob.readString(new Path(dataDir, PrepareJob.TOKENIZER_FILE), hconf.get()));
+        if (!tokenizer.sha256().equals(manifest.tokenizerSha256())) {
+            throw new InputException("tokenizer.json in " + dataDir + " does not match its manifest");
+        }
+        resumed.ifPresent(c -> ResumeChecks.requireSameTokenizer(c, tokenizer, dataDir));
+        run.writeString(RunDirectory.CONFIG, ConfigLoader.render(config));
+        run.writeString(RunDirectory.TOKENIZER, tokenizer.toJson());
+
+        ComputationGraph graph = resumed.map(Checkpoint::model)
+                .orElseGet(() -> GptGraphBuilder.build(config, tokenizer.vocabSize(), DataType.FLOAT));
+        TrainingState state = resumed.map(Checkpoint::state).orElse(TrainingState.initial(t.seed()));
+        LOG.info("Model: {} parameters, vocabulary {}, {} worker(s) x batch {} x context {} = {} tokens/step",
+                graph.numParams(), tokenizer.vocabSize(), config.spark().workers(), t.batchSize(),
+                config.model().contextLength(), config.tokensPerStep());
+
+        ShardedTokenSource train = ShardedTokenSource.train(dataDir, manifest, hconf);
+        ShardedTokenSource val = ShardedTokenSource.validation(dataDir, manifest, hconf);
+        BatchPlan plan = new BatchPlan(t.seed(), config.model().contextLength(), t.batchSize(),
+                config.spark().workers(), manifest.trainTokens());
+        Validation validation = new Validation(val, config);
+        MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), hconf.get());
+        metrics.resumeAt(state.step());
+
+        Loop loop = new Loop(sc, config, graph, plan, train, validation, metrics, store, run, tokenizer, hconf);
+        return loop.run(state);
+    }
+
+    private static String dataDirectory(JavaSparkContext sc, SparkformerConfig config, Options options,
+                                        RunDirectory run, HadoopConf hconf) {
+        if (RunDirectory.isPrepared(options.corpus(), hconf.get())) {
+            return options.corpus();
+        }
+        String dataDir = run.file(RunDirectory.DATA).toString();
+        if (RunDirectory.isPrepared(dataDir, hconf.get())) {
+            LOG.info("Using the data prepared earlier in {}", dataDir);
+            return dataDir;
+        }
+        PrepareJob.run(sc, config, options.corpus(), dataDir);
+        return dataDir;
+    }
+
+    /** The round-by-round loop with its bookkeeping. */
+    private static final class Loop {
+        private final JavaSparkContext sc;
+        private final SparkformerConfig config;
+        private final ComputationGraph graph;
+        private final BatchPlan plan;
+        private final ShardedTokenSource train;
+        private final Validation validation;
+        private final MetricsLog metrics;
+        private final CheckpointStore store;
+        private final RunDirectory run;
+        private final Tokenizer tokenizer;
+        private final HadoopConf hconf;
+        private final SparkRounds rounds;
+        private final WarmupCosineSchedule schedule;
+
+        Loop(JavaSparkContext sc, SparkformerConfig config, ComputationGraph graph, BatchPlan plan,
+             ShardedTokenSource train, Validation validation, MetricsLog metrics, CheckpointStore store,
+             RunDirectory run, Tokenizer tokenizer, HadoopConf hconf) {
+            this.sc = sc;
+            this.config = config;
+            this.graph = graph;
+            this.plan = plan;
+            this.train = train;
+            this.validation = validation;
+            this.metrics = metrics;
+            this.store = store;
+            this.run = run;
+            this.tokenizer = tokenizer;
+            this.hconf = hconf;
+            TrainConfig t = config.train();
+            this.schedule = new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(), t.warmupSteps(),
+                    t.decaySteps());
+            this.rounds = new SparkRounds(sc, graph, config, plan, train);
+        }
+
+        Result run(TrainingState start) {
+            TrainConfig t = config.train();
+            long step = start.step();
+            long tokens = start.tokens();
+            double best = start.bestValLoss();
+            long elapsedBefore = start.elapsedMillis();
+            long sessionStart = System.nanoTime();
+            long sessionStartStep = step;
+            double trainLoss = Double.NaN;
+            Double lastVal = null;
+            double rate = 0;
+            if (step >= t.steps()) {
+                LOG.info("Run already at step {} of {}: nothing to train", step, t.steps());
+            }
+            while (step < t.steps()) {
+                int n = roundLength(step);
+                long roundStart = System.nanoTime();
+                INDArray[] before = t.onNonFinite() == TrainConfig.NonFinitePolicy.SKIP ? snapshot() : null;
+                double loss = rounds.fit(step, n);
+                long done = step + n;
+                if (!Double.isFinite(loss)) {
+                    if (before == null) {
+                        throw new NonFiniteLossException("training loss became " + loss + " in steps " + (step + 1)
+                                + "-" + done + "; the last good checkpoint is " + store.latest().orElse("(none)")
+                                + " (set train.onNonFinite = skip to skip such rounds)");
+                    }
+                    LOG.warn("Training loss became {} in steps {}-{}: round skipped, parameters restored", loss,
+                            step + 1, done);
+                    restore(before);
+                    step = done;
+                    continue;
+                }
+                step = done;
+                tokens += (long) n * config.tokensPerStep();
+                trainLoss = loss;
+                double seconds = (System.nanoTime() - roundStart) / 1e9;
+                rate = n * config.tokensPerStep() / Math.max(seconds, 1e-9);
+                ObjectNode line = metrics.newLine();
+                line.put("step", step);
+                line.put("tokens", tokens);
+                long elapsedMillis = elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000;
+                line.put("elapsed_s", elapsedMillis / 1000.0);
+                line.put("lr", schedule.valueAt((int) (step - 1), 0));
+                line.put("train_loss", loss);
+                line.put("tokens_per_s", rate);
+                boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
+                if (evaluate && validation.available()) {
+                    lastVal = validation.loss(graph);
+                    line.put("val_loss", lastVal);
+                    if (!(lastVal >= best)) {
+                        best = lastVal;
+                    }
+                }
+                metrics.append(line);
+                if (evaluate) {
+                    double sessionRate = (step - sessionStartStep) * config.tokensPerStep()
+                            / Math.max((System.nanoTime() - sessionStart) / 1e9, 1e-9);
+                    Duration eta = Duration.ofMillis((long) ((t.steps() - step) * config.tokensPerStep()
+                            / Math.max(sessionRate, 1e-9) * 1000));
+                    LOG.info(Progress.line(step, t.steps(), loss, lastVal, rate, Duration.ofMillis(elapsedMillis), eta));
+                    LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), hconf.get(), "Sparkformer: "
+                            + run.root().getName());
+                }
+                if (step % t.checkpointEvery() == 0 || step == t.steps()) {
+                    TrainingState state = new TrainingState(step, tokens, plan.sequenceIndex(step, 0, 0), t.seed(),
+                            best, elapsedMillis);
+                    store.save(Checkpoint.of(state, config, tokenizer, graph));
+                    LOG.info("Checkpoint {} written", Checkpoint.nameFor(step));
+                }
+            }
+            return new Result(step, trainLoss, lastVal, rate, run.root());
+        }
+
+        /** Steps in the next round: the averaging frequency, cut at evaluation/checkpoint/end steps. */
+        private int roundLength(long step) {
+            TrainConfig t = config.train();
+            long next = Math.min(t.steps(), step + config.spark().averagingFrequency());
+            next = Math.min(next, (step / t.evalEvery() + 1) * t.evalEvery());
+            next = Math.min(next, (step / t.checkpointEvery() + 1) * t.checkpointEvery());
+            return (int) (next - step);
+        }
+
+        private INDArray[] snapshot() {
+            INDArray updater = graph.getUpdater() == null ? null : graph.getUpdater().getStateViewArray();
+            return new INDArray[] {graph.params().dup(), updater == null ? null : updater.dup()};
+        }
+
+        private void restore(INDArray[] before) {
+            graph.setParams(before[0]);
+            if (before[1] != null) {
+                graph.getUpdater().getStateViewArray().assign(before[1]);
+            }
+        }
+    }
+}
