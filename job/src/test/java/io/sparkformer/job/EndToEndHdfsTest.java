@@ -35,6 +35,8 @@ class EndToEndHdfsTest {
     @BeforeAll
     static void startHdfs() throws Exception {
         Configuration conf = new Configuration();
+        // Each file close otherwise waits 400 ms for the namenode; checkpoints close many files.
+        conf.set("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", "10");
         cluster = new MiniDFSCluster.Builder(conf, new File(base, "dfs")).numDataNodes(1).build();
         cluster.waitActive();
         hdfs = "hdfs://localhost:" + cluster.getNameNodePort();

@@ -28,6 +28,7 @@ public final class SparkRounds {
     private final TokenSource train;
     private final int threads;
     private final Map<Integer, SparkComputationGraph> byLength = new HashMap<>();
+    private final GlobalStepHook stepHook = new GlobalStepHook();
 
     public SparkRounds(JavaSparkContext sc, ComputationGraph graph, SparkformerConfig config, BatchPlan plan,
                        TokenSource train) {
@@ -51,7 +52,9 @@ public final class SparkRounds {
                         .rddTrainingApproach(RDDTrainingApproach.Direct)
                         .storageLevel(StorageLevel.MEMORY_ONLY())
                         .collectTrainingStats(false)
+                        .trainingHooks(stepHook)
                         .build()));
+        stepHook.startRound(firstStep);
         net.fit(RoundData.of(sc, train, plan, firstStep, steps, threads));
         return net.getScore();
     }
