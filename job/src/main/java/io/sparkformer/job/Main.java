@@ -1,5 +1,6 @@
 package io.sparkformer.job;
 
+import io.sparkformer.job.bench.BenchCommand;
 import io.sparkformer.job.cli.EvaluateCommand;
 import io.sparkformer.job.cli.ExitCodes;
 import io.sparkformer.job.cli.GenerateCommand;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the job, the same through the embedded launcher and through spark-submit. */
 @Command(name = "sparkformer", mixinStandardHelpOptions = true, version = "sparkformer 0.1.0",
         description = "Train Transformer language models on Apache Spark with Deeplearning4j.",
-        subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class})
+        subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class,
+                BenchCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -41,7 +41,8 @@ public final class TrainingJob {
     }
 
     /** What a finished run reports. */
-    public record Result(long steps, double trainLoss, Double valLoss, double tokensPerSecond, Path runDir) {
+    /** {@code meanTokensPerSecond}: training tokens of this session over its training time (evaluation included). */
+    public record Result(long steps, double trainLoss, Double valLoss, double meanTokensPerSecond, Path runDir) {
     }
 
     private TrainingJob() {
@@ -210,7 +211,9 @@ public final class TrainingJob {
                     LOG.info("Checkpoint {} written", Checkpoint.nameFor(step));
                 }
             }
-            return new Result(step, trainLoss, lastVal, rate, run.root());
+            double sessionSeconds = (System.nanoTime() - sessionStart) / 1e9;
+            double meanRate = (step - sessionStartStep) * config.tokensPerStep() / Math.max(sessionSeconds, 1e-9);
+            return new Result(step, trainLoss, lastVal, meanRate, run.root());
         }
 
         /** Steps in the next round: the averaging frequency, cut at evaluation/checkpoint/end steps. */
