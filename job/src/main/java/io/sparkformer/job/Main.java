@@ -3,7 +3,9 @@ package io.sparkformer.job;
 import io.sparkformer.job.bench.BenchCommand;
 import io.sparkformer.job.cli.EvaluateCommand;
 import io.sparkformer.job.cli.ExitCodes;
+import io.sparkformer.job.cli.ExportCommand;
 import io.sparkformer.job.cli.GenerateCommand;
+import io.sparkformer.job.cli.ImportCommand;
 import io.sparkformer.job.cli.PrepareCommand;
 import io.sparkformer.job.cli.TrainCommand;
 import picocli.CommandLine;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sparkformer", mixinStandardHelpOptions = true, version = "sparkformer 0.1.0",
         description = "Train Transformer language models on Apache Spark with Deeplearning4j.",
         subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class,
-                BenchCommand.class})
+                ExportCommand.class, ImportCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -30,6 +32,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing command: train, prepare, generate or evaluate");
+        throw new CommandLine.ParameterException(new CommandLine(this),
+                "missing command: train, prepare, generate, evaluate, export or import");
     }
 }

@@ -24,12 +24,27 @@ public final class ConfigOptions {
         if (config == null) {
             return ConfigLoader.defaults(overrides);
         }
-        String text;
+        return ConfigLoader.load(text(hadoop), config, overrides);
+    }
+
+    /** The config file's content, {@code ""} without {@code --config}. */
+    public String text(Configuration hadoop) {
+        if (config == null) {
+            return "";
+        }
         try {
-            text = PrepareJob.readString(new Path(config), hadoop);
+            return PrepareJob.readString(new Path(config), hadoop);
         } catch (UncheckedIOException e) {
             throw new InputException("cannot read config " + config + ": " + e.getCause().getMessage());
         }
-        return ConfigLoader.load(text, config, overrides);
+    }
+
+    /** Names the config in messages: its URI, or {@code defaults}. */
+    public String origin() {
+        return config == null ? "defaults" : config;
+    }
+
+    public List<String> overrides() {
+        return overrides;
     }
 }

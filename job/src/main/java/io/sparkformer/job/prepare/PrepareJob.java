@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
 
@@ -45,6 +46,16 @@ public final class PrepareJob {
     }
 
     public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, String dataDir) {
+        return run(sc, config, corpusUri, dataDir, Optional.empty());
+    }
+
+    /**
+     * As {@link #run(JavaSparkContext, SparkformerConfig, String, String)}, but with a tokenizer
+     * given (the one of a checkpoint being resumed or fine-tuned) the corpus is encoded with it
+     * instead of fitting a new one.
+     */
+    public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, String dataDir,
+                                   Optional<Tokenizer> given) {
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         List<String> files = CorpusFiles.list(corpusUri, hconf.get());
         LOG.info("Preparing {} corpus file(s) from {} into {}", files.size(), corpusUri, dataDir);
@@ -55,7 +66,7 @@ public final class PrepareJob {
         if (nonEmpty == 0) {
             throw new InputException("corpus " + corpusUri + " is empty");
         }
-        Tokenizer tokenizer = fitTokenizer(config.tokenizer(), texts);
+        Tokenizer tokenizer = given.isPresent() ? given.get() : fitTokenizer(config.tokenizer(), texts);
         LOG.info("Tokenizer: {} with {} tokens", tokenizer.type(), tokenizer.vocabSize());
 
         Path target = new Path(dataDir);

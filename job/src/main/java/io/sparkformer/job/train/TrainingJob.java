@@ -60,7 +60,7 @@ public final class TrainingJob {
         }
         resumed.ifPresent(c -> ResumeChecks.requireSameArchitecture(c, config));
 
-        String dataDir = dataDirectory(sc, config, options, run, hconf);
+        String dataDir = dataDirectory(sc, config, options, run, hconf, resumed.map(Checkpoint::tokenizer));
         DataManifest manifest = DataManifest.fromJson(
                 PrepareJob.readString(new Path(dataDir, DataManifest.FILE), hconf.get()), dataDir + "/" + DataManifest.FILE);
         Tokenizer tokenizer = Tokenizer.fromJson(
@@ -91,8 +91,13 @@ public final class TrainingJob {
         return loop.run(state);
     }
 
+    /**
+     * The prepared data to train on: {@code --corpus} itself, data prepared earlier in the run, or
+     * the corpus prepared now, with the resumed checkpoint's tokenizer if there is one (so that an
+     * imported model can be fine-tuned on new text).
+     */
     private static String dataDirectory(JavaSparkContext sc, SparkformerConfig config, Options options,
-                                        RunDirectory run, HadoopConf hconf) {
+                                        RunDirectory run, HadoopConf hconf, Optional<Tokenizer> resumedTokenizer) {
         if (RunDirectory.isPrepared(options.corpus(), hconf.get())) {
             return options.corpus();
         }
@@ -101,7 +106,7 @@ public final class TrainingJob {
             LOG.info("Using the data prepared earlier in {}", dataDir);
             return dataDir;
         }
-        PrepareJob.run(sc, config, options.corpus(), dataDir);
+        PrepareJob.run(sc, config, options.corpus(), dataDir, resumedTokenizer);
         return dataDir;
     }
 
