@@ -1,6 +1,7 @@
 package io.sparkformer.model.nn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -36,7 +37,7 @@ public final class Attention {
         if (bias != null) {
             scores.addi(bias);
         }
-        INDArray probs = softmaxRows(scores.reshape('c', g * t, s)).reshape('c', g, t, s);
+        INDArray probs = Nd4j.exec(new SoftMax(scores, scores, -1))[0];                // in place, [G, T, S]
         INDArray dropMask = Dropout.mask(probs, dropout);
         INDArray used = Dropout.apply(probs, dropMask);
         if (cacheOut != null) {
@@ -47,10 +48,18 @@ public final class Attention {
 
     /** Returns {dq, dk, dv} for dOut [G, T, D]. */
     public static INDArray[] backward(Cache c, INDArray dOut) {
+        return backward(c, dOut, null, null, null);
+    }
+
+    /**
+     * As {@link #backward(Cache, INDArray)}, writing dq, dk, dv into the given arrays when not null
+     * (slices of one stacked gradient, so merging heads back is a single copy).
+     */
+    public static INDArray[] backward(Cache c, INDArray dOut, INDArray dqOut, INDArray dkOut, INDArray dvOut) {
         long g = dOut.size(0);
         long t = dOut.size(1);
         long s = c.k().size(1);
-        INDArray dv = Nd4j.matmul(c.used(), dOut, null, true, false, false);           // [G, S, D]
+        INDArray dv = Nd4j.matmul(c.used(), dOut, dvOut, true, false, false);          // [G, S, D]
         INDArray dProbs = Nd4j.matmul(dOut, c.v(), null, false, true, false);         // [G, T, S]
         if (c.dropMask() != null) {
             dProbs.muli(c.dropMask());
@@ -60,8 +69,8 @@ public final class Attention {
         // Softmax backward per row: dS = P * (dP - sum(dP * P)).
         INDArray dot = d2.mul(p2).sum(true, 1);                                       // [G*T, 1]
         INDArray dScores = d2.subColumnVector(dot).muli(p2).muli(c.scale()).reshape('c', g, t, s);
-        INDArray dq = Nd4j.matmul(dScores, c.k());                                    // [G, T, D]
-        INDArray dk = Nd4j.matmul(dScores, c.q(), null, true, false, false);          // [G, S, D]
+        INDArray dq = Nd4j.matmul(dScores, c.k(), dqOut, false, false, false);        // [G, T, D]
+        INDArray dk = Nd4j.matmul(dScores, c.q(), dkOut, true, false, false);         // [G, S, D]
         return new INDArray[] {dq, dk, dv};
     }
 
@@ -88,6 +97,32 @@ public final class Attention {
         return x.reshape('c', batch, heads, length, d)
                 .permute(0, 2, 1, 3).dup('c')
                 .reshape('c', batch * length, heads * d);
+    }
+
+    /**
+     * k stacked projections [B*L, k*C] (e.g. q|k|v) to [k, B*H, L, D] in one copy; slice i is
+     * projection i split into heads, as {@link #splitHeads} would give it.
+     */
+    public static INDArray splitStacked(INDArray x, long batch, long length, int k, int heads) {
+        long d = x.size(1) / k / heads;
+        return x.reshape('c', batch, length, k, heads, d)
+                .permute(2, 0, 3, 1, 4).dup('c')
+                .reshape('c', k, batch * heads, length, d);
+    }
+
+    /** Inverse of {@link #splitStacked}: [k, B*H, L, D] to [B*L, k*H*D] in one copy. */
+    public static INDArray mergeStacked(INDArray x, long batch, int heads) {
+        long k = x.size(0);
+        long length = x.size(2);
+        long d = x.size(3);
+        return x.reshape('c', k, batch, heads, length, d)
+                .permute(1, 3, 0, 2, 4).dup('c')
+                .reshape('c', batch * length, k * heads * d);
+    }
+
+    /** Slice i of a stacked array [k, ...] as a view. */
+    public static INDArray slice(INDArray stacked, long i) {
+        return stacked.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
     }
 
     /** Columns [from, from + width) of a matrix, as a view. */

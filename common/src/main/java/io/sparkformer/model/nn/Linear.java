@@ -23,7 +23,7 @@ public final class Linear {
      * Accumulates dW += x^T dy and db += sum_rows(dy); returns dx = dy W^T.
      */
     public static INDArray backward(INDArray x, INDArray w, INDArray dy, INDArray dw, INDArray db) {
-        dw.addi(Nd4j.gemm(x, dy, true, false));       // [in, out]
+        Nd4j.gemm(x, dy, dw, true, false, 1.0, 1.0);   // dw += x^T dy, [in, out]
         if (db != null) {
             db.addi(dy.sum(0));
         }

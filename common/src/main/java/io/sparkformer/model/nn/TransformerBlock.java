@@ -119,10 +119,9 @@ public final class TransformerBlock {
         INDArray a1 = LayerNorm.forward(x, p.get(prefix + "ln1.g"), p.get(prefix + "ln1.b"), eps, lnc);
         cache.ln1 = lnc[0];
         INDArray qkv = Linear.forward(a1, p.get(prefix + "attn.qkv.W"), p.get(prefix + "attn.qkv.b"));  // [N, 3C]
-        INDArray q = Attention.splitHeads(Attention.columns(qkv, 0, c), batch, t, heads);            // [G, T, D]
-        INDArray k = Attention.splitHeads(Attention.columns(qkv, c, c), batch, t, heads);
-        INDArray v = Attention.splitHeads(Attention.columns(qkv, 2 * c, c), batch, t, heads);
-        INDArray att = Attention.forward(q, k, v, selfBias, drop, ac);
+        INDArray heads3 = Attention.splitStacked(qkv, batch, t, 3, heads);                           // [3, G, T, D]
+        INDArray att = Attention.forward(Attention.slice(heads3, 0), Attention.slice(heads3, 1),
+                Attention.slice(heads3, 2), selfBias, drop, ac);
         cache.self = ac[0];
         INDArray merged = Attention.mergeHeads(att, batch, heads);                                     // [N, C]
         INDArray proj = Linear.forward(merged, p.get(prefix + "attn.proj.W"), p.get(prefix + "attn.proj.b"));
@@ -142,9 +141,8 @@ public final class TransformerBlock {
             INDArray cq = Linear.forward(acIn, p.get(prefix + "cross.q.W"), p.get(prefix + "cross.q.b"));   // [N, C]
             INDArray kv = Linear.forward(memory, p.get(prefix + "cross.kv.W"), p.get(prefix + "cross.kv.b")); // [B*S, 2C]
             INDArray qh = Attention.splitHeads(cq, batch, t, heads);
-            INDArray kh = Attention.splitHeads(Attention.columns(kv, 0, c), batch, s, heads);
-            INDArray vh = Attention.splitHeads(Attention.columns(kv, c, c), batch, s, heads);
-            INDArray catt = Attention.forward(qh, kh, vh, crossBias, drop, ac);
+            INDArray kvh = Attention.splitStacked(kv, batch, s, 2, heads);                          // [2, G, S, D]
+            INDArray catt = Attention.forward(qh, Attention.slice(kvh, 0), Attention.slice(kvh, 1), crossBias, drop, ac);
             cache.cross = ac[0];
             INDArray cmerged = Attention.mergeHeads(catt, batch, heads);
             INDArray cproj = Linear.forward(cmerged, p.get(prefix + "cross.proj.W"), p.get(prefix + "cross.proj.b"));
@@ -194,12 +192,13 @@ public final class TransformerBlock {
             INDArray dCproj = Dropout.apply(dx2, cache.dropCross);
             INDArray dCmerged = Linear.backward(cache.crossMerged, p.get(prefix + "cross.proj.W"), dCproj,
                     g.get(prefix + "cross.proj.W"), g.get(prefix + "cross.proj.b"));
-            INDArray[] dqkv = Attention.backward(cache.cross,
-                    Attention.splitHeads(dCmerged, batch, dCmerged.size(0) / batch, heads));
+            INDArray dOutHeads = Attention.splitHeads(dCmerged, batch, dCmerged.size(0) / batch, heads);
+            INDArray dkvStacked = Nd4j.create(dOutHeads.dataType(), 2, cache.cross.k().size(0),
+                    cache.cross.k().size(1), cache.cross.k().size(2));                                // [2, G, S, D]
+            INDArray[] dqkv = Attention.backward(cache.cross, dOutHeads, null, Attention.slice(dkvStacked, 0),
+                    Attention.slice(dkvStacked, 1));
             INDArray dq = Attention.mergeHeads(dqkv[0], batch, heads);                                // [N, C]
-            INDArray dkv = Nd4j.create(cache.memory.dataType(), cache.memory.size(0), 2 * c);
-            Attention.columns(dkv, 0, c).assign(Attention.mergeHeads(dqkv[1], batch, heads));
-            Attention.columns(dkv, c, c).assign(Attention.mergeHeads(dqkv[2], batch, heads));
+            INDArray dkv = Attention.mergeStacked(dkvStacked, batch, heads);                          // [B*S, 2C]
             dMemory.addi(Linear.backward(cache.memory, p.get(prefix + "cross.kv.W"), dkv,
                     g.get(prefix + "cross.kv.W"), g.get(prefix + "cross.kv.b")));
             INDArray dAc = Linear.backward(cache.ac, p.get(prefix + "cross.q.W"), dq,
@@ -213,11 +212,11 @@ public final class TransformerBlock {
         INDArray dMerged = Linear.backward(cache.selfMerged, p.get(prefix + "attn.proj.W"), dProj,
                 g.get(prefix + "attn.proj.W"), g.get(prefix + "attn.proj.b"));
         long t = dMerged.size(0) / batch;
-        INDArray[] dqkv = Attention.backward(cache.self, Attention.splitHeads(dMerged, batch, t, heads));
-        INDArray dQkv = Nd4j.create(cache.x.dataType(), cache.x.size(0), 3 * c);
-        Attention.columns(dQkv, 0, c).assign(Attention.mergeHeads(dqkv[0], batch, heads));
-        Attention.columns(dQkv, c, c).assign(Attention.mergeHeads(dqkv[1], batch, heads));
-        Attention.columns(dQkv, 2 * c, c).assign(Attention.mergeHeads(dqkv[2], batch, heads));
+        INDArray dAtt = Attention.splitHeads(dMerged, batch, t, heads);                               // [G, T, D]
+        INDArray dStacked = Nd4j.create(dAtt.dataType(), 3, dAtt.size(0), dAtt.size(1), dAtt.size(2));
+        Attention.backward(cache.self, dAtt, Attention.slice(dStacked, 0), Attention.slice(dStacked, 1),
+                Attention.slice(dStacked, 2));
+        INDArray dQkv = Attention.mergeStacked(dStacked, batch, heads);                               // [N, 3C]
         INDArray dA1 = Linear.backward(cache.a1, p.get(prefix + "attn.qkv.W"), dQkv,
                 g.get(prefix + "attn.qkv.W"), g.get(prefix + "attn.qkv.b"));
         return dx1.add(LayerNorm.backward(cache.ln1, p.get(prefix + "ln1.g"), dA1,
