@@ -169,7 +169,8 @@ public final class TrainingJob {
                 if (!Double.isFinite(loss)) {
                     if (before == null) {
                         throw new NonFiniteLossException("training loss became " + loss + " in steps " + (step + 1)
-                                + "-" + done + "; the last good checkpoint is " + store.latest().orElse("(none)")
+                                + "-" + done + " (" + nonFiniteParameters() + "); the last good checkpoint is "
+                                + store.latest().orElse("(none)")
                                 + " (set train.onNonFinite = skip to skip such rounds)");
                     }
                     LOG.warn("Training loss became {} in steps {}-{}: round skipped, parameters restored", loss,
@@ -228,6 +229,26 @@ public final class TrainingJob {
             next = Math.min(next, (step / t.evalEvery() + 1) * t.evalEvery());
             next = Math.min(next, (step / t.checkpointEvery() + 1) * t.checkpointEvery());
             return (int) (next - step);
+        }
+
+        /**
+         * Which parameters hold NaN or infinity after the round. Averaging spreads a divergence to
+         * every parameter within a round, so this names the damage, not necessarily the origin.
+         */
+        private String nonFiniteParameters() {
+            java.util.List<String> bad = new java.util.ArrayList<>();
+            var table = graph.getLayer(GptGraphBuilder.LAYER).paramTable();
+            for (var e : table.entrySet()) {
+                if (e.getValue().isNaN().any() || e.getValue().isInfinite().any()) {
+                    bad.add(e.getKey());
+                }
+            }
+            if (bad.isEmpty()) {
+                return "all parameters finite";
+            }
+            String shown = String.join(", ", bad.subList(0, Math.min(3, bad.size())));
+            return "non-finite parameters: " + bad.size() + " of " + table.size() + " (" + shown
+                    + (bad.size() > 3 ? ", ..." : "") + ")";
         }
 
         private INDArray[] snapshot() {

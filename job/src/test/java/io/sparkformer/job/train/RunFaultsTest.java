@@ -1,0 +1,107 @@
+package io.sparkformer.job.train;
+
+import io.sparkformer.checkpoint.Checkpoint;
+import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.job.Main;
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Faults of a run the user must be told about, each with its exit code and one clear line. */
+class RunFaultsTest {
+    @TempDir
+    static Path dir;
+    private static String corpus;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        System.setProperty("spark.master", "local[2]");
+        System.setProperty("spark.ui.enabled", "false");
+        String text = Files.readString(Path.of(System.getProperty("sparkformer.shared", "../shared"),
+                "data/tinyshakespeare/input.txt")).substring(0, 30000);
+        corpus = dir.resolve("corpus.txt").toString();
+        Files.writeString(Path.of(corpus), text);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        System.clearProperty("spark.master");
+    }
+
+    private static Object[] cli(String... args) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return new Object[] {Main.execute(args), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(old);
+        }
+    }
+
+    private static String[] train(String out, String... more) {
+        List<String> a = new ArrayList<>(List.of("train", "--config", "../conf/gpt-tiny.conf", "--corpus", corpus,
+                "--out", out, "--set", "train.steps=10", "--set", "train.evalEvery=5", "--set", "train.checkpointEvery=5"));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void resumingWithAnotherArchitectureIsRefused() {
+        String out = dir.resolve("arch").toString();
+        assertEquals(0, cli(train(out))[0]);
+        Object[] r = cli(train(out, "--resume", "--set", "model.layers=3", "--set", "train.steps=20"));
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).contains("checkpoint step-000010 has a different architecture: model.layers=2 (config says 3)"),
+                (String) r[1]);
+    }
+
+    @Test
+    void nonFiniteLossStopsTheRunNamingTheStepsAndKeepsTheLastGoodCheckpoint() {
+        String out = dir.resolve("nan").toString();
+        assertEquals(0, cli(train(out))[0]);
+        // Poison the newest checkpoint the way a diverged update would, then resume from it.
+        CheckpointStore store = new CheckpointStore(out, new Configuration(), 3);
+        Checkpoint good = store.loadLatest().orElseThrow();
+        ComputationGraph graph = good.model();
+        graph.getLayer("gpt").getParam("h1.mlp.fc.W").putScalar(0, 0, Float.NaN);
+        store.save(new Checkpoint(good.name(), good.state(), good.configText(), good.tokenizerJson(), graph));
+
+        Object[] r = cli(train(out, "--resume", "--set", "train.steps=20"));
+        assertEquals(1, r[0]);
+        String err = (String) r[1];
+        assertTrue(err.contains("training loss became NaN in steps 11-15 (non-finite parameters: "), err);
+        assertEquals("step-000010", store.latest().orElseThrow(), "no checkpoint of the diverged run was written");
+    }
+
+    @Test
+    void promptOutsideTheVocabularyIsABadInput() {
+        String out = dir.resolve("prompt").toString();
+        assertEquals(0, cli(train(out))[0]);
+        Object[] r = cli("generate", "--checkpoint", out, "--prompt", "caf\u00e9");
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).contains("character '\u00e9' (U+00E9) at offset 3 is not in the tokenizer's vocabulary"),
+                (String) r[1]);
+    }
+
+    @Test
+    void missingCheckpointIsABadInput() {
+        Object[] r = cli("generate", "--checkpoint", dir.resolve("nowhere").toString());
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).contains("nowhere"), (String) r[1]);
+    }
+}
