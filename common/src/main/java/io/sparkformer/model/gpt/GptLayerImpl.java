@@ -63,36 +63,53 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         GptModel.Pass pass;
-        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+        try (MemoryWorkspace ignored = activations(workspaceMgr)) {
             pass = forward(training);
         }
         long b = input.size(0);
-        INDArray logits = pass.logits.reshape('c', b, pass.logits.size(0) / b, pass.logits.size(1));
-        return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, logits);
+        return pass.logits.reshape('c', b, pass.logits.size(0) / b, pass.logits.size(1));
     }
 
+    /**
+     * One forward pass, and its loss when labels are set, cached for the backward pass. Its arrays
+     * go where the caller's scope puts them: during fit() that is DL4J's ACTIVATIONS workspace,
+     * which DL4J keeps open from the forward pass through backprop and scoring, so intermediate
+     * results reuse the same memory every step (allocating each op's output off-heap afresh was
+     * the main cost of a step).
+     */
     private GptModel.Pass forward(boolean training) {
         int batch = (int) input.size(0);
         int[] ids = ids(input);
         GptModel.Pass pass = model().forward(params, ids, batch, paddingMask, training);
-        step = new Step(training, input, labels, maskArray, paddingMask, pass, null);
+        SparseCrossEntropy.Result loss = labels == null ? null : loss(pass);
+        step = new Step(training, input, labels, maskArray, paddingMask, pass, loss);
         return pass;
     }
 
-    /** The pass (and loss) for the current input, labels and masks, computed at most once. */
-    private Step step(boolean training) {
-        if (step == null || !step.matches(training, input, labels, maskArray, paddingMask)) {
-            forward(training);
+    /** Borrows DL4J's ACTIVATIONS workspace when it is open, else allocates outside workspaces. */
+    private static MemoryWorkspace activations(LayerWorkspaceMgr mgr) {
+        if (!mgr.isScopedOut(ArrayType.ACTIVATIONS) && mgr.hasConfiguration(ArrayType.ACTIVATIONS)
+                && Nd4j.getWorkspaceManager().checkIfWorkspaceExistsAndActive(mgr.getWorkspaceName(ArrayType.ACTIVATIONS))) {
+            return mgr.notifyScopeBorrowed(ArrayType.ACTIVATIONS);
         }
-        if (step.loss() == null) {
-            if (labels == null) {
-                throw new IllegalStateException("GPT layer: labels are not set");
+        return Nd4j.getMemoryManager().scopeOutOfWorkspaces();
+    }
+
+    private SparseCrossEntropy.Result loss(GptModel.Pass pass) {
+        int[] target = ids(labels);
+        double[] weights = maskArray == null ? null : maskArray.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        return SparseCrossEntropy.compute(pass.logits, target, weights, true);
+    }
+
+    /** The pass and loss for the current input, labels and masks, computed at most once. */
+    private Step step(boolean training, LayerWorkspaceMgr mgr) {
+        if (labels == null) {
+            throw new IllegalStateException("GPT layer: labels are not set");
+        }
+        if (step == null || step.loss() == null || !step.matches(training, input, labels, maskArray, paddingMask)) {
+            try (MemoryWorkspace ignored = activations(mgr)) {
+                forward(training);
             }
-            int[] target = ids(labels);
-            double[] weights = maskArray == null ? null : maskArray.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-            SparseCrossEntropy.Result loss = SparseCrossEntropy.compute(step.pass().logits, target, weights, true);
-            step = new Step(step.training(), step.input(), step.labels(), step.labelMask(), step.padding(),
-                    step.pass(), loss);
         }
         return step;
     }
@@ -100,8 +117,8 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            Step s = step(true);
+        Step s = step(true, workspaceMgr);
+        try (MemoryWorkspace ignored = workspaceMgr.notifyScopeEntered(ArrayType.BP_WORKING_MEM)) {
             gradientsFlattened.assign(0);
             model().backward(params, gradientViews, s.pass(), s.loss().dLogits());
         }
@@ -116,10 +133,7 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
 
     @Override
     public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
-        double loss;
-        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            loss = step(training).loss().loss();
-        }
+        double loss = step(training, workspaceMgr).loss().loss();
         // Weight decay is decoupled (AdamW): it shrinks weights in the update and is not part of the
         // objective, so DL4J's L2-style regularization score is deliberately left out. The score is
         // the mean token cross-entropy that metrics and users expect.
@@ -130,8 +144,8 @@ public class GptLayerImpl extends BaseLayer<GptLayer> implements IOutputLayer {
     @Override
     public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
         INDArray out;
+        SparseCrossEntropy.Result r = step(false, workspaceMgr).loss();
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            SparseCrossEntropy.Result r = step(false).loss();
             int batch = (int) input.size(0);
             int t = r.rowLoss().length / batch;
             double[] weights = maskArray == null ? null : maskArray.castTo(DataType.DOUBLE).dup('c').data().asDouble();
