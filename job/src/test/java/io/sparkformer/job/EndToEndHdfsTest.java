@@ -64,15 +64,8 @@ class EndToEndHdfsTest {
 
     /** Runs the CLI, returning {exit code, stdout}. */
     static Object[] cli(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.execute(args);
-            return new Object[] {code, captured.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(old);
-        }
+        Cli.Result r = Cli.run(args);
+        return new Object[] {r.code(), r.out()};
     }
 
     static List<JsonNode> metrics(String run) throws Exception {

@@ -79,15 +79,9 @@ class PrepareJobTest {
         assertEquals(2, m.shards().size());
     }
 
-    private Object[] cli(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Object[] {Main.execute(args), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(old);
-        }
+    private static Object[] cli(String... args) {
+        io.sparkformer.job.Cli.Result r = io.sparkformer.job.Cli.run(args);
+        return new Object[] {r.code(), r.err()};
     }
 
     private void assertRejected(String corpus, String message) {
