@@ -1,0 +1,209 @@
+package io.sparkformer.job.cluster;
+
+import io.sparkformer.job.Main;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real Spark standalone cluster on loopback: a Master and two Workers (1 core, 1 GiB each) in
+ * their own JVMs from the Maven jars, executors launched by the workers in JVMs of their own. The
+ * job's driver is this JVM, training gpt-tiny with two replicas, checkpointing to HDFS.
+ */
+class StandaloneClusterTest {
+    private static final Pattern TRAINING_PID = Pattern.compile("Worker \\d+: steps .* in executor \\S+ \\(pid (\\d+),");
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static File base;
+    private static MiniHdfs hdfs;
+    private static ClusterProcesses processes;
+    private static String master;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        hdfs = new MiniHdfs(new File(base, "dfs"), new Configuration());
+        processes = new ClusterProcesses(base.toPath().resolve("logs"));
+        // Workers build executor classpaths from SPARK_HOME/jars (here empty: ours come from
+        // spark.executor.extraClassPath); without a distribution's RELEASE layout Spark's launcher
+        // also needs to be told the Scala version.
+        File sparkHome = new File(base, "spark-home");
+        Files.createDirectories(sparkHome.toPath().resolve("jars"));
+        Map<String, String> env = Map.of("SPARK_HOME", sparkHome.getPath(), "SPARK_SCALA_VERSION", "2.12",
+                "SPARK_LOCAL_IP", "127.0.0.1");
+        int port = ClusterProcesses.freePort();
+        int ui = ClusterProcesses.freePort();
+        master = "spark://127.0.0.1:" + port;
+        List<String> small = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
+        processes.java("master", small, env, "org.apache.spark.deploy.master.Master",
+                List.of("--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(ui)));
+        for (int i = 1; i <= 2; i++) {
+            processes.java("worker" + i, small, env, "org.apache.spark.deploy.worker.Worker",
+                    List.of("--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", "0",
+                            "--work-dir", new File(base, "work" + i).getPath(), master));
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        ClusterProcesses.waitUntil("2 alive workers at the master", Duration.ofSeconds(90), () -> {
+            try {
+                String json = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ui + "/json/")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                return json.replace(" ", "").contains("\"aliveworkers\":2");
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+        });
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        clearSparkProperties();
+        if (processes != null) {
+            processes.close();
+        }
+        if (hdfs != null) {
+            hdfs.close();
+        }
+    }
+
+    /** The application's Spark settings, as spark-submit would hand them to the driver. */
+    private static void sparkProperties(String executorOffHeap) {
+        System.setProperty("spark.master", master);
+        System.setProperty("spark.driver.host", "127.0.0.1");
+        System.setProperty("spark.driver.bindAddress", "127.0.0.1");
+        System.setProperty("spark.ui.enabled", "false");
+        System.setProperty("spark.cores.max", "2");
+        System.setProperty("spark.executor.cores", "1");
+        System.setProperty("spark.executor.memory", "768m");
+        System.setProperty("spark.executor.extraClassPath", ClusterProcesses.classpathString());
+        System.setProperty("spark.executor.extraJavaOptions", ClusterProcesses.java17Options()
+                + " -XX:TieredStopAtLevel=1 -Dorg.bytedeco.javacpp.maxbytes=" + executorOffHeap
+                + " -Dlog4j.configurationFile=" + ClusterProcesses.projectRoot().resolve("conf/log4j2.properties"));
+        System.setProperty("spark.executorEnv.OMP_NUM_THREADS", "1");
+    }
+
+    private static void clearSparkProperties() {
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith("spark.")) {
+                System.clearProperty(key);
+            }
+        }
+    }
+
+    private static String conf() {
+        return ClusterProcesses.projectRoot().resolve("conf/gpt-tiny.conf").toString();
+    }
+
+    /** Runs the CLI in this JVM, returning {exit code, stdout, stderr}. */
+    private static Object[] cli(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.execute(args);
+            return new Object[] {code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+            System.err.print(e.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** PIDs that executors logged while training, from the workers' executor stderr files. */
+    private static Set<Long> trainingPids() {
+        Set<Long> pids = new HashSet<>();
+        for (String w : List.of("work1", "work2")) {
+            try (Stream<java.nio.file.Path> files = Files.walk(new File(base, w).toPath())) {
+                for (java.nio.file.Path f : files.filter(p -> p.getFileName().toString().equals("stderr")).toList()) {
+                    Matcher m = TRAINING_PID.matcher(Files.readString(f));
+                    while (m.find()) {
+                        pids.add(Long.parseLong(m.group(1)));
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return pids;
+    }
+
+    @Test
+    void twoExecutorJvmsTrainGptTinyCheckpointToHdfsAndTheCheckpointGenerates() throws Exception {
+        sparkProperties("512m");
+        String run = hdfs.uri + "/runs/standalone";
+        try {
+            Object[] train = cli("train", "--config", conf(), "--corpus", hdfs.uri + MiniHdfs.CORPUS, "--out", run,
+                    "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=20",
+                    "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5");
+            assertEquals(0, train[0], "train exit code; stderr: " + train[2]);
+        } finally {
+            clearSparkProperties();
+        }
+
+        Set<Long> pids = trainingPids();
+        assertEquals(2, pids.size(), "two executor JVMs trained: " + pids);
+        assertTrue(!pids.contains(ProcessHandle.current().pid()), "executors are not the driver JVM");
+
+        assertEquals("step-000020", hdfs.read("/runs/standalone/checkpoints/LATEST").trim());
+        assertTrue(hdfs.fs().exists(new Path("/runs/standalone/checkpoints/step-000020/model.zip")));
+        String[] metrics = hdfs.read("/runs/standalone/metrics.jsonl").strip().split("\n");
+        assertTrue(metrics[metrics.length - 1].contains("\"tokens\":" + 20 * 2 * 4 * 32), metrics[metrics.length - 1]);
+
+        Object[] generated = cli("generate", "--checkpoint", run, "--prompt", "ROMEO:", "--max-tokens", "30",
+                "--seed", "7");
+        assertEquals(0, generated[0], "generate exit code; stderr: " + generated[2]);
+        String text = ((String) generated[1]).strip();
+        assertTrue(text.startsWith("ROMEO:") && text.length() >= "ROMEO:".length() + 20, "generated: " + text);
+    }
+
+    @Test
+    void executorsWithTooLittleOffHeapAreRefusedBeforeTraining() {
+        sparkProperties("48m");
+        try {
+            Object[] train = cli("train", "--config", conf(), "--corpus", hdfs.uri + MiniHdfs.CORPUS,
+                    "--out", hdfs.uri + "/runs/too-small", "--set", "spark.workers=2", "--set", "train.steps=10");
+            assertEquals(2, train[0], "exit code for a budget the user must raise");
+            String err = (String) train[2];
+            assertTrue(err.contains("sparkformer train: error: the executor's off-heap budget is too small for this "
+                    + "model: training needs about "), err);
+            assertTrue(err.contains("but org.bytedeco.javacpp.maxbytes on executor "), err);
+            assertTrue(err.contains("allows 48 MiB; raise -Dorg.bytedeco.javacpp.maxbytes in "
+                    + "spark.executor.extraJavaOptions, or lower train.batchSize"), err);
+            assertNotEquals(0, err.length());
+        } finally {
+            clearSparkProperties();
+        }
+    }
+}
