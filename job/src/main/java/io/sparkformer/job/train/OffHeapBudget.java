@@ -31,6 +31,8 @@ public final class OffHeapBudget {
     private static final Logger LOG = LoggerFactory.getLogger(OffHeapBudget.class);
     static final long MIN_OVERHEAD_MIB = 384;
     static final double DEFAULT_OVERHEAD_FACTOR = 0.1;
+    /** Native memory the JVM itself uses beyond the heap (metaspace, code cache, threads, Netty). */
+    static final long JVM_NATIVE_BYTES = 256L << 20;
 
     /** One JVM's javacpp limits, as read inside it. */
     record Probe(String executorId, String host, long pid, long maxBytes, long maxPhysicalBytes, long maxHeap)
@@ -85,7 +87,7 @@ public final class OffHeapBudget {
             limits.addAll(javacppLimits(p));
         }
         if (containers) {
-            limits.add(new Limit(overheadBytes(conf, "executor"), "spark.executor.memoryOverhead"));
+            limits.add(containerLimit(conf, "executor"));
         }
         require("the executor's", e.trainingBytes(replicas), breakdown(e, replicas), limits,
                 containers ? "spark.executor.memoryOverhead and -Dorg.bytedeco.javacpp.maxbytes in "
@@ -94,7 +96,7 @@ public final class OffHeapBudget {
         // The driver holds the averaged model and its updater state and runs validation forward passes.
         List<Limit> driver = new ArrayList<>(javacppLimits(Probe.here()));
         if (containers && "cluster".equals(conf.get("spark.submit.deployMode", "client"))) {
-            driver.add(new Limit(overheadBytes(conf, "driver"), "spark.driver.memoryOverhead"));
+            driver.add(containerLimit(conf, "driver"));
         }
         require("the driver's", e.trainingBytes(), breakdown(e, 1), driver,
                 "-Dorg.bytedeco.javacpp.maxbytes in spark.driver.extraJavaOptions"
@@ -137,6 +139,13 @@ public final class OffHeapBudget {
         int cores = conf.getInt("spark.executor.cores", 1);
         int perTask = Math.max(1, conf.getInt("spark.task.cpus", 1));
         return Math.max(1, Math.min(workers, cores / perTask));
+    }
+
+    /** What a YARN/Kubernetes container leaves ND4J: the memory overhead less the JVM's own native memory. */
+    static Limit containerLimit(SparkConf conf, String role) {
+        long overhead = overheadBytes(conf, role);
+        return new Limit(Math.max(0, overhead - JVM_NATIVE_BYTES), "spark." + role + ".memoryOverhead ("
+                + human(overhead) + ", less " + human(JVM_NATIVE_BYTES) + " for the JVM's own native memory)");
     }
 
     /** The container memory beyond the heap that YARN and Kubernetes grant: Spark's own rule. */

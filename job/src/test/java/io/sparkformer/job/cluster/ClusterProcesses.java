@@ -84,20 +84,53 @@ final class ClusterProcesses implements AutoCloseable {
 
     /** Starts {@code java [jvmOptions] -cp <classpath> mainClass args}, output to logs/name.log. */
     Process java(String name, List<String> jvmOptions, Map<String, String> env, String mainClass, List<String> args) {
+        return java(name, jvmOptions, env, null, mainClass, args);
+    }
+
+    /** As above with {@code classpathPrefix} (e.g. a Hadoop conf directory) before this JVM's classpath. */
+    Process java(String name, List<String> jvmOptions, Map<String, String> env, String classpathPrefix,
+                 String mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of(java17Options().split("\\s+")));
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(classpathString());
+        cmd.add(classpathPrefix == null ? classpathString() : classpathPrefix + File.pathSeparator + classpathString());
         cmd.add(mainClass);
         cmd.addAll(args);
+        return start(name, env, cmd);
+    }
+
+    /** Starts any command, output to logs/name.log. */
+    Process start(String name, Map<String, String> env, List<String> cmd) {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(name).toFile());
         pb.environment().putAll(env);
         try {
             Process p = pb.start();
             started.add(p);
             return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A stand-in Spark distribution: bin/spark-submit runs {@code SparkSubmit} from this JVM's
+     * classpath (Maven's Spark jars) behind {@code classpathPrefix}, with the Java 17 options and
+     * {@code jvmOptions}, as a distribution's script would; jars/ is empty.
+     */
+    static Path fakeSparkHome(Path dir, String classpathPrefix, List<String> jvmOptions) {
+        try {
+            Files.createDirectories(dir.resolve("bin"));
+            Files.createDirectories(dir.resolve("jars"));
+            String cp = classpathPrefix == null ? classpathString() : classpathPrefix + File.pathSeparator + classpathString();
+            String script = "#!/bin/sh\n# Test stand-in for a Spark distribution's spark-submit.\nexec '"
+                    + Path.of(System.getProperty("java.home"), "bin", "java") + "' " + java17Options() + " "
+                    + String.join(" ", jvmOptions) + " -cp '" + cp + "' org.apache.spark.deploy.SparkSubmit \"$@\"\n";
+            Path submit = dir.resolve("bin/spark-submit");
+            Files.writeString(submit, script);
+            submit.toFile().setExecutable(true);
+            return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
