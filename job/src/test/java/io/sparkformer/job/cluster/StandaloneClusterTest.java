@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +31,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A real Spark standalone cluster on loopback: a Master and two Workers (1 core, 1 GiB each) in
  * their own JVMs from the Maven jars, executors launched by the workers in JVMs of their own. The
- * job's driver is this JVM, training gpt-tiny with two replicas, checkpointing to HDFS.
+ * job is submitted with submit/standalone.sh (client mode: the driver is the spark-submit JVM) and
+ * trains gpt-tiny with two replicas, checkpointing to HDFS; the checkpoint then generates here.
  */
 class StandaloneClusterTest {
     private static final Pattern TRAINING_PID = Pattern.compile("Worker \\d+: steps .* in executor \\S+ \\(pid (\\d+),");
@@ -46,6 +47,7 @@ class StandaloneClusterTest {
     private static MiniHdfs hdfs;
     private static ClusterProcesses processes;
     private static String master;
+    private static java.nio.file.Path sparkHome;
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -54,9 +56,10 @@ class StandaloneClusterTest {
         // Workers build executor classpaths from SPARK_HOME/jars (here empty: ours come from
         // spark.executor.extraClassPath); without a distribution's RELEASE layout Spark's launcher
         // also needs to be told the Scala version.
-        File sparkHome = new File(base, "spark-home");
-        Files.createDirectories(sparkHome.toPath().resolve("jars"));
-        Map<String, String> env = Map.of("SPARK_HOME", sparkHome.getPath(), "SPARK_SCALA_VERSION", "2.12",
+        sparkHome = ClusterProcesses.fakeSparkHome(base.toPath().resolve("spark-home"), null,
+                List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g", "-Dlog4j.configurationFile="
+                        + ClusterProcesses.projectRoot().resolve("conf/log4j2.properties")));
+        Map<String, String> env = Map.of("SPARK_HOME", sparkHome.toString(), "SPARK_SCALA_VERSION", "2.12",
                 "SPARK_LOCAL_IP", "127.0.0.1");
         int port = ClusterProcesses.freePort();
         int ui = ClusterProcesses.freePort();
@@ -86,7 +89,6 @@ class StandaloneClusterTest {
 
     @AfterAll
     static void stopCluster() {
-        clearSparkProperties();
         if (processes != null) {
             processes.close();
         }
@@ -95,28 +97,29 @@ class StandaloneClusterTest {
         }
     }
 
-    /** The application's Spark settings, as spark-submit would hand them to the driver. */
-    private static void sparkProperties(String executorOffHeap) {
-        System.setProperty("spark.master", master);
-        System.setProperty("spark.driver.host", "127.0.0.1");
-        System.setProperty("spark.driver.bindAddress", "127.0.0.1");
-        System.setProperty("spark.ui.enabled", "false");
-        System.setProperty("spark.cores.max", "2");
-        System.setProperty("spark.executor.cores", "1");
-        System.setProperty("spark.executor.memory", "768m");
-        System.setProperty("spark.executor.extraClassPath", ClusterProcesses.classpathString());
-        System.setProperty("spark.executor.extraJavaOptions", ClusterProcesses.java17Options()
-                + " -XX:TieredStopAtLevel=1 -Dorg.bytedeco.javacpp.maxbytes=" + executorOffHeap
-                + " -Dlog4j.configurationFile=" + ClusterProcesses.projectRoot().resolve("conf/log4j2.properties"));
-        System.setProperty("spark.executorEnv.OMP_NUM_THREADS", "1");
-    }
-
-    private static void clearSparkProperties() {
-        for (String key : System.getProperties().stringPropertyNames()) {
-            if (key.startsWith("spark.")) {
-                System.clearProperty(key);
-            }
+    /**
+     * Runs submit/standalone.sh in client mode: the driver is the (stand-in) spark-submit JVM, the
+     * executors are launched by the workers; conf/spark-defaults.conf applies except where the flags
+     * here size it down for a 2-core machine. Returns the exit code; output in logs/name.log.
+     */
+    private static int standaloneSh(String name, List<String> extraFlags, List<String> job) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", ClusterProcesses.projectRoot().resolve("submit/standalone.sh")
+                        .toString(), "--master", master, "--total-executor-cores", "2", "--executor-cores", "1",
+                "--executor-memory", "768m", "--name", name,
+                "--conf", "spark.task.cpus=1",
+                "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
+                // Spark on the "nodes" is the Maven jars (a distribution would have them in jars/).
+                "--conf", "spark.executor.extraClassPath=" + ClusterProcesses.classpathString(),
+                "--conf", "spark.ui.enabled=false"));
+        cmd.addAll(extraFlags);
+        cmd.addAll(job);
+        File appJar = new File(base, "sparkformer-app.jar");
+        if (!appJar.exists()) {
+            new java.util.jar.JarOutputStream(new java.io.FileOutputStream(appJar)).close();
         }
+        Process p = processes.start(name, Map.of("SPARK_HOME", sparkHome.toString(), "SPARKFORMER_JAR", appJar.getPath(),
+                "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1"), cmd);
+        return ClusterProcesses.await(p, Duration.ofMinutes(4));
     }
 
     private static String conf() {
@@ -161,20 +164,18 @@ class StandaloneClusterTest {
 
     @Test
     void twoExecutorJvmsTrainGptTinyCheckpointToHdfsAndTheCheckpointGenerates() throws Exception {
-        sparkProperties("512m");
         String run = hdfs.uri + "/runs/standalone";
-        try {
-            Object[] train = cli("train", "--config", conf(), "--corpus", hdfs.uri + MiniHdfs.CORPUS, "--out", run,
-                    "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=20",
-                    "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5");
-            assertEquals(0, train[0], "train exit code; stderr: " + train[2]);
-        } finally {
-            clearSparkProperties();
-        }
+        int code = standaloneSh("standalone-train", List.of(), List.of("train", "--config", conf(),
+                "--corpus", hdfs.uri + MiniHdfs.CORPUS, "--out", run,
+                "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=20",
+                "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5"));
+        assertEquals(0, code, "standalone.sh exit code; log:\n" + processes.logText("standalone-train"));
 
         Set<Long> pids = trainingPids();
         assertEquals(2, pids.size(), "two executor JVMs trained: " + pids);
-        assertTrue(!pids.contains(ProcessHandle.current().pid()), "executors are not the driver JVM");
+        assertTrue(!pids.contains(ProcessHandle.current().pid()), "executors are not this JVM");
+        assertTrue(processes.logText("standalone-train").contains("maxbytes 3.0 GiB"),
+                "executors run with conf/spark-defaults.conf's ND4J off-heap setting");
 
         assertEquals("step-000020", hdfs.read("/runs/standalone/checkpoints/LATEST").trim());
         assertTrue(hdfs.fs().exists(new Path("/runs/standalone/checkpoints/step-000020/model.zip")));
@@ -189,21 +190,18 @@ class StandaloneClusterTest {
     }
 
     @Test
-    void executorsWithTooLittleOffHeapAreRefusedBeforeTraining() {
-        sparkProperties("48m");
-        try {
-            Object[] train = cli("train", "--config", conf(), "--corpus", hdfs.uri + MiniHdfs.CORPUS,
-                    "--out", hdfs.uri + "/runs/too-small", "--set", "spark.workers=2", "--set", "train.steps=10");
-            assertEquals(2, train[0], "exit code for a budget the user must raise");
-            String err = (String) train[2];
-            assertTrue(err.contains("sparkformer train: error: the executor's off-heap budget is too small for this "
-                    + "model: training needs about "), err);
-            assertTrue(err.contains("but org.bytedeco.javacpp.maxbytes on executor "), err);
-            assertTrue(err.contains("allows 48 MiB; raise -Dorg.bytedeco.javacpp.maxbytes in "
-                    + "spark.executor.extraJavaOptions, or lower train.batchSize"), err);
-            assertNotEquals(0, err.length());
-        } finally {
-            clearSparkProperties();
-        }
+    void executorsWithTooLittleOffHeapAreRefusedBeforeTraining() throws Exception {
+        int code = standaloneSh("standalone-too-small", List.of("--conf", "spark.executor.extraJavaOptions="
+                        + ClusterProcesses.java17Options() + " -Dorg.bytedeco.javacpp.maxbytes=48m"),
+                List.of("train", "--config", conf(), "--corpus", hdfs.uri + MiniHdfs.CORPUS,
+                        "--out", hdfs.uri + "/runs/too-small", "--set", "spark.workers=2", "--set", "train.steps=10"));
+        String log = processes.logText("standalone-too-small");
+        assertEquals(2, code, "exit code for a budget the user must raise; log:\n" + log);
+        assertTrue(log.contains("sparkformer train: error: the executor's off-heap budget is too small for this "
+                + "model: training needs about "), log);
+        assertTrue(log.contains("but org.bytedeco.javacpp.maxbytes on executor "), log);
+        assertTrue(log.contains("allows 48 MiB; raise -Dorg.bytedeco.javacpp.maxbytes in "
+                + "spark.executor.extraJavaOptions, or lower train.batchSize"), log);
+        assertTrue(!log.contains("TrainingJob: Model:"), "refused before the model was built");
     }
 }
