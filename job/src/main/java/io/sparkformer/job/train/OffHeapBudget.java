@@ -67,7 +67,7 @@ public final class OffHeapBudget {
         MemoryEstimate e = MemoryEstimate.of(config.model(), vocabSize, config.train().batchSize());
         SparkConf conf = sc.getConf();
         String master = sc.master();
-        if (master.startsWith("local")) {
+        if (master.equals("local") || master.startsWith("local[")) {
             // Driver and executors are one JVM: concurrent replicas plus the driver's own copy.
             int replicas = Math.min(config.spark().workers(),
                     ThreadBudget.localSlots(master, Runtime.getRuntime().availableProcessors()));
