@@ -1,6 +1,6 @@
 package io.sparkformer.job.cluster;
 
-import io.sparkformer.job.Main;
+import io.sparkformer.job.Cli;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -9,16 +9,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,29 +116,35 @@ class StandaloneClusterTest {
         }
         Process p = processes.start(name, Map.of("SPARK_HOME", sparkHome.toString(), "SPARKFORMER_JAR", appJar.getPath(),
                 "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1"), cmd);
-        return ClusterProcesses.await(p, Duration.ofMinutes(4));
+        try {
+            return ClusterProcesses.await(p, Duration.ofMinutes(4));
+        } catch (AssertionError e) {
+            // Seen once with a load average of 28 on 2 cores: say where it stood.
+            throw new AssertionError(e.getMessage() + "\n--- driver log:\n" + tail(processes.logText(name))
+                    + "\n--- executor logs:\n" + tail(executorLogs()), e);
+        }
+    }
+
+    private static String tail(String text) {
+        return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
+    }
+
+    private static String executorLogs() {
+        StringBuilder all = new StringBuilder();
+        for (String w : List.of("work1", "work2")) {
+            try (Stream<java.nio.file.Path> files = Files.walk(new File(base, w).toPath())) {
+                for (java.nio.file.Path f : files.filter(p -> p.getFileName().toString().equals("stderr")).toList()) {
+                    all.append("== ").append(f).append('\n').append(tail(Files.readString(f))).append('\n');
+                }
+            } catch (IOException e) {
+                all.append(e).append('\n');
+            }
+        }
+        return all.toString();
     }
 
     private static String conf() {
         return ClusterProcesses.projectRoot().resolve("conf/gpt-tiny.conf").toString();
-    }
-
-    /** Runs the CLI in this JVM, returning {exit code, stdout, stderr}. */
-    private static Object[] cli(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.execute(args);
-            return new Object[] {code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-            System.err.print(e.toString(StandardCharsets.UTF_8));
-        }
     }
 
     /** PIDs that executors logged while training, from the workers' executor stderr files. */
@@ -182,10 +185,10 @@ class StandaloneClusterTest {
         String[] metrics = hdfs.read("/runs/standalone/metrics.jsonl").strip().split("\n");
         assertTrue(metrics[metrics.length - 1].contains("\"tokens\":" + 20 * 2 * 4 * 32), metrics[metrics.length - 1]);
 
-        Object[] generated = cli("generate", "--checkpoint", run, "--prompt", "ROMEO:", "--max-tokens", "30",
+        Cli.Result generated = Cli.run("generate", "--checkpoint", run, "--prompt", "ROMEO:", "--max-tokens", "30",
                 "--seed", "7");
-        assertEquals(0, generated[0], "generate exit code; stderr: " + generated[2]);
-        String text = ((String) generated[1]).strip();
+        assertEquals(0, generated.code(), "generate exit code; stderr: " + generated.err());
+        String text = generated.out().strip();
         assertTrue(text.startsWith("ROMEO:") && text.length() >= "ROMEO:".length() + 20, "generated: " + text);
     }
 
