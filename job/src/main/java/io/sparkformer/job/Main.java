@@ -19,7 +19,12 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        // In a cluster-mode driver (YARN's application master) a successful main returns, so Spark
+        // reports SUCCEEDED; System.exit there would count as a failure and start another attempt.
+        if (code != 0 || !"cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+            System.exit(code);
+        }
     }
 
     /** Runs a command line and returns the exit code (0 ok, 2 bad usage/config/input, 1 other failure). */

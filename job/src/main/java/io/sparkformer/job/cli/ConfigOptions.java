@@ -8,6 +8,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Option;
 
+import java.io.File;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class ConfigOptions {
             return "";
         }
         try {
-            return PrepareJob.readString(new Path(config), hadoop);
+            return PrepareJob.readString(path(config), hadoop);
         } catch (UncheckedIOException e) {
             throw new InputException("cannot read config " + config + ": " + e.getCause().getMessage());
         }
@@ -46,5 +47,16 @@ public final class ConfigOptions {
 
     public List<String> overrides() {
         return overrides;
+    }
+
+    /**
+     * A config named without a scheme is a local file when one exists there (on a YARN gateway or in
+     * a cluster-mode driver's working directory, where {@code --files} puts it), else a path on the
+     * default file system.
+     */
+    static Path path(String config) {
+        Path p = new Path(config);
+        File local = new File(config);
+        return p.toUri().getScheme() == null && local.isFile() ? new Path(local.getAbsoluteFile().toURI()) : p;
     }
 }

@@ -12,7 +12,7 @@ public final class SparkContexts {
     }
 
     public static JavaSparkContext create(String appName) {
-        SparkConf conf = new SparkConf().setAppName(appName);
+        SparkConf conf = new SparkConf().setIfMissing("spark.app.name", appName);   // spark-submit --name wins
         if (!conf.contains("spark.master")) {
             conf.setMaster("local[*]");
         }

@@ -3,15 +3,19 @@ package io.sparkformer.job.train;
 import io.sparkformer.data.BatchPlan;
 import io.sparkformer.data.Batches;
 import io.sparkformer.data.TokenSource;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 
 /**
@@ -20,6 +24,8 @@ import java.util.stream.IntStream;
  * executors from the shards, so only the plan (a few numbers) travels from the driver.
  */
 final class RoundData implements FlatMapFunction<Iterator<Integer>, DataSet> {
+    private static final Logger LOG = LoggerFactory.getLogger(RoundData.class);
+    private static final AtomicBoolean FIRST_IN_JVM = new AtomicBoolean(true);
     private final TokenSource train;
     private final BatchPlan plan;
     private final long firstStep;
@@ -48,6 +54,12 @@ final class RoundData implements FlatMapFunction<Iterator<Integer>, DataSet> {
         List<DataSet> out = new ArrayList<>();
         while (workerIds.hasNext()) {
             int worker = workerIds.next();
+            if (FIRST_IN_JVM.getAndSet(false) || LOG.isDebugEnabled()) {
+                // Once per JVM at INFO: which process trains (the standalone test reads this line).
+                LOG.info("Worker {}: steps {}-{} in executor {} (pid {}, {} ND4J threads)", worker, firstStep + 1,
+                        firstStep + steps, SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId(),
+                        ProcessHandle.current().pid(), threads);
+            }
             for (long s = firstStep; s < firstStep + steps; s++) {
                 out.add(Batches.of(train, plan.starts(s, worker), plan.contextLength()));
             }

@@ -25,7 +25,7 @@ final class ThreadBudget {
         return Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
     }
 
-    private static int localSlots(String master, int cores) {
+    static int localSlots(String master, int cores) {
         // local, local[N], local[*], local[N,F]
         int open = master.indexOf('[');
         if (open < 0) {

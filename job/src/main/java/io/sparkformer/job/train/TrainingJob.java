@@ -69,6 +69,7 @@ public final class TrainingJob {
             throw new InputException("tokenizer.json in " + dataDir + " does not match its manifest");
         }
         resumed.ifPresent(c -> ResumeChecks.requireSameTokenizer(c, tokenizer, dataDir));
+        OffHeapBudget.check(sc, config, tokenizer.vocabSize());
         run.writeString(RunDirectory.CONFIG, ConfigLoader.render(config));
         run.writeString(RunDirectory.TOKENIZER, tokenizer.toJson());
 

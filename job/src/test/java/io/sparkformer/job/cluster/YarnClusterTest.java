@@ -1,0 +1,195 @@
+package io.sparkformer.job.cluster;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * YARN as a user meets it: a MiniYARNCluster (ResourceManager + one NodeManager launching real
+ * containers) and a MiniDFSCluster; the job submitted by {@code SparkSubmit} in its own JVM (what
+ * {@code spark-submit} runs) in client and in cluster deploy mode, the config shipped with
+ * {@code --files} and named relatively, the corpus and run directory on HDFS. Spark's jars reach
+ * the containers as {@code spark.yarn.jars=local:...} (the Maven jars on this machine), as a
+ * cluster with Spark installed on every node would have them.
+ */
+class YarnClusterTest {
+    private static final Pattern TRAINING_PID = Pattern.compile("Worker \\d+: steps .* in executor \\S+ \\(pid (\\d+),");
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static File base;
+    private static MiniHdfs hdfs;
+    private static MiniYARNCluster yarn;
+    private static File confDir;
+    private static ClusterProcesses processes;
+
+    @BeforeAll
+    static void startClusters() throws Exception {
+        Configuration conf = new YarnConfiguration();
+        hdfs = new MiniHdfs(new File(base, "dfs"), conf);
+        conf.set("fs.defaultFS", hdfs.uri);
+        conf.setInt(YarnConfiguration.NM_PMEM_MB, 8192);
+        conf.setInt(YarnConfiguration.NM_VCORES, 4);
+        conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
+        conf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
+        conf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.0f);
+        // The capacity scheduler's queues (a cluster's capacity-scheduler.xml): one queue, "default".
+        conf.set("yarn.scheduler.capacity.root.queues", "default");
+        conf.set("yarn.scheduler.capacity.root.default.capacity", "100");
+        conf.set("yarn.scheduler.capacity.maximum-am-resource-percent", "1.0");
+        yarn = new MiniYARNCluster(YarnClusterTest.class.getSimpleName(), 1, 1, 1);
+        yarn.init(conf);
+        yarn.start();
+        ClusterProcesses.waitUntil("the NodeManager to register", Duration.ofSeconds(60),
+                () -> yarn.getResourceManager().getRMContext().getRMNodes().size() == 1);
+        // What HADOOP_CONF_DIR holds on a gateway: the live addresses of the RM and the namenode.
+        confDir = new File(base, "hadoop-conf");
+        Files.createDirectories(confDir.toPath());
+        for (String name : List.of("core-site.xml", "yarn-site.xml")) {
+            try (OutputStream out = new FileOutputStream(new File(confDir, name))) {
+                yarn.getConfig().writeXml(out);
+            }
+        }
+        processes = new ClusterProcesses(base.toPath().resolve("logs"));
+    }
+
+    @AfterAll
+    static void stopClusters() {
+        if (processes != null) {
+            processes.close();
+        }
+        if (yarn != null) {
+            yarn.stop();
+        }
+        if (hdfs != null) {
+            hdfs.close();
+        }
+    }
+
+    /**
+     * submit/yarn.sh's command line for this small cluster: the script's flags, then Spark settings
+     * that only this test needs, then the job's own arguments.
+     */
+    private static List<String> yarnSh(String deployMode, String config, String run) {
+        String javaHome = System.getProperty("java.home");
+        String sparkJars = ClusterProcesses.classpath().stream().map(e -> "local:" + e).collect(Collectors.joining(","));
+        return List.of("bash", ClusterProcesses.projectRoot().resolve("submit/yarn.sh").toString(),
+                "--deploy-mode", deployMode, "--queue", "default", "--name", "sparkformer-yarn-" + deployMode,
+                "--num-executors", "2", "--executor-cores", "1", "--executor-memory", "640m", "--driver-memory", "768m",
+                // Sized down from conf/spark-defaults.conf for a 2-core test machine.
+                "--conf", "spark.task.cpus=1",
+                "--conf", "spark.executor.memoryOverhead=512m",
+                "--conf", "spark.driver.memoryOverhead=512m",
+                "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
+                "--conf", "spark.yarn.appMasterEnv.OMP_NUM_THREADS=1",
+                // Spark on the "nodes" is the Maven jars; the NodeManager's environment has no JAVA_HOME.
+                "--conf", "spark.yarn.jars=" + sparkJars,
+                "--conf", "spark.yarn.appMasterEnv.JAVA_HOME=" + javaHome,
+                "--conf", "spark.executorEnv.JAVA_HOME=" + javaHome,
+                "--conf", "spark.ui.enabled=false",
+                "--conf", "spark.yarn.report.interval=2s",
+                "train", "--config", config, "--corpus", hdfs.uri + MiniHdfs.CORPUS, "--out", run,
+                "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=10",
+                "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5");
+    }
+
+    private static int run(String name, List<String> command) throws Exception {
+        // The application jar holds nothing: the job's classes reach the containers with spark.yarn.jars.
+        File appJar = new File(base, "sparkformer-app.jar");
+        if (!appJar.exists()) {
+            new java.util.jar.JarOutputStream(new FileOutputStream(appJar)).close();
+        }
+        java.nio.file.Path sparkHome = ClusterProcesses.fakeSparkHome(base.toPath().resolve("spark-home"),
+                confDir.getPath(), List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g",
+                        "-Dlog4j.configurationFile=" + ClusterProcesses.projectRoot().resolve("conf/log4j2.properties")));
+        Process p = processes.start(name, Map.of("SPARK_HOME", sparkHome.toString(), "HADOOP_CONF_DIR",
+                confDir.getPath(), "SPARKFORMER_JAR", appJar.getPath(), "SPARK_LOCAL_IP", "127.0.0.1",
+                "OMP_NUM_THREADS", "1"), command);
+        return ClusterProcesses.await(p, Duration.ofMinutes(4));
+    }
+
+    private static ApplicationReport report(String name) throws Exception {
+        try (YarnClient client = YarnClient.createYarnClient()) {
+            client.init(yarn.getConfig());
+            client.start();
+            return client.getApplications().stream().filter(a -> a.getName().equals(name)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no YARN application named " + name));
+        }
+    }
+
+    /** Executor PIDs that logged training, from the NodeManager's container logs of one application. */
+    private static Set<Long> trainingPids(String applicationId) {
+        Set<Long> pids = new HashSet<>();
+        try (Stream<java.nio.file.Path> files = Files.walk(yarn.getTestWorkDir().toPath())) {
+            for (java.nio.file.Path f : files.filter(p -> p.toString().contains(applicationId)
+                    && p.getFileName().toString().equals("stderr")).toList()) {
+                Matcher m = TRAINING_PID.matcher(Files.readString(f));
+                while (m.find()) {
+                    pids.add(Long.parseLong(m.group(1)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return pids;
+    }
+
+    private void assertTrainedOnYarn(String deployMode, String config) throws Exception {
+        String name = "sparkformer-yarn-" + deployMode;
+        String run = "/runs/yarn-" + deployMode;
+        int code = run("yarn-" + deployMode, yarnSh(deployMode, config, hdfs.uri + run));
+        ApplicationReport app = report(name);
+        assertEquals(0, code, "yarn.sh exit code; log:\n" + tail(processes.logText("yarn-" + deployMode)));
+        assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics());
+        assertEquals("default", app.getQueue());
+        assertEquals("step-000010", hdfs.read(run + "/checkpoints/LATEST").trim());
+        assertTrue(hdfs.fs().exists(new Path(run + "/checkpoints/step-000010/model.zip")));
+        Set<Long> pids = trainingPids(app.getApplicationId().toString());
+        assertEquals(2, pids.size(), "two executor containers trained: " + pids);
+    }
+
+    private static String tail(String log) {
+        return log.length() > 6000 ? log.substring(log.length() - 6000) : log;
+    }
+
+    @Test
+    void clientModeTrainsOnYarnAndCheckpointsToHdfs() throws Exception {
+        // The driver is the submitting JVM: it reads the config from the local path it was given.
+        assertTrainedOnYarn("client", ClusterProcesses.projectRoot().resolve("conf/gpt-tiny.conf").toString());
+    }
+
+    @Test
+    void clusterModeTrainsOnYarnAndCheckpointsToHdfs() throws Exception {
+        // The driver runs in the application master's container: yarn.sh ships the config with
+        // --files and the driver reads it from its working directory. Given relative to the caller.
+        assertTrainedOnYarn("cluster", "../conf/gpt-tiny.conf");
+    }
+}
