@@ -4,6 +4,7 @@ import io.sparkformer.model.nn.AttentionMask;
 import io.sparkformer.model.nn.Dropout;
 import io.sparkformer.model.nn.Embedding;
 import io.sparkformer.model.nn.LayerNorm;
+import io.sparkformer.model.nn.Reductions;
 import io.sparkformer.model.nn.Linear;
 import io.sparkformer.model.nn.TransformerBlock;
 import io.sparkformer.model.nn.TransformerBlock.Init;
@@ -131,7 +132,7 @@ public final class GptModel {
         INDArray dNormed;
         if (spec.tiedEmbeddings()) {
             g.get(TOKEN_EMBEDDING).addi(Nd4j.gemm(dLogits, pass.normed, true, false));       // [V, C]
-            dNormed = dLogits.mmul(wte);                                                    // [N, C]
+            dNormed = Nd4j.gemm(dLogits, wte, false, false);                                // [N, C]
         } else {
             dNormed = Linear.backward(pass.normed, p.get(OUTPUT_WEIGHT), dLogits, g.get(OUTPUT_WEIGHT), null);
         }
@@ -142,7 +143,8 @@ public final class GptModel {
         }
         dx = Dropout.apply(dx, pass.embedDrop);
         if (!spec.sinusoidalPositions()) {
-            INDArray dPos = dx.reshape('c', pass.batch, pass.length, spec.embedDim()).sum(0);  // [T, C]
+            INDArray dPos = Reductions.columnSums(dx.reshape('c', pass.batch, pass.length * (long) spec.embedDim()))
+                    .reshape('c', pass.length, spec.embedDim());                          // [T, C]
             g.get(POSITION_EMBEDDING).get(NDArrayIndex.interval(0, pass.length), NDArrayIndex.all()).addi(dPos);
         }
         if (spec.scaleEmbeddings()) {

@@ -16,9 +16,9 @@ public final class LayerNorm {
     }
 
     public static INDArray forward(INDArray x, INDArray gain, INDArray bias, double eps, Cache[] cacheOut) {
-        INDArray mean = x.mean(true, 1);                                  // [N, 1]
+        INDArray mean = x.mean(true, 1);                           // [N, 1]
         INDArray xc = x.subColumnVector(mean);                            // [N, C]
-        INDArray var = xc.mul(xc).mean(true, 1);                          // [N, 1] biased, as PyTorch
+        INDArray var = xc.mul(xc).mean(true, 1);                   // [N, 1] biased, as PyTorch
         INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false);       // [N, 1]
         INDArray xhat = xc.muliColumnVector(rstd);                        // [N, C]
         if (cacheOut != null) {
@@ -30,11 +30,11 @@ public final class LayerNorm {
     /** Accumulates dgain, dbias; returns dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)). */
     public static INDArray backward(Cache cache, INDArray gain, INDArray dy, INDArray dgain, INDArray dbias) {
         INDArray xhat = cache.xhat();
-        dbias.addi(dy.sum(0));
-        dgain.addi(dy.mul(xhat).sum(0));
+        dbias.addi(Reductions.columnSums(dy).reshape(dbias.shape()));
+        dgain.addi(Reductions.columnSums(dy.mul(xhat)).reshape(dgain.shape()));
         INDArray dxhat = dy.mulRowVector(gain);                           // [N, C]
-        INDArray meanD = dxhat.mean(true, 1);                             // [N, 1]
-        INDArray meanDX = dxhat.mul(xhat).mean(true, 1);                  // [N, 1]
+        INDArray meanD = dxhat.mean(true, 1);                      // [N, 1]
+        INDArray meanDX = dxhat.mul(xhat).mean(true, 1);           // [N, 1]
         return dxhat.subiColumnVector(meanD)
                 .subi(xhat.mulColumnVector(meanDX))
                 .muliColumnVector(cache.rstd());

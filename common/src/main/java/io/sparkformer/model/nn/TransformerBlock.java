@@ -96,7 +96,7 @@ public final class TransformerBlock {
         LayerNorm.Cache ln2;
         INDArray a2;
         INDArray hidden;
-        INDArray tanh;
+        INDArray sigmoid;
         INDArray act;
         INDArray dropMlp;
     }
@@ -158,13 +158,13 @@ public final class TransformerBlock {
         INDArray a2 = LayerNorm.forward(x2, p.get(prefix + "ln2.g"), p.get(prefix + "ln2.b"), eps, lnc);
         cache.ln2 = lnc[0];
         INDArray hidden = Linear.forward(a2, p.get(prefix + "mlp.fc.W"), p.get(prefix + "mlp.fc.b"));    // [N, F]
-        INDArray[] tanh = new INDArray[1];
-        INDArray act = Gelu.forward(hidden, tanh);
+        INDArray[] sigmoid = new INDArray[1];
+        INDArray act = Gelu.forward(hidden, sigmoid);
         INDArray out = Linear.forward(act, p.get(prefix + "mlp.proj.W"), p.get(prefix + "mlp.proj.b"));  // [N, C]
         cache.dropMlp = Dropout.mask(out, drop);
         cache.a2 = a2;
         cache.hidden = hidden;
-        cache.tanh = tanh[0];
+        cache.sigmoid = sigmoid[0];
         cache.act = act;
         return x2.add(Dropout.apply(out, cache.dropMlp));
     }
@@ -180,7 +180,7 @@ public final class TransformerBlock {
         INDArray dOut = Dropout.apply(dy, cache.dropMlp);
         INDArray dAct = Linear.backward(cache.act, p.get(prefix + "mlp.proj.W"), dOut,
                 g.get(prefix + "mlp.proj.W"), g.get(prefix + "mlp.proj.b"));
-        INDArray dHidden = Gelu.backward(cache.hidden, cache.tanh, dAct);
+        INDArray dHidden = Gelu.backward(cache.hidden, cache.sigmoid, dAct);
         INDArray dA2 = Linear.backward(cache.a2, p.get(prefix + "mlp.fc.W"), dHidden,
                 g.get(prefix + "mlp.fc.W"), g.get(prefix + "mlp.fc.b"));
         INDArray dx2 = dy.add(LayerNorm.backward(cache.ln2, p.get(prefix + "ln2.g"), dA2,
