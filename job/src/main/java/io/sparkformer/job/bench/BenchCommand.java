@@ -116,7 +116,8 @@ public final class BenchCommand implements Callable<Integer> {
                     hconf.get()), dataDir);
             ComputationGraph graph = CheckpointStore.open(r.runDir().toString(), hconf.get()).model();
             double val = fullValidation(graph, ShardedTokenSource.validation(dataDir, m, hconf), c);
-            return new Row(c, m.vocabSize(), r.meanTokensPerSecond(), val);
+            // Training rounds only, as the single-JVM row (evaluation and checkpoints are in the wall time).
+            return new Row(c, m.vocabSize(), r.trainingTokensPerSecond(), val);
         }
     }
 

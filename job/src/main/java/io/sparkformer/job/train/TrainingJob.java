@@ -41,8 +41,12 @@ public final class TrainingJob {
     }
 
     /** What a finished run reports. */
-    /** {@code meanTokensPerSecond}: training tokens of this session over its training time (evaluation included). */
-    public record Result(long steps, double trainLoss, Double valLoss, double meanTokensPerSecond, Path runDir) {
+    /**
+     * {@code meanTokensPerSecond}: training tokens of this session over its wall time (evaluation and
+     * checkpoints included); {@code trainingTokensPerSecond}: over the time spent in training rounds only.
+     */
+    public record Result(long steps, double trainLoss, Double valLoss, double meanTokensPerSecond,
+                         double trainingTokensPerSecond, Path runDir) {
     }
 
     private TrainingJob() {
@@ -158,6 +162,7 @@ public final class TrainingJob {
             double trainLoss = Double.NaN;
             Double lastVal = null;
             double rate = 0;
+            double roundSeconds = 0;
             if (step >= t.steps()) {
                 LOG.info("Run already at step {} of {}: nothing to train", step, t.steps());
             }
@@ -184,6 +189,7 @@ public final class TrainingJob {
                 tokens += (long) n * config.tokensPerStep();
                 trainLoss = loss;
                 double seconds = (System.nanoTime() - roundStart) / 1e9;
+                roundSeconds += seconds;
                 rate = n * config.tokensPerStep() / Math.max(seconds, 1e-9);
                 ObjectNode line = metrics.newLine();
                 line.put("step", step);
@@ -220,7 +226,8 @@ public final class TrainingJob {
             }
             double sessionSeconds = (System.nanoTime() - sessionStart) / 1e9;
             double meanRate = (step - sessionStartStep) * config.tokensPerStep() / Math.max(sessionSeconds, 1e-9);
-            return new Result(step, trainLoss, lastVal, meanRate, run.root());
+            double trainingRate = (step - sessionStartStep) * config.tokensPerStep() / Math.max(roundSeconds, 1e-9);
+            return new Result(step, trainLoss, lastVal, meanRate, trainingRate, run.root());
         }
 
         /** Steps in the next round: the averaging frequency, cut at evaluation/checkpoint/end steps. */
