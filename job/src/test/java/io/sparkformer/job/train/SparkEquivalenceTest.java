@@ -8,6 +8,7 @@ import io.sparkformer.data.Batches;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.train.LocalTrainer;
 import io.sparkformer.tokenize.CharTokenizer;
+import io.sparkformer.job.spark.SparkContexts;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -32,8 +33,9 @@ class SparkEquivalenceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("equivalence")
-                .set("spark.ui.enabled", "false"));
+        // The job's own Spark settings (Kryo with bulk array copies): equivalence covers them too.
+        sc = new JavaSparkContext(SparkContexts.withJobDefaults(new SparkConf().setMaster("local[2]")
+                .setAppName("equivalence").set("spark.ui.enabled", "false")));
         Path corpus = Path.of(System.getProperty("sparkformer.shared", "../shared"), "data/tinyshakespeare/input.txt");
         String text = Files.readString(corpus).substring(0, 20000);
         CharTokenizer tokenizer = CharTokenizer.fit(text);

@@ -1,0 +1,85 @@
+package io.sparkformer.job.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import scala.reflect.ClassTag$;
+
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Arrays survive Spark's Kryo with the job's registrator exactly: values, shape, type, order. */
+class BulkNdArraySerializerTest {
+    private final SerializerInstance kryo = new KryoSerializer(
+            SparkContexts.withJobDefaults(new SparkConf(false))).newInstance();
+
+    @SuppressWarnings("unchecked")
+    private <T> T roundTrip(T value) {
+        ByteBuffer bytes = kryo.serialize(value, ClassTag$.MODULE$.AnyRef());
+        return (T) kryo.deserialize(bytes, ClassTag$.MODULE$.AnyRef());
+    }
+
+    private void assertSame(INDArray expected, INDArray actual) {
+        assertEquals(expected.dataType(), actual.dataType());
+        assertArrayEquals(expected.shape(), actual.shape());
+        assertEquals(expected, actual);
+    }
+
+    @Test
+    void denseViewsTransposesAndTypes() {
+        INDArray floats = Nd4j.rand(DataType.FLOAT, 37, 129);
+        INDArray column = floats.get(NDArrayIndex.all(), NDArrayIndex.interval(5, 9));   // strided view
+        INDArray fOrder = Nd4j.rand(DataType.DOUBLE, 6, 4).dup('f');
+        INDArray ints = Nd4j.createFromArray(new int[] {3, -1, Integer.MAX_VALUE, 0}).reshape(2, 2);
+        INDArray rank3 = Nd4j.randn(DataType.FLOAT, 2, 3, 5);
+        for (INDArray a : List.of(floats, column, fOrder, ints, rank3, floats.transpose())) {
+            assertSame(a, roundTrip(a));
+        }
+    }
+
+    @Test
+    void theJobsKryoUsesTheBulkSerializerForArrays() {
+        var registration = new KryoSerializer(SparkContexts.withJobDefaults(new SparkConf(false))).newKryo()
+                .getRegistration(Nd4j.getBackend().getNDArrayClass());
+        assertTrue(registration.getSerializer() instanceof BulkNdArraySerializer, registration.toString());
+    }
+
+    @Test
+    void largeArrayCrossesTheChunkSize() {
+        INDArray big = Nd4j.rand(DataType.FLOAT, 1000, 700);                             // 2.8 MB > 1 MB chunk
+        assertSame(big, roundTrip(big));
+    }
+
+    @Test
+    void scalarsEmptiesAndNullsInsideObjects() {
+        Holder h = new Holder(Nd4j.scalar(2.5f), Nd4j.create(DataType.FLOAT, 0, 4), null);
+        Holder back = roundTrip(h);
+        assertSame(h.scalar, back.scalar);
+        assertTrue(back.empty.isEmpty());
+        assertArrayEquals(new long[] {0, 4}, back.empty.shape());
+        assertNull(back.missing);
+    }
+
+    static final class Holder implements Serializable {
+        final INDArray scalar;
+        final INDArray empty;
+        final INDArray missing;
+
+        Holder(INDArray scalar, INDArray empty, INDArray missing) {
+            this.scalar = scalar;
+            this.empty = empty;
+            this.missing = missing;
+        }
+    }
+}
