@@ -71,6 +71,17 @@ class BulkNdArraySerializerTest {
         assertNull(back.missing);
     }
 
+    record Shard(String path, long tokens, java.util.List<Integer> ids) implements Serializable {
+    }
+
+    @Test
+    void recordsRoundTrip() {
+        Shard shard = new Shard("hdfs://nn/data/shard-00001", 1234L, java.util.List.of(1, 2, 3));
+        assertEquals(shard, roundTrip(shard));
+        List<Shard> shards = new java.util.ArrayList<>(List.of(shard, new Shard("b", 0L, List.of())));
+        assertEquals(shards, roundTrip(shards));
+    }
+
     static final class Holder implements Serializable {
         final INDArray scalar;
         final INDArray empty;
