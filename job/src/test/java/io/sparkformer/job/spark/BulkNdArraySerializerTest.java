@@ -82,6 +82,14 @@ class BulkNdArraySerializerTest {
         assertEquals(shards, roundTrip(shards));
     }
 
+    @Test
+    void immutableCollectionsRoundTrip() {
+        for (Object value : List.of(List.of(), List.of("a"), List.of(1, 2, 3), java.util.Set.of(4),
+                java.util.Map.of("k", 1), java.util.Map.of("a", 1, "b", 2, "c", 3))) {
+            assertEquals(value, roundTrip(value));
+        }
+    }
+
     static final class Holder implements Serializable {
         final INDArray scalar;
         final INDArray empty;
