@@ -35,7 +35,9 @@ public final class Seq2SeqTranslator {
     /**
      * @param beamSize       1 = greedy decoding
      * @param lengthPenalty  GNMT's alpha for ranking beams (ignored by greedy decoding)
-     * @param maxTokens      generated tokens at most, {@code </s>} included
+     * @param maxTokens      generated tokens at most, {@code </s>} included; a sentence also stops at
+     *                       {@code 2 * source length + 10} tokens (fairseq's max_len_a/b idea), so an
+     *                       undertrained model that never says {@code </s>} does not run to the limit
      * @param batchSentences sentences decoded together
      */
     public record Options(int beamSize, double lengthPenalty, int maxTokens, int batchSentences) {
@@ -122,6 +124,7 @@ public final class Seq2SeqTranslator {
         LockstepBatcher batcher = new LockstepBatcher(n,
                 requests -> nextTokenLogits(requests, encoded.memory, padding, s));
         int[] prompt = {target.bos()};
+        int[] limits = Arrays.stream(framed).mapToInt(f -> Math.min(maxTokens, 2 * f.length + 10)).toArray();
         ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
             Thread t = new Thread(r, "translate");
             t.setDaemon(true);
@@ -131,9 +134,10 @@ public final class Seq2SeqTranslator {
             List<Future<Translation>> futures = new ArrayList<>();
             for (int j = 0; j < n; j++) {
                 LanguageModel lm = batcher.view(j);
+                int limit = limits[j];
                 futures.add(pool.submit(() -> {
                     try {
-                        return decodeOne(lm, prompt, options, maxTokens);
+                        return decodeOne(lm, prompt, options, limit);
                     } finally {
                         batcher.leave();
                     }

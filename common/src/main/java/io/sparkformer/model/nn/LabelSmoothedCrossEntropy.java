@@ -54,8 +54,13 @@ public final class LabelSmoothedCrossEntropy {
             weightSum += w;
         }
         double loss = weightSum > 0 ? total / weightSum : 0.0;
+        // [N, V] temporaries are the largest arrays of a step: release their off-heap memory now
+        // rather than whenever the garbage collector gets to them.
+        shifted.close();
         INDArray d = null;
-        if (withGradient) {
+        if (!withGradient) {
+            exp.close();
+        } else {
             d = exp.diviColumnVector(sumExp).subi(smoothing / v);                   // p - eps/V
             double[] scale = new double[n];
             for (int i = 0; i < n; i++) {

@@ -155,18 +155,19 @@ class TranslateEndToEndTest {
     }
 
     @Test
-    void separateVocabulariesFromATsvTrainAndTranslate() throws Exception {
+    void separateVocabulariesFromATsvTrainOnTwoWorkersAndTranslate() throws Exception {
         String run = dir.resolve("separate").toString();
         Object[] r = cli(null, "train", "--config", "../conf/seq2seq-tiny.conf", "--corpus", tsv, "--out", run,
                 "--set", "seq2seq.sharedVocabulary=false", "--set", "seq2seq.sharedEmbeddings=false",
-                "--set", "train.steps=10");
+                "--set", "train.steps=10", "--set", "spark.workers=2", "--set", "train.batchSize=4");
         assertEquals(0, r[0], (String) r[2]);
         assertTrue(Files.exists(Path.of(run, "checkpoints", "step-000010", "source-tokenizer.json")));
         Object[] t = cli("eins zwei\n", "translate", "--checkpoint", run);
         assertEquals(0, t[0], (String) t[2]);
         // Resume continues from step 10 to 20 with the checkpoint's tokenizers.
         Object[] resumed = cli(null, "train", "--config", "../conf/seq2seq-tiny.conf", "--corpus", tsv, "--out", run,
-                "--set", "seq2seq.sharedVocabulary=false", "--set", "seq2seq.sharedEmbeddings=false", "--resume");
+                "--set", "seq2seq.sharedVocabulary=false", "--set", "seq2seq.sharedEmbeddings=false",
+                "--set", "spark.workers=2", "--set", "train.batchSize=4", "--resume");
         assertEquals(0, resumed[0], (String) resumed[2]);
         assertEquals("step-000020", Files.readString(Path.of(run, "checkpoints", "LATEST")).strip());
     }
