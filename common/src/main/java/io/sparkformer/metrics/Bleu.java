@@ -13,13 +13,16 @@ import java.util.Map;
  * clipped by the maximum count in any one reference, and the hypothesis n-gram totals; its length
  * and the length of the closest reference (the shorter on ties). Over the summed statistics:
  * <pre>
- *   p_n  = correct_n / total_n                                     (smoothed only if asked)
+ *   p_n  = correct_n / total_n        (orders without a match: "exp" smoothing, as sacreBLEU by default)
  *   BP   = 1 if hyp_len >= ref_len, else exp(1 - ref_len / hyp_len)   (0 for an empty output)
  *   BLEU = 100 * BP * exp(mean_n log p_n)
  * </pre>
- * No smoothing by default (sacreBLEU's corpus default "exp" only differs when some order has no
- * match at all); "exp", "floor" and "add-k" (Chen and Cherry 2014) and effective order are there
- * for sentence-level use and for checking against sacreBLEU's own test values.
+ * sacreBLEU's defaults ({@code sacrebleu REF < HYP}, signature
+ * {@code nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp}): "exp" smoothing, which only changes an
+ * order with no match at all (its precision becomes 1 / (2^k total_n) for the k-th such order), so
+ * corpus scores of real systems are the unsmoothed ones. "none", "floor" and "add-k" (Chen and
+ * Cherry 2014) and effective order are there for sentence-level use and for checking against
+ * sacreBLEU's own test values.
  */
 public final class Bleu {
     public static final int MAX_ORDER = 4;
@@ -39,8 +42,10 @@ public final class Bleu {
      */
     public record Options(Tokenize tokenize, Smoothing smoothing, double smoothValue, boolean effectiveOrder,
                           boolean lowercase) {
-        /** sacreBLEU's corpus BLEU with 13a tokenization, case-sensitive, without smoothing. */
-        public static final Options DEFAULT = new Options(Tokenize.THIRTEEN_A, Smoothing.NONE, Double.NaN, false, false);
+        /** sacreBLEU's corpus BLEU defaults: 13a tokenization, case-sensitive, "exp" smoothing. */
+        public static final Options DEFAULT = new Options(Tokenize.THIRTEEN_A, Smoothing.EXP, Double.NaN, false, false);
+        /** The signature sacreBLEU prints for {@link #DEFAULT} (one reference stream). */
+        public static final String DEFAULT_SIGNATURE = "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp";
 
         public Options withTokenize(Tokenize t) {
             return new Options(t, smoothing, smoothValue, effectiveOrder, lowercase);

@@ -39,18 +39,26 @@ class BleuTest {
     }
 
     @Test
-    void missingFourGramGivesZeroWithoutSmoothingAndTheGeometricMeanWithExp() {
+    void missingFourGramGivesZeroWithoutSmoothingAndExpSmoothingByDefault() {
         // hyp "the cat sat on the mat" vs ref "the cat is on the mat": matches 5/6, 3/5, 1/4, 0/3.
         List<String> hyp = List.of("the cat sat on the mat");
         List<List<String>> ref = List.of(List.of("the cat is on the mat"));
-        Bleu.Score plain = Bleu.corpus(hyp, ref, Options.DEFAULT);
+        Bleu.Score plain = Bleu.corpus(hyp, ref, Options.DEFAULT.withSmoothing(Smoothing.NONE, Double.NaN));
         assertArrayEquals(new long[] {5, 3, 1, 0}, plain.statistics().correct());
         assertArrayEquals(new long[] {6, 5, 4, 3}, plain.statistics().total());
         assertEquals(0.0, plain.score(), 1e-12);
-        // exp smoothing: the first order without a match counts as 1 / (2 * total).
+        // sacreBLEU's default "exp" smoothing: the first order without a match counts as 1 / (2 * total).
         double expected = 100 * Math.pow(5.0 / 6 * 3.0 / 5 * 1.0 / 4 * 1.0 / 6, 0.25);
-        assertEquals(expected, Bleu.corpus(hyp, ref, Options.DEFAULT.withSmoothing(Smoothing.EXP, Double.NaN)).score(),
-                1e-9);
+        assertEquals(expected, Bleu.corpus(hyp, ref, Options.DEFAULT).score(), 1e-9);
+        assertEquals(expected, Bleu.corpus(hyp, ref.get(0)).score(), 1e-9);
+    }
+
+    @Test
+    void expSmoothingHalvesAgainForEachFurtherOrderWithoutAMatch() {
+        // hyp "a b x c d" vs ref "a b y c d": matches 4/5, 2/4, 0/3, 0/2 -> 1/(2*3) and 1/(4*2).
+        Bleu.Score s = Bleu.corpus(List.of("a b x c d"), List.of("a b y c d"));
+        assertArrayEquals(new long[] {4, 2, 0, 0}, s.statistics().correct());
+        assertEquals(100 * Math.pow(4.0 / 5 * 2.0 / 4 * 1.0 / 6 * 1.0 / 8, 0.25), s.score(), 1e-9);
     }
 
     @Test

@@ -55,11 +55,12 @@ public final class LabelSmoothedCrossEntropy {
         }
         double loss = weightSum > 0 ? total / weightSum : 0.0;
         // [N, V] temporaries are the largest arrays of a step: release their off-heap memory now
-        // rather than whenever the garbage collector gets to them.
-        shifted.close();
+        // rather than whenever the garbage collector gets to them (arrays in a DL4J workspace are
+        // reused with it and cannot be closed).
+        release(shifted);
         INDArray d = null;
         if (!withGradient) {
-            exp.close();
+            release(exp);
         } else {
             d = exp.diviColumnVector(sumExp).subi(smoothing / v);                   // p - eps/V
             double[] scale = new double[n];
@@ -70,5 +71,11 @@ public final class LabelSmoothedCrossEntropy {
             d.muliColumnVector(Nd4j.create(scale, new long[] {n, 1}, 'c').castTo(d.dataType()));
         }
         return new SparseCrossEntropy.Result(loss, rowLoss, weightSum, d);
+    }
+
+    private static void release(INDArray a) {
+        if (a.closeable()) {
+            a.close();
+        }
     }
 }

@@ -56,9 +56,9 @@ public final class Seq2SeqGraphBuilder {
                 .seed(seed)
                 .dataType(dataType)
                 .updater(updater)
-                // Caches of the explicit backward pass live outside DL4J's workspaces.
-                .trainingWorkspaceMode(WorkspaceMode.NONE)
-                .inferenceWorkspaceMode(WorkspaceMode.NONE)
+                // The explicit backward pass caches its activations in DL4J's ACTIVATIONS workspace.
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .graphBuilder()
                 .addInputs(INPUT)
                 .addLayer(LAYER, layer, INPUT)

@@ -66,15 +66,20 @@ public class Seq2SeqLayerImpl extends BaseLayer<Seq2SeqLayer> implements IOutput
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        Seq2SeqModel.Pass pass;
-        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            pass = forward(training);
+        try (MemoryWorkspace ignored = activations(workspaceMgr)) {
+            Seq2SeqModel.Pass pass = forward(training);
+            long b = input.size(0);
+            return pass.logits.reshape('c', b, pass.logits.size(0) / b, pass.logits.size(1));
         }
-        long b = input.size(0);
-        INDArray logits = pass.logits.reshape('c', b, pass.logits.size(0) / b, pass.logits.size(1));
-        return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, logits);
     }
 
+    /**
+     * One forward pass, cached for the loss and the backward pass. Its arrays go where the caller's
+     * scope puts them: during fit() that is DL4J's ACTIVATIONS workspace, which DL4J keeps open from
+     * the forward pass through backprop and scoring, so intermediate results reuse the same memory
+     * every step (as the GPT layer does: allocating each op's output off-heap afresh costs more
+     * than many of the ops).
+     */
     private Seq2SeqModel.Pass forward(boolean training) {
         int batch = (int) input.size(0);
         int[] source = ids(PackedPairs.source(input));
@@ -87,35 +92,50 @@ public class Seq2SeqLayerImpl extends BaseLayer<Seq2SeqLayer> implements IOutput
         return pass;
     }
 
-    /** The pass (and loss) for the current input, labels and masks, computed at most once. */
-    private Step step(boolean training) {
-        if (step == null || !step.matches(training, input, labels, maskArray, paddingMask)) {
-            forward(training);
+    /** Borrows DL4J's ACTIVATIONS workspace when it is open, else allocates outside workspaces. */
+    private static MemoryWorkspace activations(LayerWorkspaceMgr mgr) {
+        if (!mgr.isScopedOut(ArrayType.ACTIVATIONS) && mgr.hasConfiguration(ArrayType.ACTIVATIONS)
+                && Nd4j.getWorkspaceManager().checkIfWorkspaceExistsAndActive(mgr.getWorkspaceName(ArrayType.ACTIVATIONS))) {
+            return mgr.notifyScopeBorrowed(ArrayType.ACTIVATIONS);
         }
-        if (step.loss() == null) {
-            if (labels == null) {
-                throw new IllegalStateException("seq2seq layer: labels are not set");
+        return Nd4j.getMemoryManager().scopeOutOfWorkspaces();
+    }
+
+    /** The pass (and loss) for the current input, labels and masks, computed at most once. */
+    private Step step(boolean training, LayerWorkspaceMgr mgr) {
+        if (labels == null) {
+            throw new IllegalStateException("seq2seq layer: labels are not set");
+        }
+        if (labels.size(1) * 2 != input.size(1)) {
+            throw new IllegalArgumentException("seq2seq labels [B, L] must be half as wide as the packed input"
+                    + " [B, 2L]: got " + labels.size(1) + " and " + input.size(1));
+        }
+        if (step == null || step.loss() == null || !step.matches(training, input, labels, maskArray, paddingMask)) {
+            try (MemoryWorkspace ignored = activations(mgr)) {
+                if (step == null || !step.matches(training, input, labels, maskArray, paddingMask)) {
+                    forward(training);
+                }
+                int[] target = ids(labels);
+                double[] weights = labelWeights();
+                double smoothing = training ? layerConf().getLabelSmoothing() : 0.0;
+                SparseCrossEntropy.Result loss = LabelSmoothedCrossEntropy.compute(step.pass().logits, target,
+                        weights, smoothing, training);
+                step = new Step(step.training(), step.input(), step.labels(), step.labelMask(), step.padding(),
+                        step.pass(), loss);
             }
-            if (labels.size(1) * 2 != input.size(1)) {
-                throw new IllegalArgumentException("seq2seq labels [B, L] must be half as wide as the packed input"
-                        + " [B, 2L]: got " + labels.size(1) + " and " + input.size(1));
-            }
-            int[] target = ids(labels);
-            double[] weights = maskArray == null ? null : maskArray.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-            double smoothing = training ? layerConf().getLabelSmoothing() : 0.0;
-            SparseCrossEntropy.Result loss = LabelSmoothedCrossEntropy.compute(step.pass().logits, target, weights,
-                    smoothing, training);
-            step = new Step(step.training(), step.input(), step.labels(), step.labelMask(), step.padding(),
-                    step.pass(), loss);
         }
         return step;
+    }
+
+    private double[] labelWeights() {
+        return maskArray == null ? null : maskArray.castTo(DataType.DOUBLE).dup('c').data().asDouble();
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            Step s = step(true);
+        Step s = step(true, workspaceMgr);
+        try (MemoryWorkspace ignored = workspaceMgr.notifyScopeEntered(ArrayType.BP_WORKING_MEM)) {
             gradientsFlattened.assign(0);
             model().backward(params, gradientViews, s.pass(), s.loss().dLogits());
         }
@@ -130,10 +150,7 @@ public class Seq2SeqLayerImpl extends BaseLayer<Seq2SeqLayer> implements IOutput
 
     @Override
     public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
-        double loss;
-        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            loss = step(training).loss().loss();
-        }
+        double loss = step(training, workspaceMgr).loss().loss();
         // Weight decay is decoupled (AdamW): it shrinks weights in the update and is not part of the
         // objective, so DL4J's L2-style regularization score is deliberately left out. The score is
         // the mean target-token cross-entropy (label-smoothed in training).
@@ -144,11 +161,11 @@ public class Seq2SeqLayerImpl extends BaseLayer<Seq2SeqLayer> implements IOutput
     @Override
     public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {
         INDArray out;
+        SparseCrossEntropy.Result r = step(false, workspaceMgr).loss();
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            SparseCrossEntropy.Result r = step(false).loss();
             int batch = (int) input.size(0);
             int t = r.rowLoss().length / batch;
-            double[] weights = maskArray == null ? null : maskArray.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            double[] weights = labelWeights();
             double[] perExample = new double[batch];
             for (int b = 0; b < batch; b++) {
                 double sum = 0;

@@ -2,6 +2,7 @@ package io.sparkformer.job.translate;
 
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.decode.Seq2SeqTranslator;
+import io.sparkformer.metrics.Bleu;
 import io.sparkformer.train.TranslationEvaluator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -37,11 +38,10 @@ public final class TranslationEvaluation {
                 throw new UncheckedIOException("cannot write " + hypothesesOut + ": " + e.getMessage(), e);
             }
         }
-        return String.format(Locale.ROOT, "{\"bleu\":%.4f,\"bleu_signature\":\"nrefs:1|case:mixed|eff:no|tok:13a"
-                        + "|smooth:none\",\"bleu_detail\":\"%s\",\"loss\":%.6f,\"perplexity\":%.6f,\"tokens\":%d,"
-                        + "\"sentences\":%d,\"skipped_for_loss\":%d,\"beam\":%d,\"length_penalty\":%s,"
+        return String.format(Locale.ROOT, "{\"bleu\":%.4f,\"bleu_signature\":\"%s\",\"bleu_detail\":\"%s\","
+                        + "\"loss\":%.6f,\"perplexity\":%.6f,\"tokens\":%d,\"sentences\":%d,\"skipped_for_loss\":%d,\"beam\":%d,\"length_penalty\":%s,"
                         + "\"decode_seconds\":%.1f}",
-                r.bleu().score(), r.bleu(), r.loss(), r.perplexity(), r.lossTokens(), corpus.size(), r.skipped(),
-                options.beamSize(), options.lengthPenalty(), seconds);
+                r.bleu().score(), Bleu.Options.DEFAULT_SIGNATURE, r.bleu(), r.loss(), r.perplexity(), r.lossTokens(),
+                corpus.size(), r.skipped(), options.beamSize(), options.lengthPenalty(), seconds);
     }
 }
