@@ -12,7 +12,6 @@ import io.sparkformer.data.PairBatches;
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.data.TranslationPairs;
 import io.sparkformer.decode.Seq2SeqTranslator;
-import io.sparkformer.job.train.BroadcastBatches;
 import io.sparkformer.job.train.LossPlot;
 import io.sparkformer.job.train.MetricsLog;
 import io.sparkformer.job.train.NonFiniteLossException;
@@ -110,7 +109,7 @@ public final class TranslationTrainingJob {
         ParallelCorpus bleuPairs = validation.head(config.seq2seq().evalSentences());
         MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), conf);
         metrics.resumeAt(state.step());
-        Loop loop = new Loop(config, graph, new SparkRounds(sc, graph, config, BroadcastBatches.of(sc, batches)),
+        Loop loop = new Loop(config, graph, new SparkRounds(sc, graph, config, JavaBroadcastBatches.of(sc, batches)),
                 batches, valBatches, bleuPairs, vocabulary, tokensPerStep, metrics, store, run, conf);
         return loop.run(state);
     }
