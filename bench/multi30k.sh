@@ -16,9 +16,9 @@ shift || true
 
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 # ND4J's off-heap garbage is only freed when javacpp's limit forces a GC: with the launcher's
-# defaults (8g off-heap) one JVM grows to ~13 GB RSS. Keep the shared machine usable.
+# defaults (8g off-heap) one JVM grows to ~13 GB RSS. Keep the shared machine usable (~5 GB).
 export SPARKFORMER_HEAP="${SPARKFORMER_HEAP:-2g}" SPARKFORMER_OFFHEAP="${SPARKFORMER_OFFHEAP:-3g}"
-export SPARKFORMER_MAXPHYSICAL="${SPARKFORMER_MAXPHYSICAL:-7g}"
+export SPARKFORMER_MAXPHYSICAL="${SPARKFORMER_MAXPHYSICAL:-5g}"
 sf() { "$root/submit/sparkformer" --master "${MASTER:-local[2]}" "$@"; }
 mkdir -p "$(dirname "$run")"
 start=$(date +%s)
