@@ -25,9 +25,11 @@ import java.util.regex.Pattern;
  * @param configText    the effective config as rendered by {@link ConfigLoader#render}
  * @param tokenizerJson the tokenizer's {@code tokenizer.json}
  * @param model         parameters and updater state; do not train it while it is being saved
+ * @param sourceTokenizerJson the source side's {@code tokenizer.json} of a translation model with
+ *                      separate vocabularies ({@code tokenizerJson} is then the target side's); null otherwise
  */
 public record Checkpoint(String name, TrainingState state, String configText, String tokenizerJson,
-                         ComputationGraph model) {
+                         ComputationGraph model, String sourceTokenizerJson) {
     private static final Pattern NAME = Pattern.compile("step-(\\d{6,18})");
 
     public Checkpoint {
@@ -40,6 +42,12 @@ public record Checkpoint(String name, TrainingState state, String configText, St
         Objects.requireNonNull(configText, "configText");
         Objects.requireNonNull(tokenizerJson, "tokenizerJson");
         Objects.requireNonNull(model, "model");
+    }
+
+    /** A checkpoint with one tokenizer (every family but translation with separate vocabularies). */
+    public Checkpoint(String name, TrainingState state, String configText, String tokenizerJson,
+                      ComputationGraph model) {
+        this(name, state, configText, tokenizerJson, model, null);
     }
 
     /** A checkpoint named after its step. */
@@ -76,8 +84,18 @@ public record Checkpoint(String name, TrainingState state, String configText, St
         return ConfigLoader.load(configText, name + "/" + CheckpointFiles.CONFIG, List.of());
     }
 
-    /** The stored tokenizer. */
+    /** The stored tokenizer (a translation model's target side). */
     public Tokenizer tokenizer() {
         return Tokenizer.fromJson(tokenizerJson);
+    }
+
+    /** A translation model's source tokenizer: its own with separate vocabularies, else {@link #tokenizer()}. */
+    public Tokenizer sourceTokenizer() {
+        return Tokenizer.fromJson(sourceTokenizerJson != null ? sourceTokenizerJson : tokenizerJson);
+    }
+
+    /** This checkpoint with a separate source tokenizer (null for none). */
+    public Checkpoint withSourceTokenizer(String json) {
+        return new Checkpoint(name, state, configText, tokenizerJson, model, json);
     }
 }

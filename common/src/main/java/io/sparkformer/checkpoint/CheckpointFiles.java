@@ -36,6 +36,8 @@ final class CheckpointFiles {
     static final String CONFIG = "config.conf";
     static final String TOKENIZER = "tokenizer.json";
     static final String MANIFEST = "MANIFEST.json";
+    /** Only in translation checkpoints with separate vocabularies; verified when the manifest lists it. */
+    static final String SOURCE_TOKENIZER = "source-tokenizer.json";
     /** Every file the manifest must vouch for, in the order they are written. */
     static final List<String> CONTENT = List.of(MODEL, STATE, CONFIG, TOKENIZER);
 
@@ -52,6 +54,9 @@ final class CheckpointFiles {
         files.put(STATE, writeText(fs, new Path(dir, STATE), c.state().toJson()));
         files.put(CONFIG, writeText(fs, new Path(dir, CONFIG), c.configText()));
         files.put(TOKENIZER, writeText(fs, new Path(dir, TOKENIZER), c.tokenizerJson()));
+        if (c.sourceTokenizerJson() != null) {
+            files.put(SOURCE_TOKENIZER, writeText(fs, new Path(dir, SOURCE_TOKENIZER), c.sourceTokenizerJson()));
+        }
         Manifest.Entry manifest = writeText(fs, new Path(dir, MANIFEST), new Manifest(files).toJson());
         return manifest.bytes() + files.values().stream().mapToLong(Manifest.Entry::bytes).sum();
     }
@@ -65,6 +70,8 @@ final class CheckpointFiles {
             String stateJson = readText(fs, dir, STATE, manifest);
             String configText = readText(fs, dir, CONFIG, manifest);
             String tokenizerJson = readText(fs, dir, TOKENIZER, manifest);
+            String sourceTokenizerJson = manifest.files().containsKey(SOURCE_TOKENIZER)
+                    ? readText(fs, dir, SOURCE_TOKENIZER, manifest) : null;
             // ModelSerializer copies a stream to a local file anyway; copying while hashing reads it once.
             modelCopy = Files.createTempFile("sparkformer-" + name + "-", ".zip");
             try (OutputStream out = Files.newOutputStream(modelCopy)) {
@@ -77,7 +84,7 @@ final class CheckpointFiles {
             } catch (IOException | RuntimeException e) {
                 throw new CheckpointException("cannot restore the model of checkpoint " + dir + ": " + firstLine(e), e);
             }
-            return new Checkpoint(name, state, configText, tokenizerJson, model);
+            return new Checkpoint(name, state, configText, tokenizerJson, model, sourceTokenizerJson);
         } catch (IOException e) {
             throw new CheckpointException("cannot read checkpoint " + dir + ": " + firstLine(e), e);
         } finally {
@@ -98,6 +105,9 @@ final class CheckpointFiles {
                 } else {
                     readVerified(fs, dir, file, manifest, OutputStream.nullOutputStream());
                 }
+            }
+            if (manifest.files().containsKey(SOURCE_TOKENIZER)) {
+                readVerified(fs, dir, SOURCE_TOKENIZER, manifest, OutputStream.nullOutputStream());
             }
         } catch (IOException e) {
             throw new CheckpointException("cannot read checkpoint " + dir + ": " + firstLine(e), e);

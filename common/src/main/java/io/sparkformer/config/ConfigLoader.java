@@ -88,6 +88,12 @@ public final class ConfigLoader {
                 "  averagingFrequency = " + c.spark().averagingFrequency(),
                 "  threadsPerWorker = " + c.spark().threadsPerWorker(),
                 "}",
+                "seq2seq {",
+                "  sharedVocabulary = " + c.seq2seq().sharedVocabulary(),
+                "  sharedEmbeddings = " + c.seq2seq().sharedEmbeddings(),
+                "  labelSmoothing = " + c.seq2seq().labelSmoothing(),
+                "  evalSentences = " + c.seq2seq().evalSentences(),
+                "}",
                 "");
     }
 
@@ -160,7 +166,12 @@ public final class ConfigLoader {
                 t.intValue("spark.workers"),
                 t.intValue("spark.averagingFrequency"),
                 t.intValue("spark.threadsPerWorker"));
-        return new SparkformerConfig(model, tokenizer, data, train, spark);
+        Seq2SeqConfig seq2seq = new Seq2SeqConfig(
+                t.booleanValue("seq2seq.sharedVocabulary"),
+                t.booleanValue("seq2seq.sharedEmbeddings"),
+                t.doubleValue("seq2seq.labelSmoothing"),
+                t.intValue("seq2seq.evalSentences"));
+        return new SparkformerConfig(model, tokenizer, data, train, spark, seq2seq);
     }
 
     private static void rejectUnknownKeys(Config user, Config defaults) {

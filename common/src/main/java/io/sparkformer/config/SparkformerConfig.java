@@ -8,12 +8,16 @@ public record SparkformerConfig(
         TokenizerConfig tokenizer,
         DataConfig data,
         TrainConfig train,
-        SparkConfig spark) implements Serializable {
+        SparkConfig spark,
+        Seq2SeqConfig seq2seq) implements Serializable {
 
     public SparkformerConfig {
-        if (model.family() != ModelConfig.ModelFamily.GPT) {
-            throw new ConfigException("model.family = " + model.family().name().toLowerCase(java.util.Locale.ROOT)
-                    + " is not available yet (only gpt)");
+        if (model.family() == ModelConfig.ModelFamily.BERT) {
+            throw new ConfigException("model.family = bert is not available yet (gpt or seq2seq)");
+        }
+        if (model.family() == ModelConfig.ModelFamily.SEQ2SEQ && tokenizer.type() != TokenizerConfig.Type.BPE) {
+            throw new ConfigException("model.family = seq2seq needs tokenizer.type = bpe (its [PAD], <s> and </s>"
+                    + " are special tokens of the BPE tokenizer)");
         }
     }
 

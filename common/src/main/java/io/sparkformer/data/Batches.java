@@ -8,6 +8,11 @@ public final class Batches {
     private Batches() {
     }
 
+    /** The next-token batches of a plan: worker w's batch at step s reads the windows {@code plan.starts(s, w)}. */
+    public static BatchSource planned(TokenSource source, BatchPlan plan) {
+        return (step, worker) -> of(source, plan.starts(step, worker), plan.contextLength());
+    }
+
     public static DataSet of(TokenSource source, long[] starts, int contextLength) {
         int b = starts.length;
         int t = contextLength;

@@ -8,6 +8,7 @@ import io.sparkformer.job.cli.GenerateCommand;
 import io.sparkformer.job.cli.ImportCommand;
 import io.sparkformer.job.cli.PrepareCommand;
 import io.sparkformer.job.cli.TrainCommand;
+import io.sparkformer.job.cli.TranslateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sparkformer", mixinStandardHelpOptions = true, version = "sparkformer 0.1.0",
         description = "Train Transformer language models on Apache Spark with Deeplearning4j.",
         subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class,
-                ExportCommand.class, ImportCommand.class, BenchCommand.class})
+                ExportCommand.class, ImportCommand.class, BenchCommand.class, TranslateCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -38,6 +39,6 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this),
-                "missing command: train, prepare, generate, evaluate, export or import");
+                "missing command: train, prepare, generate, translate, evaluate, export or import");
     }
 }

@@ -51,6 +51,10 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--beam must be >= 0, got " + beam);
         }
         Checkpoint c = CheckpointStore.open(checkpoint, new Configuration());
+        if (io.sparkformer.job.translate.TranslationCheckpoint.holdsTranslator(c)) {
+            throw new io.sparkformer.data.InputException("checkpoint " + checkpoint
+                    + " holds a translation (seq2seq) model: use translate");
+        }
         Tokenizer tokenizer = c.tokenizer();
         int[] context = tokenizer.encode(prompt);
         int start = tokenizer.encode("\n")[0];

@@ -1,9 +1,13 @@
 package io.sparkformer.job.cli;
 
+import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.ConfigLoader;
+import io.sparkformer.config.ModelConfig;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.job.spark.SparkContexts;
 import io.sparkformer.job.train.TrainingJob;
+import io.sparkformer.job.translate.PairFiles;
+import io.sparkformer.job.translate.TranslationTrainingJob;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +25,25 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--corpus", required = true, paramLabel = "URI", description = "Text file, directory, glob, or prepared data directory")
+    @Option(names = "--corpus", paramLabel = "URI", description = "Text file, directory, glob, or prepared data directory;"
+            + " seq2seq: a TSV of source<TAB>target lines")
     String corpus;
+
+    @Option(names = "--source", paramLabel = "URI", description = "seq2seq: source sentences, one per line")
+    String source;
+
+    @Option(names = "--target", paramLabel = "URI", description = "seq2seq: their translations, line by line")
+    String target;
+
+    @Option(names = "--val-source", paramLabel = "URI", description = "seq2seq: validation source sentences"
+            + " (default: the last data.valFraction of the pairs)")
+    String valSource;
+
+    @Option(names = "--val-target", paramLabel = "URI", description = "seq2seq: validation translations")
+    String valTarget;
+
+    @Option(names = "--val-corpus", paramLabel = "URI", description = "seq2seq: validation pairs as a TSV")
+    String valCorpus;
 
     @Option(names = "--out", required = true, paramLabel = "URI", description = "Run directory (any Hadoop FS)")
     String out;
@@ -38,10 +59,31 @@ public final class TrainCommand implements Callable<Integer> {
         try (JavaSparkContext sc = SparkContexts.create("sparkformer train")) {
             SparkformerConfig c = config.load(sc.hadoopConfiguration());
             LOG.info("Effective config:\n{}", ConfigLoader.render(c));
+            if (c.model().family() == ModelConfig.ModelFamily.SEQ2SEQ) {
+                TranslationTrainingJob.Result r = TranslationTrainingJob.run(sc, c, new TranslationTrainingJob.Options(
+                        requirePairs(new PairFiles(source, target, corpus, "")),
+                        new PairFiles(valSource, valTarget, valCorpus, "val-"), out, resume, overwrite));
+                LOG.info("Finished at step {}: train loss {}, validation loss {}, validation BLEU {}; run in {}",
+                        r.steps(), r.trainLoss(), r.valLoss(), r.valBleu(), r.runDir());
+                return ExitCodes.OK;
+            }
+            if (corpus == null || source != null || target != null || valSource != null || valTarget != null
+                    || valCorpus != null) {
+                throw new ConfigException("model.family = " + c.model().family().name().toLowerCase(java.util.Locale.ROOT)
+                        + " trains on --corpus only (--source/--target/--val-* are for seq2seq)");
+            }
             TrainingJob.Result r = TrainingJob.run(sc, c, new TrainingJob.Options(corpus, out, resume, overwrite));
             LOG.info("Finished at step {}: train loss {}, validation loss {}; run in {}", r.steps(), r.trainLoss(),
                     r.valLoss(), r.runDir());
         }
         return ExitCodes.OK;
+    }
+
+    private static PairFiles requirePairs(PairFiles files) {
+        if (!files.isGiven()) {
+            throw new ConfigException("model.family = seq2seq needs a parallel corpus: --source and --target, or"
+                    + " --corpus with a TSV");
+        }
+        return files;
     }
 }

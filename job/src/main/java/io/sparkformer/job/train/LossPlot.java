@@ -15,11 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code loss.png}: train and validation loss against step, redrawn at each evaluation. */
-final class LossPlot {
+public final class LossPlot {
     private LossPlot() {
     }
 
-    static void write(List<ObjectNode> metrics, Path file, Configuration conf, String title) {
+    public static void write(List<ObjectNode> metrics, Path file, Configuration conf, String title) {
         List<Double> steps = new ArrayList<>();
         List<Double> train = new ArrayList<>();
         List<Double> valSteps = new ArrayList<>();

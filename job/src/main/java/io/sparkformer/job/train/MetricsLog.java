@@ -19,19 +19,19 @@ import java.util.UUID;
  * temporary file and a rename (append is not portable across Hadoop file systems, and the file is
  * small). On resume, lines after the resumed step are dropped so the file tells one timeline.
  */
-final class MetricsLog {
+public final class MetricsLog {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private final Configuration conf;
     private final List<ObjectNode> lines = new ArrayList<>();
 
-    MetricsLog(Path file, Configuration conf) {
+    public MetricsLog(Path file, Configuration conf) {
         this.file = file;
         this.conf = conf;
     }
 
     /** Loads the existing lines up to and including {@code step}. */
-    void resumeAt(long step) {
+    public void resumeAt(long step) {
         try {
             FileSystem fs = file.getFileSystem(conf);
             if (!fs.exists(file)) {
@@ -55,16 +55,16 @@ final class MetricsLog {
         }
     }
 
-    ObjectNode newLine() {
+    public ObjectNode newLine() {
         return JSON.createObjectNode();
     }
 
-    void append(ObjectNode line) {
+    public void append(ObjectNode line) {
         lines.add(line);
         write();
     }
 
-    List<ObjectNode> lines() {
+    public List<ObjectNode> lines() {
         return lines;
     }
 

@@ -1,8 +1,6 @@
 package io.sparkformer.job.train;
 
-import io.sparkformer.data.BatchPlan;
-import io.sparkformer.data.Batches;
-import io.sparkformer.data.TokenSource;
+import io.sparkformer.data.BatchSource;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -20,30 +18,29 @@ import java.util.stream.IntStream;
 
 /**
  * The minibatches of one averaging round as an RDD with one partition per worker, each holding that
- * worker's batches for steps [firstStep, firstStep + steps) in order. Batches are cut on the
- * executors from the shards, so only the plan (a few numbers) travels from the driver.
+ * worker's batches for steps [firstStep, firstStep + steps) in order. Batches are built on the
+ * executors by a {@link BatchSource}, so only it (a plan, a data reference or a broadcast) travels
+ * from the driver.
  */
 final class RoundData implements FlatMapFunction<Iterator<Integer>, DataSet> {
     private static final Logger LOG = LoggerFactory.getLogger(RoundData.class);
     private static final AtomicBoolean FIRST_IN_JVM = new AtomicBoolean(true);
-    private final TokenSource train;
-    private final BatchPlan plan;
+    private final BatchSource batches;
     private final long firstStep;
     private final int steps;
     private final int threads;
 
-    private RoundData(TokenSource train, BatchPlan plan, long firstStep, int steps, int threads) {
-        this.train = train;
-        this.plan = plan;
+    private RoundData(BatchSource batches, long firstStep, int steps, int threads) {
+        this.batches = batches;
         this.firstStep = firstStep;
         this.steps = steps;
         this.threads = threads;
     }
 
-    static JavaRDD<DataSet> of(JavaSparkContext sc, TokenSource train, BatchPlan plan, long firstStep, int steps,
+    static JavaRDD<DataSet> of(JavaSparkContext sc, BatchSource batches, int workers, long firstStep, int steps,
                                int threads) {
-        List<Integer> workers = IntStream.range(0, plan.workers()).boxed().toList();
-        return sc.parallelize(workers, plan.workers()).mapPartitions(new RoundData(train, plan, firstStep, steps, threads));
+        List<Integer> ids = IntStream.range(0, workers).boxed().toList();
+        return sc.parallelize(ids, workers).mapPartitions(new RoundData(batches, firstStep, steps, threads));
     }
 
     @Override
@@ -64,7 +61,7 @@ final class RoundData implements FlatMapFunction<Iterator<Integer>, DataSet> {
                         ProcessHandle.current().pid(), threads);
             }
             for (long s = firstStep; s < firstStep + steps; s++) {
-                out.add(Batches.of(train, plan.starts(s, worker), plan.contextLength()));
+                out.add(batches.batch(s, worker));
             }
         }
         return out.iterator();

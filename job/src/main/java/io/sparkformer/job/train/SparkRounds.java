@@ -2,6 +2,8 @@ package io.sparkformer.job.train;
 
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.BatchPlan;
+import io.sparkformer.data.BatchSource;
+import io.sparkformer.data.Batches;
 import io.sparkformer.data.TokenSource;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
@@ -24,19 +26,23 @@ public final class SparkRounds {
     private final JavaSparkContext sc;
     private final ComputationGraph graph;
     private final SparkformerConfig config;
-    private final BatchPlan plan;
-    private final TokenSource train;
+    private final BatchSource batches;
     private final int threads;
     private final Map<Integer, SparkComputationGraph> byLength = new HashMap<>();
     private final GlobalStepHook stepHook = new GlobalStepHook();
 
+    /** Rounds over the next-token windows of {@code plan} (the GPT family). */
     public SparkRounds(JavaSparkContext sc, ComputationGraph graph, SparkformerConfig config, BatchPlan plan,
                        TokenSource train) {
+        this(sc, graph, config, Batches.planned(train, plan));
+    }
+
+    /** Rounds over any family's batches: worker w at step s trains on {@code batches.batch(s, w)}. */
+    public SparkRounds(JavaSparkContext sc, ComputationGraph graph, SparkformerConfig config, BatchSource batches) {
         this.sc = sc;
         this.graph = graph;
         this.config = config;
-        this.plan = plan;
-        this.train = train;
+        this.batches = batches;
         this.threads = ThreadBudget.perWorker(sc, config.spark());
     }
 
@@ -55,7 +61,7 @@ public final class SparkRounds {
                         .trainingHooks(stepHook)
                         .build()));
         stepHook.startRound(firstStep);
-        net.fit(RoundData.of(sc, train, plan, firstStep, steps, threads));
+        net.fit(RoundData.of(sc, batches, config.spark().workers(), firstStep, steps, threads));
         return net.getScore();
     }
 

@@ -1,0 +1,61 @@
+package io.sparkformer.job.cli;
+
+import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.data.CorpusFiles;
+import io.sparkformer.data.ParallelCorpus;
+import io.sparkformer.job.translate.TranslationCheckpoint;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "translate", mixinStandardHelpOptions = true,
+        description = "Translate sentences (one per line, from a file or stdin) with a seq2seq checkpoint.")
+public final class TranslateCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "URI", description = "Run directory or step directory")
+    String checkpoint;
+
+    @Option(names = "--input", paramLabel = "URI", description = "Source sentences, one per line (default: stdin)")
+    String input;
+
+    @Option(names = "--beam", paramLabel = "N", description = "Beam size; 1 = greedy (default)")
+    int beam = 1;
+
+    @Option(names = "--length-penalty", paramLabel = "ALPHA", description = "GNMT length penalty for --beam > 1")
+    double lengthPenalty = 0.6;
+
+    @Option(names = "--max-length", paramLabel = "N",
+            description = "Output tokens at most, </s> included (default: the model's maximum length)")
+    int maxLength = 0;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Sentences decoded together")
+    int batchSize = 32;
+
+    @Override
+    public Integer call() {
+        Configuration conf = new Configuration();
+        TranslationCheckpoint model = TranslationCheckpoint.of(CheckpointStore.open(checkpoint, conf), checkpoint);
+        List<String> sentences = ParallelCorpus.lines(input == null || input.equals("-") ? stdin()
+                : CorpusFiles.decode(input, CorpusFiles.read(input, conf)));
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        for (String translation : model.evaluator().translate(sentences,
+                model.options(beam, lengthPenalty, maxLength, batchSize))) {
+            out.println(translation);
+        }
+        return ExitCodes.OK;
+    }
+
+    private static String stdin() {
+        try {
+            return CorpusFiles.decode("<stdin>", System.in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read stdin: " + e.getMessage(), e);
+        }
+    }
+}
