@@ -51,6 +51,7 @@ final class CheckpointFiles {
     static long write(FileSystem fs, Path dir, Checkpoint c) throws IOException {
         Map<String, Manifest.Entry> files = new LinkedHashMap<>();
         files.put(MODEL, writeFile(fs, new Path(dir, MODEL), out -> ModelSerializer.writeModel(c.model(), out, true)));
+        CheckpointWriteHold.afterModel(c.name(), dir);   // test-only; off unless its system property is set
         files.put(STATE, writeText(fs, new Path(dir, STATE), c.state().toJson()));
         files.put(CONFIG, writeText(fs, new Path(dir, CONFIG), c.configText()));
         files.put(TOKENIZER, writeText(fs, new Path(dir, TOKENIZER), c.tokenizerJson()));

@@ -10,16 +10,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 
-/** A one-datanode HDFS holding the first 60,000 characters of Tiny Shakespeare at /corpus/shakespeare.txt. */
+/** An HDFS (one datanode unless asked for more) holding the first 60,000 characters of Tiny Shakespeare at /corpus/shakespeare.txt. */
 final class MiniHdfs implements AutoCloseable {
     static final String CORPUS = "/corpus/shakespeare.txt";
     final MiniDFSCluster cluster;
     final String uri;
 
     MiniHdfs(File dir, Configuration conf) throws IOException {
+        this(dir, conf, 1);
+    }
+
+    /** With {@code dataNodes} datanodes and that many replicas of every block ({@code dfs.replication}). */
+    MiniHdfs(File dir, Configuration conf, int dataNodes) throws IOException {
         // Each file close otherwise waits 400 ms for the namenode; checkpoints close many files.
         conf.set("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", "10");
-        cluster = new MiniDFSCluster.Builder(conf, dir).numDataNodes(1).build();
+        conf.setInt("dfs.replication", dataNodes);
+        cluster = new MiniDFSCluster.Builder(conf, dir).numDataNodes(dataNodes).build();
         cluster.waitActive();
         uri = "hdfs://localhost:" + cluster.getNameNodePort();
         String text = Files.readString(java.nio.file.Path.of(System.getProperty("sparkformer.shared", "../shared"),
