@@ -15,6 +15,7 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One averaging round at a time on Spark: each worker fits its batches of steps
@@ -30,6 +31,7 @@ public final class SparkRounds {
     private final int threads;
     private final Map<Integer, SparkComputationGraph> byLength = new HashMap<>();
     private final GlobalStepHook stepHook = new GlobalStepHook();
+    private final NonFiniteWatch nonFiniteWatch;
 
     /** Rounds over the next-token windows of {@code plan} (the GPT family). */
     public SparkRounds(JavaSparkContext sc, ComputationGraph graph, SparkformerConfig config, BatchPlan plan,
@@ -44,6 +46,7 @@ public final class SparkRounds {
         this.config = config;
         this.batches = batches;
         this.threads = ThreadBudget.perWorker(sc, config.spark());
+        this.nonFiniteWatch = new NonFiniteWatch(sc.sc().collectionAccumulator("sparkformer non-finite steps"));
     }
 
     /** Runs one round and returns the workers' mean loss on their last batch. */
@@ -58,11 +61,17 @@ public final class SparkRounds {
                         .rddTrainingApproach(RDDTrainingApproach.Direct)
                         .storageLevel(StorageLevel.MEMORY_ONLY())
                         .collectTrainingStats(false)
-                        .trainingHooks(stepHook)
+                        .trainingHooks(stepHook, nonFiniteWatch)
                         .build()));
         stepHook.startRound(firstStep);
+        nonFiniteWatch.startRound(firstStep);
         net.fit(RoundData.of(sc, batches, config.spark().workers(), firstStep, steps, threads));
         return net.getScore();
+    }
+
+    /** The first step of the last round at which a worker saw a non-finite loss or parameter, if any. */
+    Optional<NonFiniteWatch.Event> firstNonFinite() {
+        return nonFiniteWatch.first();
     }
 
     public ComputationGraph graph() {

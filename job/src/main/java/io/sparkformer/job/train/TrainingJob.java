@@ -172,15 +172,19 @@ public final class TrainingJob {
                 INDArray[] before = t.onNonFinite() == TrainConfig.NonFinitePolicy.SKIP ? snapshot() : null;
                 double loss = rounds.fit(step, n);
                 long done = step + n;
-                if (!Double.isFinite(loss)) {
+                Optional<NonFiniteWatch.Event> firstBad = rounds.firstNonFinite();
+                if (!Double.isFinite(loss) || firstBad.isPresent()) {
+                    // A worker whose last update went non-finite can leave the round's loss finite:
+                    // its parameters would still poison the average (and the next checkpoint).
+                    String what = (Double.isFinite(loss) ? "parameters became non-finite" : "training loss became "
+                            + loss) + " in steps " + (step + 1) + "-" + done
+                            + firstBad.map(e -> "; it first went bad at " + e).orElse("");
                     if (before == null) {
-                        throw new NonFiniteLossException("training loss became " + loss + " in steps " + (step + 1)
-                                + "-" + done + " (" + nonFiniteParameters() + "); the last good checkpoint is "
-                                + store.latest().orElse("(none)")
+                        throw new NonFiniteLossException(what + " (" + nonFiniteParameters()
+                                + "); the last good checkpoint is " + store.latest().orElse("(none)")
                                 + " (set train.onNonFinite = skip to skip such rounds)");
                     }
-                    LOG.warn("Training loss became {} in steps {}-{}: round skipped, parameters restored", loss,
-                            step + 1, done);
+                    LOG.warn("{}: round skipped, parameters restored", what);
                     restore(before);
                     step = done;
                     continue;
@@ -240,23 +244,13 @@ public final class TrainingJob {
         }
 
         /**
-         * Which parameters hold NaN or infinity after the round. Averaging spreads a divergence to
-         * every parameter within a round, so this names the damage, not necessarily the origin.
+         * How many parameters hold NaN or infinity after the round. Averaging spreads one worker's
+         * divergence into every parameter, so this is the damage; {@link NonFiniteWatch} names the origin.
          */
         private String nonFiniteParameters() {
-            java.util.List<String> bad = new java.util.ArrayList<>();
             var table = graph.getLayer(GptGraphBuilder.LAYER).paramTable();
-            for (var e : table.entrySet()) {
-                if (e.getValue().isNaN().any() || e.getValue().isInfinite().any()) {
-                    bad.add(e.getKey());
-                }
-            }
-            if (bad.isEmpty()) {
-                return "all parameters finite";
-            }
-            String shown = String.join(", ", bad.subList(0, Math.min(3, bad.size())));
-            return "non-finite parameters: " + bad.size() + " of " + table.size() + " (" + shown
-                    + (bad.size() > 3 ? ", ..." : "") + ")";
+            long bad = table.values().stream().filter(p -> p.isNaN().any() || p.isInfinite().any()).count();
+            return "after the round " + bad + " of " + table.size() + " parameters are non-finite";
         }
 
         private INDArray[] snapshot() {

@@ -5,6 +5,7 @@ import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.job.Main;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,21 +65,54 @@ class RunFaultsTest {
                 (String) r[1]);
     }
 
-    @Test
-    void nonFiniteLossStopsTheRunNamingTheStepsAndKeepsTheLastGoodCheckpoint() {
-        String out = dir.resolve("nan").toString();
+    /** Trains 10 steps into {@code out}, then rewrites its step-10 checkpoint with {@code poison} applied. */
+    private static CheckpointStore poisonedRun(String out, java.util.function.Consumer<ComputationGraph> poison) {
         assertEquals(0, cli(train(out))[0]);
-        // Poison the newest checkpoint the way a diverged update would, then resume from it.
         CheckpointStore store = new CheckpointStore(out, new Configuration(), 3);
         Checkpoint good = store.loadLatest().orElseThrow();
         ComputationGraph graph = good.model();
-        graph.getLayer("gpt").getParam("h1.mlp.fc.W").putScalar(0, 0, Float.NaN);
+        poison.accept(graph);
         store.save(new Checkpoint(good.name(), good.state(), good.configText(), good.tokenizerJson(), graph));
+        return store;
+    }
+
+    @Test
+    void nonFiniteLossStopsTheRunNamingTheStepAndTheFirstBadParameter() {
+        String out = dir.resolve("nan").toString();
+        // Poison one parameter the way a diverged update would, then resume from it.
+        CheckpointStore store = poisonedRun(out, graph -> graph.getLayer("gpt").getParam("h1.mlp.fc.W")
+                .putScalar(0, 0, Float.NaN));
 
         Object[] r = cli(train(out, "--resume", "--set", "train.steps=20"));
         assertEquals(1, r[0]);
         String err = (String) r[1];
-        assertTrue(err.contains("training loss became NaN in steps 11-15 (non-finite parameters: "), err);
+        assertTrue(err.contains("sparkformer train: failed: training loss became NaN in steps 11-15; it first went bad"
+                + " at step 11 on worker 0: parameter h1.mlp.fc.W was already non-finite when the step began (after the"
+                + " round "), err);
+        assertTrue(err.contains(" parameters are non-finite); the last good checkpoint is step-000010 (set"
+                + " train.onNonFinite = skip to skip such rounds)"), err);
+        assertEquals("step-000010", store.latest().orElseThrow(), "no checkpoint of the diverged run was written");
+    }
+
+    @Test
+    void anUpdateThatGoesNonFiniteIsNamedByItsStepAndParameter() {
+        String out = dir.resolve("update").toString();
+        // A negative second moment in Adam's state for the last element of the updater view: the
+        // update of step 11 takes its square root, so the last parameter (in the model's order) is
+        // the one that goes bad, at step 11, while step 11's loss is still finite.
+        String[] last = new String[1];
+        CheckpointStore store = poisonedRun(out, graph -> {
+            INDArray state = graph.getUpdater().getStateViewArray();
+            state.putScalar(state.length() - 1, -1f);
+            last[0] = List.copyOf(graph.getLayer("gpt").paramTable().keySet()).get(graph.getLayer("gpt")
+                    .paramTable().size() - 1);
+        });
+
+        Object[] r = cli(train(out, "--resume", "--set", "train.steps=20"));
+        assertEquals(1, r[0]);
+        String err = (String) r[1];
+        assertTrue(err.contains(" in steps 11-15; it first went bad at step 11 on worker 0: its update made parameter "
+                + last[0] + " non-finite (loss "), err);
         assertEquals("step-000010", store.latest().orElseThrow(), "no checkpoint of the diverged run was written");
     }
 
