@@ -5,6 +5,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Puts each worker's model at the global step before every minibatch. DL4J 1.0.0-M2's
@@ -13,6 +15,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * (and Adam's bias correction) would restart each round. Found by SparkEquivalenceTest.
  */
 final class GlobalStepHook implements TrainingHook {
+    private static final Logger LOG = LoggerFactory.getLogger(GlobalStepHook.class);
     private long firstStep;
     private int seen;
 
@@ -25,6 +28,10 @@ final class GlobalStepHook implements TrainingHook {
     private void align(Model model) {
         if (model instanceof ComputationGraph g) {
             g.getConfiguration().setIterationCount(Math.toIntExact(firstStep + seen));
+        }
+        if (LOG.isDebugEnabled()) {
+            // Where each step runs; ExecutorLossTest kills an executor on this line.
+            LOG.debug("step {} starts in pid {}", firstStep + seen + 1, ProcessHandle.current().pid());
         }
         seen++;
     }

@@ -2,6 +2,7 @@ package io.sparkformer.job.train;
 
 import io.sparkformer.data.BatchSource;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -54,11 +55,15 @@ final class RoundData implements FlatMapFunction<Iterator<Integer>, DataSet> {
         List<DataSet> out = new ArrayList<>();
         while (workerIds.hasNext()) {
             int worker = workerIds.next();
-            if (FIRST_IN_JVM.getAndSet(false) || LOG.isDebugEnabled()) {
-                // Once per JVM at INFO: which process trains (the standalone test reads this line).
-                LOG.info("Worker {}: steps {}-{} in executor {} (pid {}, {} ND4J threads)", worker, firstStep + 1,
+            TaskContext task = TaskContext.get();
+            int attempt = task == null ? 0 : task.attemptNumber();
+            if (FIRST_IN_JVM.getAndSet(false) || attempt > 0 || LOG.isDebugEnabled()) {
+                // At INFO once per JVM (which process trains; the cluster tests read this line) and for
+                // every retried task: a worker lost mid-round recomputes its batches from the plan.
+                LOG.info("Worker {}: steps {}-{} in executor {} (pid {}, {} ND4J threads){}", worker, firstStep + 1,
                         firstStep + steps, SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId(),
-                        ProcessHandle.current().pid(), threads);
+                        ProcessHandle.current().pid(), threads,
+                        attempt > 0 ? ", task attempt " + (attempt + 1) + " after a failure" : "");
             }
             for (long s = firstStep; s < firstStep + steps; s++) {
                 out.add(batches.batch(s, worker));
