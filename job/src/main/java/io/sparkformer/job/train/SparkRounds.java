@@ -69,9 +69,12 @@ public final class SparkRounds {
         return net.getScore();
     }
 
-    /** The first step of the last round at which a worker saw a non-finite loss or parameter, if any. */
-    Optional<NonFiniteWatch.Event> firstNonFinite() {
-        return nonFiniteWatch.first();
+    /**
+     * Where the last round first went non-finite, if a worker saw a non-finite loss or parameter:
+     * {@code "step 11 on worker 0: parameter h1.mlp.fc.W was already non-finite when the step began"}.
+     */
+    public Optional<String> firstNonFinite() {
+        return nonFiniteWatch.first().map(NonFiniteWatch.Event::toString);
     }
 
     public ComputationGraph graph() {

@@ -172,7 +172,7 @@ public final class TrainingJob {
                 INDArray[] before = t.onNonFinite() == TrainConfig.NonFinitePolicy.SKIP ? snapshot() : null;
                 double loss = rounds.fit(step, n);
                 long done = step + n;
-                Optional<NonFiniteWatch.Event> firstBad = rounds.firstNonFinite();
+                Optional<String> firstBad = rounds.firstNonFinite();
                 if (!Double.isFinite(loss) || firstBad.isPresent()) {
                     // A worker whose last update went non-finite can leave the round's loss finite:
                     // its parameters would still poison the average (and the next checkpoint).

@@ -188,9 +188,12 @@ public final class TranslationTrainingJob {
                 long roundStart = System.nanoTime();
                 double loss = rounds.fit(step, n);
                 long done = step + n;
-                if (!Double.isFinite(loss)) {
-                    throw new NonFiniteLossException("training loss became " + loss + " in steps " + (step + 1) + "-"
-                            + done + "; the last good checkpoint is " + store.latest().orElse("(none)"));
+                Optional<String> firstBad = rounds.firstNonFinite();
+                if (!Double.isFinite(loss) || firstBad.isPresent()) {
+                    throw new NonFiniteLossException((Double.isFinite(loss) ? "parameters became non-finite"
+                            : "training loss became " + loss) + " in steps " + (step + 1) + "-" + done
+                            + firstBad.map(e -> "; it first went bad at " + e).orElse("")
+                            + "; the last good checkpoint is " + store.latest().orElse("(none)"));
                 }
                 step = done;
                 tokens += n * tokensPerStep;
