@@ -94,6 +94,16 @@ public final class ConfigLoader {
                 "  labelSmoothing = " + c.seq2seq().labelSmoothing(),
                 "  evalSentences = " + c.seq2seq().evalSentences(),
                 "}",
+                "bert {",
+                "  maskProbability = " + c.bert().maskProbability(),
+                "}",
+                "finetune {",
+                "  format = " + lower(c.finetune().format()),
+                "  textColumn = " + quoted(c.finetune().textColumn()),
+                "  labelColumn = " + quoted(c.finetune().labelColumn()),
+                "  labels = " + quoted(c.finetune().labels()),
+                "  patience = " + c.finetune().patience(),
+                "}",
                 "");
     }
 
@@ -171,7 +181,14 @@ public final class ConfigLoader {
                 t.booleanValue("seq2seq.sharedEmbeddings"),
                 t.doubleValue("seq2seq.labelSmoothing"),
                 t.intValue("seq2seq.evalSentences"));
-        return new SparkformerConfig(model, tokenizer, data, train, spark, seq2seq);
+        BertConfig bert = new BertConfig(t.doubleValue("bert.maskProbability"));
+        FinetuneConfig finetune = new FinetuneConfig(
+                t.enumValue("finetune.format", FinetuneConfig.Format.class),
+                t.stringValue("finetune.textColumn"),
+                t.stringValue("finetune.labelColumn"),
+                t.stringList("finetune.labels"),
+                t.intValue("finetune.patience"));
+        return new SparkformerConfig(model, tokenizer, data, train, spark, seq2seq, bert, finetune);
     }
 
     private static void rejectUnknownKeys(Config user, Config defaults) {
@@ -181,6 +198,10 @@ public final class ConfigLoader {
                         + e.getValue().origin().description() + ")");
             }
         }
+    }
+
+    private static String quoted(Object value) {
+        return com.typesafe.config.ConfigValueFactory.fromAnyRef(value).render(ConfigRenderOptions.concise());
     }
 
     private static String lower(Enum<?> e) {
@@ -227,6 +248,35 @@ public final class ConfigLoader {
             } catch (com.typesafe.config.ConfigException.WrongType e) {
                 throw wrongType(key, "true or false");
             }
+        }
+
+        String stringValue(String key) {
+            ConfigValue v = c.getValue(key);
+            if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST) {
+                throw wrongType(key, "a string");
+            }
+            return c.getString(key);
+        }
+
+        /** A list, or (as {@code --set} gives it) a string "[a, b]" or "a,b". */
+        List<String> stringList(String key) {
+            ConfigValue v = c.getValue(key);
+            if (v.valueType() == ConfigValueType.LIST) {
+                try {
+                    return c.getStringList(key);
+                } catch (com.typesafe.config.ConfigException.WrongType e) {
+                    throw wrongType(key, "a list of strings");
+                }
+            }
+            if (v.valueType() != ConfigValueType.STRING) {
+                throw wrongType(key, "a list of strings");
+            }
+            String text = c.getString(key).trim();
+            if (text.startsWith("[") && text.endsWith("]")) {
+                text = text.substring(1, text.length() - 1);
+            }
+            return text.isBlank() ? List.of()
+                    : java.util.Arrays.stream(text.split(",")).map(String::trim).toList();
         }
 
         <E extends Enum<E>> E enumValue(String key, Class<E> type) {

@@ -41,6 +41,12 @@ public record ModelConfig(
         ConfigChecks.inRange("model.layerNormEpsilon", layerNormEpsilon, 1e-12, 1e-2);
     }
 
+    /** The same architecture with another dropout (a training setting that changes no parameter). */
+    public ModelConfig withDropout(double other) {
+        return new ModelConfig(family, layers, heads, embedDim, ffnDim, contextLength, other, positions, tiedEmbeddings,
+                scaleEmbeddings, layerNormEpsilon);
+    }
+
     /** Width of one attention head. */
     public int headDim() {
         return embedDim / heads;

@@ -3,6 +3,7 @@ package io.sparkformer.checkpoint;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptSpec;
+import io.sparkformer.testing.LogCapture;
 import io.sparkformer.tokenize.CharTokenizer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;

@@ -1,9 +1,11 @@
 package io.sparkformer.job;
 
 import io.sparkformer.job.bench.BenchCommand;
+import io.sparkformer.job.cli.ClassifyCommand;
 import io.sparkformer.job.cli.EvaluateCommand;
 import io.sparkformer.job.cli.ExitCodes;
 import io.sparkformer.job.cli.ExportCommand;
+import io.sparkformer.job.cli.FinetuneCommand;
 import io.sparkformer.job.cli.GenerateCommand;
 import io.sparkformer.job.cli.ImportCommand;
 import io.sparkformer.job.cli.PrepareCommand;
@@ -14,9 +16,10 @@ import picocli.CommandLine.Command;
 
 /** Entry point of the job, the same through the embedded launcher and through spark-submit. */
 @Command(name = "sparkformer", mixinStandardHelpOptions = true, version = "sparkformer 0.1.0",
-        description = "Train Transformer language models on Apache Spark with Deeplearning4j.",
+        description = "Train Transformer models on Apache Spark with Deeplearning4j.",
         subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class,
-                ExportCommand.class, ImportCommand.class, BenchCommand.class, TranslateCommand.class})
+                FinetuneCommand.class, ClassifyCommand.class, ExportCommand.class, ImportCommand.class,
+                BenchCommand.class, TranslateCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -39,6 +42,6 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this),
-                "missing command: train, prepare, generate, translate, evaluate, export or import");
+                "missing command: train, prepare, generate, translate, evaluate, finetune, classify, export or import");
     }
 }

@@ -1,26 +1,20 @@
 package io.sparkformer.model.gpt;
 
-import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
+import io.sparkformer.model.layer.WholeModelLayer;
+import io.sparkformer.model.layer.WholeModelLayerImpl;
+import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Collection;
-import java.util.Map;
+import java.util.List;
 
 /**
- * DL4J layer bean for a whole GPT (embeddings, blocks, head and loss in one layer): DL4J cannot
- * share a parameter between layers, and tied input/output embeddings need exactly that. A bean
- * (no-arg constructor, getters/setters) because DL4J serialises configurations as JSON for
- * checkpoints and for Spark. Input: token ids [B, T]; labels: next-token ids [B, T]; output:
+ * DL4J layer bean for a whole GPT (embeddings, blocks, head and loss in one layer; see
+ * {@link WholeModelLayer} for why). Input: token ids [B, T]; labels: next-token ids [B, T]; output:
  * logits [B, T, V].
  */
-public class GptLayer extends BaseLayer {
+public class GptLayer extends WholeModelLayer {
     private int vocabSize;
     private int contextLength;
     private int embedDim;
@@ -57,53 +51,23 @@ public class GptLayer extends BaseLayer {
     }
 
     @Override
-    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
-                                                       Collection<TrainingListener> listeners, int layerIndex,
-                                                       INDArray layerParamsView, boolean initializeParams,
-                                                       DataType networkDataType) {
-        GptLayerImpl layer = new GptLayerImpl(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(params);
-        layer.setConf(conf);
-        return layer;
+    public List<ParamSpec> paramSpecs() {
+        return new GptModel(spec()).params();
     }
 
     @Override
-    public ParamInitializer initializer() {
-        return GptParamInitializer.INSTANCE;
+    public int blocks() {
+        return layers;
+    }
+
+    @Override
+    protected WholeModelLayerImpl<?, ?> newImpl(NeuralNetConfiguration conf, DataType dataType) {
+        return new GptLayerImpl(conf, dataType);
     }
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
         return InputType.recurrent(vocabSize, contextLength);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        // The input is token ids; nothing to infer.
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return null;
-    }
-
-    @Override
-    public boolean isPretrainParam(String paramName) {
-        return false;
-    }
-
-    @Override
-    public LayerMemoryReport getMemoryReport(InputType inputType) {
-        long params = GptParamInitializer.INSTANCE.numParams(this);
-        return new LayerMemoryReport.Builder(layerName, GptLayer.class, inputType, getOutputType(0, inputType))
-                .standardMemory(params, 2 * params)
-                .workingMemory(0, 0, 0, 0)
-                .cacheMemory(0, 0)
-                .build();
     }
 
     public int getVocabSize() { return vocabSize; }

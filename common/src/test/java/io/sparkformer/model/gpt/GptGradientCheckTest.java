@@ -1,9 +1,8 @@
 package io.sparkformer.model.gpt;
 
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import io.sparkformer.model.nn.GraphGradientCheck;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -12,37 +11,16 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** DL4J's own gradient check (central differences, double precision) over every GPT parameter. */
+@ExtendWith(GraphGradientCheck.DoublePrecision.class)
 class GptGradientCheckTest {
-    private static DataType previous;
-
-    @BeforeAll
-    static void doublePrecision() {
-        previous = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(previous, previous);
-    }
 
     static ComputationGraph tinyGpt(boolean tied, boolean sinusoidal, boolean scaled, long seed) {
         GptSpec spec = new GptSpec(7, 6, 8, 2, 2, 12, sinusoidal, tied, scaled, 1e-5, 0.0);
         return GptGraphBuilder.build(spec, new NoOp(), List.of(), 0, seed, DataType.DOUBLE);
-    }
-
-    static INDArray randomIds(int batch, int length, int vocab, long seed) {
-        Random r = new Random(seed);
-        double[] ids = new double[batch * length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = r.nextInt(vocab);
-        }
-        return Nd4j.create(ids, new long[] {batch, length}, 'c');
     }
 
     @ParameterizedTest(name = "tied={0} sinusoidal={1} scaled={2} padding={3} labelMask={4}")
@@ -58,8 +36,8 @@ class GptGradientCheckTest {
         ComputationGraph net = tinyGpt(tied, sinusoidal, scaled, 42);
         // Larger-than-init weights so that attention is far from uniform and every path matters.
         net.params().muli(10);
-        INDArray x = randomIds(3, 5, 7, 1);
-        INDArray y = randomIds(3, 5, 7, 2);
+        INDArray x = GraphGradientCheck.randomIds(3, 5, 7, 1);
+        INDArray y = GraphGradientCheck.randomIds(3, 5, 7, 2);
         INDArray mask = null;
         if (padding || labelMask) {
             mask = Nd4j.ones(DataType.DOUBLE, 3, 5);
@@ -67,17 +45,7 @@ class GptGradientCheckTest {
             mask.putScalar(0, 3, 0);
             mask.putScalar(2, 4, 0);
         }
-        boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
-                .net(net)
-                .inputs(new INDArray[] {x})
-                .labels(new INDArray[] {y})
-                .inputMask(padding ? new INDArray[] {mask} : null)
-                .labelMask(labelMask ? new INDArray[] {mask} : null)
-                .epsilon(1e-6)
-                .maxRelError(1e-5)
-                .minAbsoluteError(1e-8)
-                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)
-                .exitOnFirstError(false));
+        boolean ok = GraphGradientCheck.passes(net, x, y, padding ? mask : null, labelMask ? mask : null);
         assertTrue(ok, "gradient check failed");
     }
 }

@@ -2,44 +2,56 @@ package io.sparkformer.job.cli;
 
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.data.ArrayTokenSource;
 import io.sparkformer.data.Batches;
 import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
+import io.sparkformer.data.MlmBatches;
+import io.sparkformer.data.MlmMasking;
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.data.TokenSource;
+import io.sparkformer.job.finetune.ClassifierCheckpoint;
 import io.sparkformer.job.prepare.PrepareJob;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.translate.TranslationCheckpoint;
 import io.sparkformer.job.translate.TranslationEvaluation;
+import io.sparkformer.model.bert.BertMlmLayer;
 import io.sparkformer.model.gpt.GptLayer;
-import io.sparkformer.model.gpt.GptGraphBuilder;
+import io.sparkformer.tokenize.BertTokens;
 import io.sparkformer.tokenize.Tokenizer;
 import io.sparkformer.train.LossEvaluator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.dataset.DataSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * Mean token cross-entropy over every non-overlapping window of a corpus (raw text: all of it; a
- * prepared data directory: its validation split), printed as one JSON object. A translation (seq2seq)
- * model: corpus BLEU of its translations of a parallel corpus, plus the references' loss and
- * perplexity.
+ * One JSON object on stdout. A language model: mean token cross-entropy over every non-overlapping
+ * window of a corpus (raw text: all of it; a prepared data directory: its validation split), for a
+ * BERT masked-LM over its selected tokens. A classifier: loss, accuracy, per-class and macro
+ * precision/recall/F1 and the confusion matrix on a labeled table. A translation (seq2seq) model:
+ * corpus BLEU of its translations of a parallel corpus, plus the references' loss and perplexity.
  */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Loss and perplexity of a checkpoint on a corpus.")
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Loss and perplexity of a language model on a corpus, or classification metrics of a"
+                + " classifier on a labeled table.")
 public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "URI")
     String checkpoint;
 
     @Option(names = "--corpus", required = true, paramLabel = "URI",
-            description = "Text or prepared data; seq2seq: source sentences (with --references) or a TSV of pairs")
+            description = "Text or prepared data (language models); a labeled table (classifiers); seq2seq: source"
+                    + " sentences (with --references) or a TSV of pairs")
     String corpus;
 
     @Option(names = "--references", paramLabel = "URI", description = "seq2seq: reference translations, line by line")
@@ -60,6 +72,12 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N")
     int batchSize = 32;
 
+    @Option(names = "--text-column", paramLabel = "NAME", description = "Classifiers: default as in fine-tuning")
+    String textColumn;
+
+    @Option(names = "--label-column", paramLabel = "NAME", description = "Classifiers: default as in fine-tuning")
+    String labelColumn;
+
     @Override
     public Integer call() {
         Configuration conf = new Configuration();
@@ -75,13 +93,44 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (references != null || hypotheses != null) {
             throw new InputException("--references and --hypotheses are for translation (seq2seq) checkpoints");
         }
+        if (ClassifierCheckpoint.holdsClassifier(c)) {
+            ClassifierCheckpoint classifier = ClassifierCheckpoint.of(c, checkpoint);
+            FinetuneConfig t = classifier.table();
+            FinetuneConfig format = new FinetuneConfig(t.format(), textColumn == null ? t.textColumn() : textColumn,
+                    labelColumn == null ? t.labelColumn() : labelColumn, t.labels(), t.patience());
+            System.out.println(classifier.evaluate(corpus, format, conf).toJson());
+            return ExitCodes.OK;
+        }
         Tokenizer tokenizer = c.tokenizer();
-        int context = ((GptLayer) c.model().getLayer(GptGraphBuilder.LAYER).conf().getLayer()).getContextLength();
         TokenSource source = source(conf, tokenizer);
-        long[] starts = Batches.nonOverlappingStarts(source.size(), context);
-        double loss = LossEvaluator.meanLoss(c.model(), source, starts, context, batchSize);
+        Object layer = c.model().getLayers()[0].conf().getLayer();
+        double loss;
+        long tokens;
+        if (layer instanceof BertMlmLayer mlm) {
+            BertTokens specials = BertTokens.of(tokenizer);
+            int context = mlm.spec().contextLength();
+            MlmBatches masked = new MlmBatches(source, new MlmMasking(c.config().bert().maskProbability(),
+                    c.config().train().seed(), specials), specials, context);
+            long[] starts = Batches.nonOverlappingStarts(source.size(), BertTokens.textLength(context));
+            List<DataSet> batches = new ArrayList<>();
+            tokens = 0;
+            for (int i = 0; i * batchSize < starts.length; i++) {
+                DataSet batch = masked.of(Batches.slice(starts, i, batchSize), (long) i * batchSize);
+                tokens += batch.getLabelsMaskArray().sumNumber().longValue();
+                batches.add(batch);
+            }
+            loss = LossEvaluator.meanLoss(c.model(), batches);
+        } else if (layer instanceof GptLayer gpt) {
+            int context = gpt.getContextLength();
+            long[] starts = Batches.nonOverlappingStarts(source.size(), context);
+            loss = LossEvaluator.meanLoss(c.model(), source, starts, context, batchSize);
+            tokens = (long) starts.length * context;
+        } else {
+            throw new InputException("checkpoint " + checkpoint + " holds a " + layer.getClass().getSimpleName()
+                    + ", which evaluate does not know");
+        }
         System.out.println(String.format(Locale.ROOT, "{\"loss\":%.6f,\"perplexity\":%.6f,\"tokens\":%d}",
-                loss, Math.exp(loss), (long) starts.length * context));
+                loss, Math.exp(loss), tokens));
         return ExitCodes.OK;
     }
 

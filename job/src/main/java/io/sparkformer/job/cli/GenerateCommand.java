@@ -6,6 +6,7 @@ import io.sparkformer.decode.BeamSearch;
 import io.sparkformer.decode.Generator;
 import io.sparkformer.decode.GptLanguageModel;
 import io.sparkformer.decode.SamplingConfig;
+import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
@@ -54,6 +55,10 @@ public final class GenerateCommand implements Callable<Integer> {
         if (io.sparkformer.job.translate.TranslationCheckpoint.holdsTranslator(c)) {
             throw new io.sparkformer.data.InputException("checkpoint " + checkpoint
                     + " holds a translation (seq2seq) model: use translate");
+        }
+        if (c.model().getVertex(GptGraphBuilder.LAYER) == null) {
+            throw new IllegalArgumentException("generate needs a GPT checkpoint; " + checkpoint + " holds a "
+                    + c.model().getLayers()[0].conf().getLayer().getClass().getSimpleName());
         }
         Tokenizer tokenizer = c.tokenizer();
         int[] context = tokenizer.encode(prompt);

@@ -1,5 +1,6 @@
 package io.sparkformer.job.prepare;
 
+import io.sparkformer.config.ModelConfig;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TokenizerConfig;
 import io.sparkformer.data.CorpusFiles;
@@ -7,6 +8,7 @@ import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
 import io.sparkformer.data.TokenShards;
+import io.sparkformer.tokenize.BertTokens;
 import io.sparkformer.tokenize.BpeTokenizer;
 import io.sparkformer.tokenize.BpeTrainer;
 import io.sparkformer.tokenize.CharTokenizer;
@@ -66,7 +68,8 @@ public final class PrepareJob {
         if (nonEmpty == 0) {
             throw new InputException("corpus " + corpusUri + " is empty");
         }
-        Tokenizer tokenizer = given.isPresent() ? given.get() : fitTokenizer(config.tokenizer(), texts);
+        Tokenizer tokenizer = given.isPresent() ? given.get()
+                : fitTokenizer(config.tokenizer(), specialTokens(config), texts);
         LOG.info("Tokenizer: {} with {} tokens", tokenizer.type(), tokenizer.vocabSize());
 
         Path target = new Path(dataDir);
@@ -131,7 +134,13 @@ public final class PrepareJob {
         return manifest;
     }
 
-    private static Tokenizer fitTokenizer(TokenizerConfig config, JavaRDD<Tuple2<String, String>> texts) {
+    /** Special tokens the model family needs in its vocabulary (BERT's [PAD], [CLS], [SEP], [MASK]). */
+    static List<String> specialTokens(SparkformerConfig config) {
+        return config.model().family() == ModelConfig.ModelFamily.BERT ? BertTokens.SPECIALS : List.of();
+    }
+
+    private static Tokenizer fitTokenizer(TokenizerConfig config, List<String> specials,
+                                          JavaRDD<Tuple2<String, String>> texts) {
         if (config.type() == TokenizerConfig.Type.CHAR) {
             TreeSet<Integer> codePoints = texts
                     .map(t -> {
@@ -150,7 +159,7 @@ public final class PrepareJob {
                 .mapToPair(chunk -> new Tuple2<>(chunk, 1L))
                 .reduceByKey(Long::sum)
                 .collectAsMap());
-        return BpeTrainer.train(counts, config.vocabSize());
+        return BpeTrainer.train(counts, config.vocabSize(), specials);
     }
 
     public static String readString(Path path, org.apache.hadoop.conf.Configuration conf) {

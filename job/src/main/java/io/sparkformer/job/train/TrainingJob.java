@@ -8,18 +8,17 @@ import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.BatchPlan;
+import io.sparkformer.data.BatchSource;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
 import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.job.prepare.PrepareJob;
-import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.tokenize.Tokenizer;
 import io.sparkformer.train.WarmupCosineSchedule;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,8 +76,8 @@ public final class TrainingJob {
         run.writeString(RunDirectory.CONFIG, ConfigLoader.render(config));
         run.writeString(RunDirectory.TOKENIZER, tokenizer.toJson());
 
-        ComputationGraph graph = resumed.map(Checkpoint::model)
-                .orElseGet(() -> GptGraphBuilder.build(config, tokenizer.vocabSize(), DataType.FLOAT));
+        FamilyTraining family = FamilyTraining.of(config, tokenizer);
+        ComputationGraph graph = resumed.map(Checkpoint::model).orElseGet(() -> family.newGraph(tokenizer.vocabSize()));
         TrainingState state = resumed.map(Checkpoint::state).orElse(TrainingState.initial(t.seed()));
         LOG.info("Model: {} parameters, vocabulary {}, {} worker(s) x batch {} x context {} = {} tokens/step",
                 graph.numParams(), tokenizer.vocabSize(), config.spark().workers(), t.batchSize(),
@@ -86,13 +85,13 @@ public final class TrainingJob {
 
         ShardedTokenSource train = ShardedTokenSource.train(dataDir, manifest, hconf);
         ShardedTokenSource val = ShardedTokenSource.validation(dataDir, manifest, hconf);
-        BatchPlan plan = new BatchPlan(t.seed(), config.model().contextLength(), t.batchSize(),
-                config.spark().workers(), manifest.trainTokens());
-        Validation validation = new Validation(val, config);
+        BatchPlan plan = family.plan(manifest.trainTokens());
+        Validation validation = family.validation(val);
         MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), hconf.get());
         metrics.resumeAt(state.step());
 
-        Loop loop = new Loop(sc, config, graph, plan, train, validation, metrics, store, run, tokenizer, hconf);
+        Loop loop = new Loop(sc, config, graph, plan, family.trainBatches(train, plan), validation, metrics, store,
+                run, tokenizer, hconf);
         return loop.run(state);
     }
 
@@ -121,7 +120,6 @@ public final class TrainingJob {
         private final SparkformerConfig config;
         private final ComputationGraph graph;
         private final BatchPlan plan;
-        private final ShardedTokenSource train;
         private final Validation validation;
         private final MetricsLog metrics;
         private final CheckpointStore store;
@@ -132,13 +130,12 @@ public final class TrainingJob {
         private final WarmupCosineSchedule schedule;
 
         Loop(JavaSparkContext sc, SparkformerConfig config, ComputationGraph graph, BatchPlan plan,
-             ShardedTokenSource train, Validation validation, MetricsLog metrics, CheckpointStore store,
+             BatchSource train, Validation validation, MetricsLog metrics, CheckpointStore store,
              RunDirectory run, Tokenizer tokenizer, HadoopConf hconf) {
             this.sc = sc;
             this.config = config;
             this.graph = graph;
             this.plan = plan;
-            this.train = train;
             this.validation = validation;
             this.metrics = metrics;
             this.store = store;
@@ -148,7 +145,7 @@ public final class TrainingJob {
             TrainConfig t = config.train();
             this.schedule = new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(), t.warmupSteps(),
                     t.decaySteps());
-            this.rounds = new SparkRounds(sc, graph, config, plan, train);
+            this.rounds = new SparkRounds(sc, graph, config, train);
         }
 
         Result run(TrainingState start) {
@@ -248,7 +245,7 @@ public final class TrainingJob {
          * divergence into every parameter, so this is the damage; {@link NonFiniteWatch} names the origin.
          */
         private String nonFiniteParameters() {
-            var table = graph.getLayer(GptGraphBuilder.LAYER).paramTable();
+            var table = graph.getLayers()[0].paramTable();      // every family is one whole-model layer
             long bad = table.values().stream().filter(p -> p.isNaN().any() || p.isInfinite().any()).count();
             return "after the round " + bad + " of " + table.size() + " parameters are non-finite";
         }

@@ -5,24 +5,35 @@ import io.sparkformer.data.Batches;
 import io.sparkformer.data.TokenSource;
 import io.sparkformer.train.LossEvaluator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.DataSet;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 /**
  * Validation loss during training: the same {@code evalBatches x batchSize} non-overlapping
  * validation windows at every evaluation (a seeded choice), so the curve compares like with like.
+ * The loss is the mean over predicted tokens (every next token for a GPT, the selected ones for a
+ * masked-LM, whose masking is fixed by the window's index).
  */
 final class Validation {
-    private final TokenSource source;
-    private final long[] starts;
-    private final int contextLength;
-    private final int batchSize;
+    /** The batch of windows at {@code starts}, the first being validation sequence {@code firstIndex}. */
+    @FunctionalInterface
+    interface Batcher {
+        DataSet batch(long[] starts, long firstIndex);
+    }
 
-    Validation(TokenSource source, SparkformerConfig config) {
-        this.source = source;
-        this.contextLength = config.model().contextLength();
+    private final long[] starts;
+    private final int batchSize;
+    private final Batcher batcher;
+
+    /** @param windowLength stream tokens a window covers (for {@code nonOverlappingStarts}) */
+    Validation(TokenSource source, int windowLength, SparkformerConfig config, Batcher batcher) {
         this.batchSize = config.train().batchSize();
-        long[] all = source.size() > contextLength ? Batches.nonOverlappingStarts(source.size(), contextLength)
+        this.batcher = batcher;
+        long[] all = source.size() > windowLength ? Batches.nonOverlappingStarts(source.size(), windowLength)
                 : new long[0];
         int wanted = Math.min(all.length, config.train().evalBatches() * batchSize);
         Random r = new Random(config.train().seed());
@@ -32,8 +43,8 @@ final class Validation {
             all[i] = all[j];
             all[j] = tmp;
         }
-        this.starts = java.util.Arrays.copyOf(all, wanted);
-        java.util.Arrays.sort(this.starts);
+        this.starts = Arrays.copyOf(all, wanted);
+        Arrays.sort(this.starts);
     }
 
     boolean available() {
@@ -41,6 +52,10 @@ final class Validation {
     }
 
     double loss(ComputationGraph graph) {
-        return LossEvaluator.meanLoss(graph, source, starts, contextLength, batchSize);
+        List<DataSet> batches = new ArrayList<>();
+        for (int i = 0; i * batchSize < starts.length; i++) {
+            batches.add(batcher.batch(Batches.slice(starts, i, batchSize), (long) i * batchSize));
+        }
+        return LossEvaluator.meanLoss(graph, batches);
     }
 }

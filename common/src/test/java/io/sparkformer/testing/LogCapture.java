@@ -1,4 +1,4 @@
-package io.sparkformer.checkpoint;
+package io.sparkformer.testing;
 
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Collects the WARN messages one class logs while it is open. */
-final class LogCapture extends AbstractAppender implements AutoCloseable {
+public final class LogCapture extends AbstractAppender implements AutoCloseable {
     private final Logger logger;
     private final List<String> warnings = new CopyOnWriteArrayList<>();
 
-    LogCapture(Class<?> source) {
+    public LogCapture(Class<?> source) {
         super("capture-" + source.getSimpleName(), null, null, true, Property.EMPTY_ARRAY);
         logger = (Logger) LogManager.getLogger(source);
         start();
@@ -29,7 +29,7 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
         }
     }
 
-    List<String> warnings() {
+    public List<String> warnings() {
         return List.copyOf(warnings);
     }
 

@@ -1,4 +1,4 @@
-package io.sparkformer.model.gpt;
+package io.sparkformer.model.layer;
 
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
 import org.deeplearning4j.nn.api.ParamInitializer;
@@ -8,25 +8,24 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Lays the GPT's named parameters out in DL4J's flat parameter vector (views, in
- * {@link GptModel#params()} order) and initialises them as GPT-2 does: normal(0, 0.02), residual
- * projections normal(0, 0.02/sqrt(2 * layers)), biases 0, LayerNorm gains 1.
+ * Lays a {@link WholeModelLayer}'s named parameters out in DL4J's flat parameter vector (views, in
+ * {@link WholeModelLayer#paramSpecs()} order) and initialises them as GPT-2 does: normal(0, 0.02),
+ * residual projections normal(0, 0.02/sqrt(2 * blocks)), biases 0, LayerNorm gains 1.
  */
-public final class GptParamInitializer implements ParamInitializer {
-    public static final GptParamInitializer INSTANCE = new GptParamInitializer();
+public final class NamedParamInitializer implements ParamInitializer {
+    public static final NamedParamInitializer INSTANCE = new NamedParamInitializer();
     private static final double STD = 0.02;
 
-    private GptParamInitializer() {
+    private NamedParamInitializer() {
     }
 
     private static List<ParamSpec> specs(Layer layer) {
-        return new GptModel(((GptLayer) layer).spec()).params();
+        return ((WholeModelLayer) layer).paramSpecs();
     }
 
     private static long size(ParamSpec s) {
@@ -44,7 +43,7 @@ public final class GptParamInitializer implements ParamInitializer {
 
     @Override
     public long numParams(Layer layer) {
-        return specs(layer).stream().mapToLong(GptParamInitializer::size).sum();
+        return specs(layer).stream().mapToLong(NamedParamInitializer::size).sum();
     }
 
     @Override
@@ -74,10 +73,10 @@ public final class GptParamInitializer implements ParamInitializer {
 
     @Override
     public Map<String, INDArray> init(NeuralNetConfiguration conf, INDArray paramsView, boolean initializeParams) {
-        GptLayer layer = (GptLayer) conf.getLayer();
+        WholeModelLayer layer = (WholeModelLayer) conf.getLayer();
         Map<String, INDArray> views = views(specs(layer), paramsView);
         if (initializeParams) {
-            double residualStd = STD / Math.sqrt(2.0 * layer.getLayers());
+            double residualStd = STD / Math.sqrt(2.0 * layer.blocks());
             for (ParamSpec s : specs(layer)) {
                 INDArray v = views.get(s.name());
                 switch (s.init()) {
@@ -110,12 +109,6 @@ public final class GptParamInitializer implements ParamInitializer {
             out.put(s.name(), vector.get(NDArrayIndex.interval(offset, offset + n)).reshape('c', s.shape()));
             offset += n;
         }
-        return out;
-    }
-
-    static List<String> names(List<ParamSpec> specs) {
-        List<String> out = new ArrayList<>();
-        specs.forEach(s -> out.add(s.name()));
         return out;
     }
 }

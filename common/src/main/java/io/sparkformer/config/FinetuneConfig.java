@@ -1,0 +1,44 @@
+package io.sparkformer.config;
+
+import java.io.Serializable;
+import java.util.HashSet;
+import java.util.List;
+
+/**
+ * Fine-tuning a classifier on a labeled table (the {@code finetune} command).
+ *
+ * @param format      how the table's fields are separated; its first row names the columns
+ * @param textColumn  the column holding the text to classify
+ * @param labelColumn the column holding the class label
+ * @param labels      the class labels in output order; empty = the distinct labels of the training
+ *                    table, sorted (numerically when all are numbers). A trained classifier's config
+ *                    always lists them, so evaluation and prediction map outputs back to labels.
+ * @param patience    evaluations without a better validation accuracy before training stops
+ */
+public record FinetuneConfig(Format format, String textColumn, String labelColumn, List<String> labels,
+                             int patience) implements Serializable {
+
+    public enum Format { TSV, CSV }
+
+    public FinetuneConfig {
+        if (textColumn.isBlank() || labelColumn.isBlank()) {
+            throw new ConfigException("finetune.textColumn and finetune.labelColumn must name columns");
+        }
+        if (textColumn.equals(labelColumn)) {
+            throw new ConfigException("finetune.textColumn and finetune.labelColumn are both '" + textColumn + "'");
+        }
+        labels = List.copyOf(labels);
+        if (labels.size() == 1) {
+            throw new ConfigException("finetune.labels needs at least 2 labels, got " + labels);
+        }
+        if (new HashSet<>(labels).size() != labels.size()) {
+            throw new ConfigException("finetune.labels has a repeated label: " + labels);
+        }
+        ConfigChecks.positive("finetune.patience", patience);
+    }
+
+    /** The same settings with the label list fixed (what a trained classifier stores). */
+    public FinetuneConfig withLabels(List<String> fixed) {
+        return new FinetuneConfig(format, textColumn, labelColumn, fixed, patience);
+    }
+}

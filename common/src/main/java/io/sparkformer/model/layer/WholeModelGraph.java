@@ -1,0 +1,70 @@
+package io.sparkformer.model.layer;
+
+import io.sparkformer.config.TrainConfig;
+import io.sparkformer.train.WarmupCosineSchedule;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
+
+import java.util.List;
+
+/**
+ * A DL4J {@link ComputationGraph} of one input (token ids) and one {@link WholeModelLayer}, with the
+ * optimiser every family trains with: AdamW (Adam + decoupled weight decay on matrices only),
+ * nanoGPT's warmup + cosine schedule, and global-norm clipping (the whole model is one layer, so
+ * DL4J's per-layer clip is the global clip).
+ */
+public final class WholeModelGraph {
+    public static final String INPUT = "tokens";
+
+    private WholeModelGraph() {
+    }
+
+    /** How parameters are updated: the updater, decoupled weight decay (matrices only), the clip norm. */
+    public record Optimizer(IUpdater updater, List<Regularization> weightDecay, double gradClip) {
+        /** AdamW with the warmup + cosine schedule of {@code train.*}. */
+        public static Optimizer of(TrainConfig t) {
+            IUpdater adam = Adam.builder()
+                    .learningRateSchedule(new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(),
+                            t.warmupSteps(), t.decaySteps()))
+                    .beta1(t.beta1()).beta2(t.beta2()).epsilon(1e-8)
+                    .build();
+            List<Regularization> decay = t.weightDecay() > 0 ? List.of(new WeightDecay(t.weightDecay(), true))
+                    : List.of();
+            return new Optimizer(adam, decay, t.gradClip());
+        }
+    }
+
+    public static ComputationGraph build(WholeModelLayer layer, String layerName, Optimizer optimizer, long seed,
+                                         DataType dataType) {
+        layer.setLayerName(layerName);
+        layer.setRegularization(optimizer.weightDecay());
+        layer.setRegularizationBias(List.of());
+        if (optimizer.gradClip() > 0) {
+            layer.setGradientNormalization(GradientNormalization.ClipL2PerLayer);
+            layer.setGradientNormalizationThreshold(optimizer.gradClip());
+        }
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(dataType)
+                .updater(optimizer.updater())
+                // The explicit backward pass caches its activations in DL4J's ACTIVATIONS workspace.
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder()
+                .addInputs(INPUT)
+                .addLayer(layerName, layer, INPUT)
+                .setOutputs(layerName)
+                .build();
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        return graph;
+    }
+}

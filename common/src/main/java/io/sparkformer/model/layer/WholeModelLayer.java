@@ -1,0 +1,81 @@
+package io.sparkformer.model.layer;
+
+import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * DL4J layer bean for a whole model (embeddings, blocks, head and loss in one output layer): DL4J
+ * cannot share a parameter between layers, tied input/output embeddings need exactly that, and a
+ * single layer makes DL4J's per-layer gradient clip a global one. Subclasses are beans (no-arg
+ * constructor, getters/setters) because DL4J serialises configurations as JSON for checkpoints and
+ * for Spark; they name their parameters ({@link #paramSpecs()}) and create their implementation.
+ * The input is always token ids [B, T].
+ */
+public abstract class WholeModelLayer extends BaseLayer {
+
+    /** Every parameter in storage order (the layout of DL4J's flat parameter vector). */
+    public abstract List<ParamSpec> paramSpecs();
+
+    /** Transformer blocks, which scale the initial residual projections (GPT-2's init). */
+    public abstract int blocks();
+
+    /** The layer that runs this configuration. */
+    protected abstract WholeModelLayerImpl<?, ?> newImpl(NeuralNetConfiguration conf, DataType dataType);
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+                                                       Collection<TrainingListener> listeners, int layerIndex,
+                                                       INDArray layerParamsView, boolean initializeParams,
+                                                       DataType networkDataType) {
+        WholeModelLayerImpl<?, ?> layer = newImpl(conf, networkDataType);
+        layer.setListeners(listeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(params);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    @Override
+    public ParamInitializer initializer() {
+        return NamedParamInitializer.INSTANCE;
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        // The input is token ids; nothing to infer.
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return null;
+    }
+
+    @Override
+    public boolean isPretrainParam(String paramName) {
+        return false;
+    }
+
+    @Override
+    public LayerMemoryReport getMemoryReport(InputType inputType) {
+        long params = NamedParamInitializer.INSTANCE.numParams(this);
+        return new LayerMemoryReport.Builder(layerName, getClass(), inputType, getOutputType(0, inputType))
+                .standardMemory(params, 2 * params)
+                .workingMemory(0, 0, 0, 0)
+                .cacheMemory(0, 0)
+                .build();
+    }
+}

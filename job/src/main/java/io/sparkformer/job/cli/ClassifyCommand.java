@@ -1,0 +1,66 @@
+package io.sparkformer.job.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkformer.data.InputException;
+import io.sparkformer.job.finetune.ClassifierCheckpoint;
+import io.sparkformer.train.ClassifierEvaluator;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "classify", mixinStandardHelpOptions = true,
+        description = "Label texts with a fine-tuned classifier: one JSON line per text with the label and the"
+                + " probability of every label.")
+public final class ClassifyCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "URI", description = "Fine-tune run or step directory")
+    String checkpoint;
+
+    @Parameters(paramLabel = "TEXT", description = "Texts to classify (default: one per line on stdin)")
+    List<String> texts = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException {
+        ClassifierCheckpoint classifier = ClassifierCheckpoint.open(checkpoint, new Configuration());
+        List<String> input = texts.isEmpty() ? stdinLines() : texts;
+        for (int i = 0; i < input.size(); i++) {
+            if (input.get(i).isBlank()) {
+                throw new InputException("text " + (i + 1) + " is empty");
+            }
+        }
+        double[][] p = classifier.probabilities(input);
+        for (int i = 0; i < input.size(); i++) {
+            ObjectNode line = JSON.createObjectNode();
+            line.put("text", input.get(i));
+            line.put("label", classifier.labels().get(ClassifierEvaluator.argmax(p[i])));
+            ObjectNode probabilities = line.putObject("probabilities");
+            for (int k = 0; k < p[i].length; k++) {
+                probabilities.put(classifier.labels().get(k), p[i][k]);
+            }
+            System.out.println(line);
+        }
+        return ExitCodes.OK;
+    }
+
+    private static List<String> stdinLines() throws IOException {
+        List<String> lines = new ArrayList<>();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            if (!line.isBlank()) {
+                lines.add(line.strip());
+            }
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,180 @@
+package io.sparkformer.job.finetune;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkformer.job.Cli;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The BERT workflow as a user runs it, in Spark local mode on a tiny synthetic sentiment set:
+ * masked-LM pretraining with {@code train}, {@code finetune} from its checkpoint, {@code evaluate}
+ * and {@code classify} on the result; and the one-line errors for bad labeled input.
+ */
+class BertFinetuneEndToEndTest {
+    private static final String[] POSITIVE = {"great", "fun", "moving", "brilliant", "charming", "lovely", "smart"};
+    private static final String[] NEGATIVE = {"dull", "bad", "boring", "awful", "tedious", "messy", "stale"};
+    private static final String[] NEUTRAL = {"the", "film", "movie", "story", "was", "is", "and", "a", "plot",
+            "acting", "really", "quite", "this", "its"};
+
+    @TempDir
+    static Path dir;
+    private static Path pretrained;
+
+    @BeforeAll
+    static void pretrain() throws Exception {
+        System.setProperty("spark.master", "local[2]");
+        System.setProperty("spark.ui.enabled", "false");
+        Random random = new Random(11);
+        List<String> train = table(random, 480);
+        Files.write(dir.resolve("train.tsv"), train);
+        Files.write(dir.resolve("dev.tsv"), table(random, 80));
+        Files.writeString(dir.resolve("text.txt"), String.join("\n", train.subList(1, train.size()))
+                .replaceAll("\t[01]", ""));
+        pretrained = dir.resolve("pretrained");
+        Cli.Result r = Cli.run("train", "--config", conf("bert-tiny.conf"), "--corpus", dir.resolve("text.txt").toString(),
+                "--out", pretrained.toString(), "--set", "spark.workers=2", "--set", "train.batchSize=4");
+        assertEquals(0, r.code(), "pretraining failed: " + r.err());
+    }
+
+    @AfterAll
+    static void clear() {
+        System.clearProperty("spark.master");
+    }
+
+    /** sentence<TAB>label rows: neutral filler plus sentiment words of the row's polarity. */
+    private static List<String> table(Random random, int rows) {
+        List<String> out = new ArrayList<>(List.of("sentence\tlabel"));
+        for (int i = 0; i < rows; i++) {
+            boolean positive = random.nextBoolean();
+            String[] sentiment = positive ? POSITIVE : NEGATIVE;
+            List<String> words = new ArrayList<>();
+            for (int w = 3 + random.nextInt(6); w > 0; w--) {
+                words.add(NEUTRAL[random.nextInt(NEUTRAL.length)]);
+            }
+            for (int s = 1 + random.nextInt(2); s > 0; s--) {
+                words.add(random.nextInt(words.size() + 1), sentiment[random.nextInt(sentiment.length)]);
+            }
+            out.add(String.join(" ", words) + " \t" + (positive ? 1 : 0));
+        }
+        return out;
+    }
+
+    static String conf(String name) {
+        return new File("../conf/" + name).getAbsolutePath();
+    }
+
+    private static List<JsonNode> metrics(Path run) throws Exception {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            lines.add(new ObjectMapper().readTree(line));
+        }
+        return lines;
+    }
+
+    private static Cli.Result finetune(String train, String dev, String out, String... more) {
+        List<String> args = new ArrayList<>(List.of("finetune", "--checkpoint", pretrained.toString(), "--train", train,
+                "--validation", dev, "--out", dir.resolve(out).toString(), "--set", "train.steps=60",
+                "--set", "train.batchSize=16", "--set", "train.evalEvery=20", "--set", "train.warmupSteps=5",
+                "--set", "train.learningRate=3e-3", "--set", "spark.averagingFrequency=5"));
+        args.addAll(List.of(more));
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void pretrainsFineTunesEvaluatesAndClassifies() throws Exception {
+        List<JsonNode> pre = metrics(pretrained);
+        assertTrue(pre.stream().anyMatch(n -> n.has("val_loss")), "masked-LM validation loss is measured");
+        assertTrue(Files.exists(pretrained.resolve("checkpoints/step-000040/model.zip")));
+        Cli.Result masked = Cli.run("evaluate", "--checkpoint", pretrained.toString(), "--corpus",
+                dir.resolve("text.txt").toString());
+        assertEquals(0, masked.code(), masked.err());
+        JsonNode mlm = new ObjectMapper().readTree(masked.out());
+        assertTrue(mlm.get("loss").asDouble() < Math.log(320), "masked tokens better than uniform: " + mlm);
+        assertTrue(mlm.get("tokens").asLong() > 0);
+
+        Cli.Result r = finetune(dir.resolve("train.tsv").toString(), dir.resolve("dev.tsv").toString(), "ft",
+                "--set", "spark.workers=2", "--set", "train.batchSize=8");
+        assertEquals(0, r.code(), "finetune failed: " + r.err());
+        Path run = dir.resolve("ft");
+        List<JsonNode> lines = metrics(run);
+        List<Double> accuracy = lines.stream().filter(n -> n.has("val_accuracy"))
+                .map(n -> n.get("val_accuracy").asDouble()).toList();
+        double best = accuracy.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        assertTrue(best >= 0.9, "a separable task is learned: " + accuracy);
+        String latest = Files.readString(run.resolve("checkpoints/LATEST")).trim();
+        long bestStep = lines.stream().filter(n -> n.has("val_accuracy") && n.get("val_accuracy").asDouble() == best)
+                .findFirst().orElseThrow().get("step").asLong();
+        assertEquals(String.format("step-%06d", bestStep), latest, "LATEST is the best checkpoint");
+
+        Cli.Result evaluated = Cli.run("evaluate", "--checkpoint", run.toString(), "--corpus",
+                dir.resolve("dev.tsv").toString());
+        assertEquals(0, evaluated.code(), evaluated.err());
+        JsonNode m = new ObjectMapper().readTree(evaluated.out());
+        assertEquals(best, m.get("accuracy").asDouble(), 1e-9, "evaluate agrees with the run's best validation");
+        assertEquals(80, m.get("examples").asLong());
+        JsonNode matrix = m.at("/confusion/matrix");
+        assertEquals(80, matrix.get(0).get(0).asLong() + matrix.get(0).get(1).asLong() + matrix.get(1).get(0).asLong()
+                + matrix.get(1).get(1).asLong());
+        for (String key : List.of("/loss", "/macro/precision", "/macro/recall", "/macro/f1", "/classes/0/f1",
+                "/classes/1/precision", "/classes/1/recall")) {
+            assertTrue(m.at(key).isNumber(), key + " in " + m);
+        }
+
+        Cli.Result classified = Cli.run("classify", "--checkpoint", run.toString(), "the film was brilliant and lovely",
+                "a dull and tedious plot");
+        assertEquals(0, classified.code(), classified.err());
+        String[] out = classified.out().strip().split("\n");
+        JsonNode first = new ObjectMapper().readTree(out[0]);
+        assertEquals("1", first.get("label").asText());
+        assertEquals(1.0, first.get("probabilities").get("0").asDouble() + first.get("probabilities").get("1").asDouble(),
+                1e-5);
+        assertEquals("0", new ObjectMapper().readTree(out[1]).get("label").asText());
+    }
+
+    @Test
+    void fromScratchTrainsTheSameClassifierWithoutThePretrainedWeights() throws Exception {
+        Cli.Result r = finetune(dir.resolve("train.tsv").toString(), dir.resolve("dev.tsv").toString(), "scratch",
+                "--from-scratch", "--set", "train.steps=20");
+        assertEquals(0, r.code(), "finetune failed: " + r.err());
+        assertTrue(metrics(dir.resolve("scratch")).stream().anyMatch(n -> n.has("val_accuracy")));
+    }
+
+    @Test
+    void badLabeledInputFailsWithOneLineNamingTheRow() throws Exception {
+        Path unseen = dir.resolve("unseen.tsv");
+        Files.write(unseen, List.of("sentence\tlabel", "fine film\t1", "odd film\t2"));
+        Cli.Result r = finetune(dir.resolve("train.tsv").toString(), unseen.toString(), "bad1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unseen.tsv line 3: label '2' was not seen in training (labels: 0, 1)"),
+                r.err());
+
+        Path noColumn = dir.resolve("nocolumn.tsv");
+        Files.write(noColumn, List.of("text\tlabel", "fine film\t1"));
+        r = finetune(noColumn.toString(), dir.resolve("dev.tsv").toString(), "bad2");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no column 'sentence' in the header (columns: text, label)"), r.err());
+
+        Path empty = dir.resolve("empty.tsv");
+        Files.write(empty, List.of("sentence\tlabel", "fine film\t1", " \t0"));
+        r = finetune(empty.toString(), dir.resolve("dev.tsv").toString(), "bad3");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("empty.tsv line 3: empty text in column 'sentence'"), r.err());
+        assertEquals(1, r.err().strip().lines().filter(l -> l.startsWith("sparkformer")).count());
+
+        Cli.Result generate = Cli.run("generate", "--checkpoint", pretrained.toString());
+        assertEquals(2, generate.code(), "a BERT checkpoint cannot generate");
+    }
+}
