@@ -1,7 +1,7 @@
 package io.sparkformer.model.bert;
 
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
-import io.sparkformer.model.nn.TransformerStack;
+import io.sparkformer.model.layer.TransformerStack;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.sparkformer.model.bert;
 
 import io.sparkformer.config.ModelConfig;
-import io.sparkformer.model.nn.TransformerStack;
+import io.sparkformer.model.layer.TransformerStack;
 
 import java.io.Serializable;
 

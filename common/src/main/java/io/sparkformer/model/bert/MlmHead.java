@@ -3,9 +3,10 @@ package io.sparkformer.model.bert;
 import io.sparkformer.model.nn.Gelu;
 import io.sparkformer.model.nn.LayerNorm;
 import io.sparkformer.model.nn.Linear;
+import io.sparkformer.model.nn.Reductions;
 import io.sparkformer.model.nn.TransformerBlock.Init;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
-import io.sparkformer.model.nn.TransformerStack;
+import io.sparkformer.model.layer.TransformerStack;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -77,9 +78,9 @@ final class MlmHead implements BertHead {
     @Override
     public INDArray backward(Map<String, INDArray> p, Map<String, INDArray> g, Pass head, INDArray dLogits) {
         MlmPass pass = (MlmPass) head;
-        g.get(DECODER_BIAS).addi(dLogits.sum(0));
+        g.get(DECODER_BIAS).addi(Reductions.columnSums(dLogits).reshape(-1));
         g.get(TransformerStack.TOKEN_EMBEDDING).addi(Nd4j.gemm(dLogits, pass.transformed, true, false));  // [V, C]
-        INDArray dTransformed = dLogits.mmul(p.get(TransformerStack.TOKEN_EMBEDDING));                   // [R, C]
+        INDArray dTransformed = Nd4j.gemm(dLogits, p.get(TransformerStack.TOKEN_EMBEDDING), false, false);   // [R, C]
         INDArray dAct = LayerNorm.backward(pass.norm, p.get(NORM_GAIN), dTransformed, g.get(NORM_GAIN),
                 g.get(NORM_BIAS));
         INDArray dDense = Gelu.backward(pass.dense, pass.tanh, dAct);
@@ -94,6 +95,6 @@ final class MlmHead implements BertHead {
         for (int i = 0; i < rows.length; i++) {
             oneHot.putScalar(rows[i], i, 1.0);
         }
-        return oneHot.mmul(dSelected);
+        return Nd4j.gemm(oneHot, dSelected, false, false);
     }
 }

@@ -3,7 +3,7 @@ package io.sparkformer.model.gpt;
 import io.sparkformer.model.nn.Linear;
 import io.sparkformer.model.nn.TransformerBlock.Init;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
-import io.sparkformer.model.nn.TransformerStack;
+import io.sparkformer.model.layer.TransformerStack;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 

@@ -1,5 +1,11 @@
-package io.sparkformer.model.nn;
+package io.sparkformer.model.layer;
 
+import io.sparkformer.model.nn.AttentionMask;
+import io.sparkformer.model.nn.Dropout;
+import io.sparkformer.model.nn.Embedding;
+import io.sparkformer.model.nn.LayerNorm;
+import io.sparkformer.model.nn.Reductions;
+import io.sparkformer.model.nn.TransformerBlock;
 import io.sparkformer.model.nn.TransformerBlock.Init;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
 import org.nd4j.linalg.api.buffer.DataType;
