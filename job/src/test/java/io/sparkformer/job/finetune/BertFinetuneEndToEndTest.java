@@ -2,11 +2,15 @@ package io.sparkformer.job.finetune;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.job.Cli;
+import io.sparkformer.model.bert.BertGraphBuilder;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -15,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -144,12 +149,65 @@ class BertFinetuneEndToEndTest {
         assertEquals("0", new ObjectMapper().readTree(out[1]).get("label").asText());
     }
 
+    /** The token embedding of the best checkpoint in a run directory (or of a pretraining run's latest). */
+    private static INDArray tokenEmbedding(Path run) {
+        return CheckpointStore.open(run.toString(), new Configuration()).model().getLayer(BertGraphBuilder.LAYER)
+                .getParam("wte").dup();
+    }
+
     @Test
-    void fromScratchTrainsTheSameClassifierWithoutThePretrainedWeights() throws Exception {
-        Cli.Result r = finetune(dir.resolve("train.tsv").toString(), dir.resolve("dev.tsv").toString(), "scratch",
-                "--from-scratch", "--set", "train.steps=20");
+    void finetuneStartsFromTheCheckpointsEncoderAndFromScratchDoesNot() {
+        // A learning rate too small to move anything: the weights after training are the starting weights.
+        String[] frozen = {"--set", "train.steps=5", "--set", "train.evalEvery=5", "--set", "train.warmupSteps=1", "--set", "train.learningRate=1e-9",
+                "--set", "train.minLearningRate=1e-9"};
+        // The checkpoint as a file:// URI: any Hadoop file system URI is accepted.
+        List<String> args = new ArrayList<>(List.of("finetune", "--checkpoint", pretrained.toUri().toString(),
+                "--train", dir.resolve("train.tsv").toString(), "--validation", dir.resolve("dev.tsv").toString()));
+        args.addAll(List.of(frozen));
+        List<String> scratchArgs = new ArrayList<>(args);
+        args.addAll(List.of("--out", dir.resolve("frozen").toString()));
+        scratchArgs.addAll(List.of("--from-scratch", "--out", dir.resolve("frozen-scratch").toString()));
+        Cli.Result r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        Cli.Result s = Cli.run(scratchArgs.toArray(String[]::new));
+        assertEquals(0, s.code(), s.err());
+
+        INDArray pretrainedWte = tokenEmbedding(pretrained);
+        assertTrue(tokenEmbedding(dir.resolve("frozen")).equalsWithEps(pretrainedWte, 1e-6),
+                "fine-tuning starts from the pretrained token embedding");
+        INDArray scratchWte = tokenEmbedding(dir.resolve("frozen-scratch"));
+        assertArrayEquals(pretrainedWte.shape(), scratchWte.shape(), "from scratch keeps the architecture");
+        double distance = scratchWte.distance2(pretrainedWte) / pretrainedWte.norm2Number().doubleValue();
+        assertTrue(distance > 0.5, "from scratch starts from a fresh initialisation: relative distance " + distance);
+    }
+
+    @Test
+    void earlyStoppingEndsTheRunAfterPatienceEvaluationsWithoutAGainAndKeepsTheBest() throws Exception {
+        // The synthetic task is learned within a few evaluations; afterwards accuracy cannot keep rising.
+        Cli.Result r = finetune(dir.resolve("train.tsv").toString(), dir.resolve("dev.tsv").toString(), "patience",
+                "--set", "train.steps=400", "--set", "train.evalEvery=10", "--set", "finetune.patience=2");
         assertEquals(0, r.code(), "finetune failed: " + r.err());
-        assertTrue(metrics(dir.resolve("scratch")).stream().anyMatch(n -> n.has("val_accuracy")));
+        Path run = dir.resolve("patience");
+        List<JsonNode> evaluations = metrics(run).stream().filter(n -> n.has("val_accuracy")).toList();
+        long last = evaluations.get(evaluations.size() - 1).get("step").asLong();
+        assertTrue(last < 400, "stopped early, at step " + last);
+        double best = Double.NEGATIVE_INFINITY;
+        long bestStep = -1;
+        int stale = 0;
+        for (JsonNode e : evaluations) {
+            double accuracy = e.get("val_accuracy").asDouble();
+            if (accuracy > best) {
+                best = accuracy;
+                bestStep = e.get("step").asLong();
+                stale = 0;
+            } else {
+                stale++;
+            }
+            assertTrue(stale <= 2, "ran on after 2 evaluations without a gain: " + evaluations);
+        }
+        assertEquals(2, stale, "the run ends exactly when patience runs out: " + evaluations);
+        assertEquals(String.format("step-%06d", bestStep), Files.readString(run.resolve("checkpoints/LATEST")).trim(),
+                "LATEST is the best checkpoint, not the last step");
     }
 
     @Test
