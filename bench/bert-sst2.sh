@@ -13,7 +13,12 @@ data="${SPARKFORMER_SHARED:-$root/../shared}/data/sst2"
 out="${1:-$root/runs/bert-sst2}"
 [ -f "$data/train.tsv" ] && [ -f "$data/dev.tsv" ] || { echo "bert-sst2: no SST-2 in $data" >&2; exit 2; }
 [ -f job/target/classpath.txt ] || mvn -B -q -ntp -DskipTests package
-sf="$root/submit/sparkformer"
+# A run that is paused (SIGSTOP, a machine shared with a benchmark) longer than Spark's 120 s heartbeat
+# timeout would be cancelled: the in-process executor is the driver itself, so waiting is harmless.
+sf() { "$root/submit/sparkformer" --conf spark.network.timeout=3600s "$@"; }
+# The model is small (under 1M parameters): modest JVM limits leave the shared machine its memory.
+export SPARKFORMER_HEAP="${SPARKFORMER_HEAP:-2g}" SPARKFORMER_OFFHEAP="${SPARKFORMER_OFFHEAP:-3g}"
+export SPARKFORMER_MAXPHYSICAL="${SPARKFORMER_MAXPHYSICAL:-6g}"
 mkdir -p "$out"
 phase() { local name="$1"; shift; local start=$SECONDS; "$@"; echo "$name: $((SECONDS - start)) s" | tee -a "$out/timings.txt"; }
 : > "$out/timings.txt"
@@ -21,14 +26,15 @@ phase() { local name="$1"; shift; local start=$SECONDS; "$@"; echo "$name: $((SE
 # The pretraining corpus: the training sentences without the header and labels (in OUT, not the repo).
 tail -n +2 "$data/train.tsv" | cut -f1 > "$out/sst2-train-sentences.txt"
 
-phase pretrain "$sf" train --config conf/bert-sst2.conf --corpus "$out/sst2-train-sentences.txt" \
-  --out "$out/pretrain" --overwrite
-phase finetune "$sf" finetune --config conf/bert-sst2-finetune.conf --checkpoint "$out/pretrain" \
+# --resume: a finished pretraining in OUT is reused (nothing left to train), a killed one continues.
+phase pretrain sf train --config conf/bert-sst2.conf --corpus "$out/sst2-train-sentences.txt" \
+  --out "$out/pretrain" --resume
+phase finetune sf finetune --config conf/bert-sst2-finetune.conf --checkpoint "$out/pretrain" \
   --train "$data/train.tsv" --out "$out/finetuned" --overwrite
-phase scratch "$sf" finetune --config conf/bert-sst2-finetune.conf --checkpoint "$out/pretrain" --from-scratch \
+phase scratch sf finetune --config conf/bert-sst2-finetune.conf --checkpoint "$out/pretrain" --from-scratch \
   --train "$data/train.tsv" --out "$out/scratch" --overwrite
-"$sf" evaluate --checkpoint "$out/finetuned" --corpus "$data/dev.tsv" > "$out/dev-finetuned.json"
-"$sf" evaluate --checkpoint "$out/scratch" --corpus "$data/dev.tsv" > "$out/dev-scratch.json"
+sf evaluate --checkpoint "$out/finetuned" --corpus "$data/dev.tsv" > "$out/dev-finetuned.json"
+sf evaluate --checkpoint "$out/scratch" --corpus "$data/dev.tsv" > "$out/dev-scratch.json"
 
 echo
 echo "SST-2 dev (872 sentences)   accuracy  macro-P  macro-R  macro-F1  loss   best step"
