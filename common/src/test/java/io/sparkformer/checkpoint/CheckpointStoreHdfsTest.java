@@ -1,14 +1,21 @@
 package io.sparkformer.checkpoint;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BlockLocation;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The store contract on a real HDFS (one in-process MiniDFSCluster for the class), run directories as hdfs:// URIs. */
 class CheckpointStoreHdfsTest extends CheckpointStoreContract {
@@ -34,6 +41,23 @@ class CheckpointStoreHdfsTest extends CheckpointStoreContract {
         if (cluster != null) {
             FileSystem.get(fs.getUri(), cluster.getConfiguration(0)).close();   // the cached client the stores used
             cluster.shutdown();
+        }
+    }
+
+    /** The contract's files really go through HDFS: every checkpoint file has a block on the DataNode. */
+    @Test
+    void checkpointFilesAreStoredAsHdfsBlocks() throws Exception {
+        String run = newRunDir();
+        new CheckpointStore(run, conf(), 2).save(checkpointAt(500, trainedNet()));
+        Path dir = new Path(run, "checkpoints/" + Checkpoint.nameFor(500));
+        FileStatus[] files = fs.listStatus(dir);
+        assertTrue(files.length >= 2, "model and MANIFEST expected in " + dir);
+        for (FileStatus f : files) {
+            assertEquals("hdfs", f.getPath().toUri().getScheme());
+            if (f.getLen() > 0) {
+                BlockLocation[] blocks = fs.getFileBlockLocations(f, 0, f.getLen());
+                assertTrue(blocks.length > 0 && blocks[0].getHosts().length == 1, "no block for " + f.getPath());
+            }
         }
     }
 
