@@ -10,7 +10,6 @@ import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.ExampleBatches;
 import io.sparkformer.data.InputException;
-import io.sparkformer.job.train.BroadcastBatches;
 import io.sparkformer.job.train.LossPlot;
 import io.sparkformer.job.train.MetricsLog;
 import io.sparkformer.job.train.NonFiniteLossException;
@@ -125,7 +124,7 @@ public final class FinetuneJob {
             this.conf = sc.hadoopConfiguration();
             this.pad = BertTokens.of(tokenizer).pad();
             this.batches = new ExampleBatches(data.train(), t.batchSize(), config.spark().workers(), t.seed(), pad);
-            this.rounds = new SparkRounds(sc, graph, config, BroadcastBatches.of(sc, batches));
+            this.rounds = new SparkRounds(sc, graph, config, batches);
             this.metrics = new MetricsLog(run.file(RunDirectory.METRICS), conf);
             this.store = new CheckpointStore(run.root().toString(), conf, t.keepCheckpoints());
             this.stopping = new EarlyStopping(config.finetune().patience());
@@ -139,43 +138,47 @@ public final class FinetuneJob {
             double tokensPerStep = examplesPerStep * data.meanTrainLength();
             long begin = System.nanoTime();
             long step = 0;
-            while (step < t.steps()) {
-                long next = Math.min(Math.min(t.steps(), step + config.spark().averagingFrequency()),
-                        (step / t.evalEvery() + 1) * t.evalEvery());
-                int n = (int) (next - step);
-                long roundStart = System.nanoTime();
-                double loss = rounds.fit(step, n);
-                if (!Double.isFinite(loss)) {
-                    throw new NonFiniteLossException("training loss became " + loss + " in steps " + (step + 1) + "-"
-                            + next + "; the best checkpoint so far is " + store.latest().orElse("(none)"));
-                }
-                step = next;
-                double rate = n * tokensPerStep / Math.max((System.nanoTime() - roundStart) / 1e9, 1e-9);
-                long elapsedMillis = (System.nanoTime() - begin) / 1_000_000;
-                ObjectNode line = metrics.newLine();
-                line.put("step", step);
-                line.put("epoch", batches.epochs(step));
-                line.put("examples", step * examplesPerStep);
-                line.put("tokens", Math.round(step * tokensPerStep));
-                line.put("elapsed_s", elapsedMillis / 1000.0);
-                line.put("lr", schedule.valueAt((int) (step - 1), 0));
-                line.put("train_loss", loss);
-                line.put("tokens_per_s", rate);
-                boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
-                if (evaluate) {
-                    evaluate(step, loss, rate, elapsedMillis, line);
-                }
-                metrics.append(line);
-                if (evaluate) {
-                    LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), conf, "Sparkformer fine-tune: "
-                            + run.root().getName());
-                    if (stopping.shouldStop()) {
-                        LOG.info("Early stop at step {}: no better validation accuracy in {} evaluations; best {} at"
-                                + " step {}", step, config.finetune().patience(), fmt(stopping.best()),
-                                stopping.bestStep());
-                        return new Result(step, stopping.best(), stopping.bestStep(), true, run.root());
+            try {
+                while (step < t.steps()) {
+                    long next = Math.min(Math.min(t.steps(), step + config.spark().averagingFrequency()),
+                            (step / t.evalEvery() + 1) * t.evalEvery());
+                    int n = (int) (next - step);
+                    long roundStart = System.nanoTime();
+                    double loss = rounds.fit(step, n);
+                    if (!Double.isFinite(loss)) {
+                        throw new NonFiniteLossException("training loss became " + loss + " in steps " + (step + 1) + "-"
+                                + next + "; the best checkpoint so far is " + store.latest().orElse("(none)"));
+                    }
+                    step = next;
+                    double rate = n * tokensPerStep / Math.max((System.nanoTime() - roundStart) / 1e9, 1e-9);
+                    long elapsedMillis = (System.nanoTime() - begin) / 1_000_000;
+                    ObjectNode line = metrics.newLine();
+                    line.put("step", step);
+                    line.put("epoch", batches.epochs(step));
+                    line.put("examples", step * examplesPerStep);
+                    line.put("tokens", Math.round(step * tokensPerStep));
+                    line.put("elapsed_s", elapsedMillis / 1000.0);
+                    line.put("lr", schedule.valueAt((int) (step - 1), 0));
+                    line.put("train_loss", loss);
+                    line.put("tokens_per_s", rate);
+                    boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
+                    if (evaluate) {
+                        evaluate(step, loss, rate, elapsedMillis, line);
+                    }
+                    metrics.append(line);
+                    if (evaluate) {
+                        LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), conf, "Sparkformer fine-tune: "
+                                + run.root().getName());
+                        if (stopping.shouldStop()) {
+                            LOG.info("Early stop at step {}: no better validation accuracy in {} evaluations; best {} at"
+                                    + " step {}", step, config.finetune().patience(), fmt(stopping.best()),
+                                    stopping.bestStep());
+                            return new Result(step, stopping.best(), stopping.bestStep(), true, run.root());
+                        }
                     }
                 }
+            } finally {
+                metrics.flush();   // the lines since the last write
             }
             return new Result(step, stopping.best(), stopping.bestStep(), false, run.root());
         }
@@ -194,6 +197,7 @@ public final class FinetuneJob {
             if (best) {
                 TrainingState state = new TrainingState(step, line.get("tokens").asLong(),
                         line.get("examples").asLong(), t.seed(), m.loss(), elapsedMillis);
+                metrics.flush();
                 store.save(Checkpoint.of(state, config, tokenizer, graph));
                 LOG.info("Checkpoint {} written (best validation accuracy so far)", Checkpoint.nameFor(step));
             }

@@ -28,6 +28,11 @@ public final class SparkContexts {
         conf.setIfMissing("spark.kryo.registrator", NdArrayKryoRegistrator.class.getName());
         conf.setIfMissing("spark.kryoserializer.buffer", "16m");
         conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
+        // Parameters and Adam state are float noise to LZ4: compressing the round's broadcast only
+        // costs CPU. Task results (the same arrays, back) go straight to the driver instead of
+        // through a block-manager fetch, up to the RPC message limit.
+        conf.setIfMissing("spark.broadcast.compress", "false");
+        conf.setIfMissing("spark.task.maxDirectResultSize", "128m");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         return conf;
     }

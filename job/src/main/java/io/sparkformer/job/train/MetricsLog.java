@@ -23,7 +23,10 @@ public final class MetricsLog {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private final Configuration conf;
+    private static final long WRITE_INTERVAL_NANOS = 10_000_000_000L;
     private final List<ObjectNode> lines = new ArrayList<>();
+    private long lastWrite = System.nanoTime();
+    private int written;
 
     public MetricsLog(Path file, Configuration conf) {
         this.file = file;
@@ -59,9 +62,23 @@ public final class MetricsLog {
         return JSON.createObjectNode();
     }
 
+    /**
+     * Adds a line. The file is rewritten for evaluation lines, and otherwise at most every
+     * {@link #WRITE_INTERVAL_NANOS}: rewriting it after every averaging round cost a Hadoop create
+     * (a forked chmod on the local file system) per round and grows quadratically with the run.
+     */
     public void append(ObjectNode line) {
         lines.add(line);
-        write();
+        if (line.has("val_loss") || System.nanoTime() - lastWrite >= WRITE_INTERVAL_NANOS) {
+            write();
+        }
+    }
+
+    /** Writes the lines not yet in the file (the training loops call this when they stop). */
+    public void flush() {
+        if (written < lines.size()) {
+            write();
+        }
     }
 
     public List<ObjectNode> lines() {
@@ -83,6 +100,8 @@ public final class MetricsLog {
             if (!fs.rename(tmp, file)) {
                 throw new IOException("rename " + tmp + " -> " + file + " failed");
             }
+            written = lines.size();
+            lastWrite = System.nanoTime();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -6,7 +6,6 @@ import io.sparkformer.data.BatchSource;
 import io.sparkformer.data.Batches;
 import io.sparkformer.data.TokenSource;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
@@ -39,12 +38,15 @@ public final class SparkRounds {
         this(sc, graph, config, Batches.planned(train, plan));
     }
 
-    /** Rounds over any family's batches: worker w at step s trains on {@code batches.batch(s, w)}. */
+    /**
+     * Rounds over any family's batches: worker w at step s trains on {@code batches.batch(s, w)}. The
+     * source is broadcast to the executors once.
+     */
     public SparkRounds(JavaSparkContext sc, ComputationGraph graph, SparkformerConfig config, BatchSource batches) {
         this.sc = sc;
         this.graph = graph;
         this.config = config;
-        this.batches = batches;
+        this.batches = BroadcastBatches.of(sc, batches);
         this.threads = ThreadBudget.perWorker(sc, config.spark());
         this.nonFiniteWatch = new NonFiniteWatch(sc.sc().collectionAccumulator("sparkformer non-finite steps"));
     }
@@ -52,17 +54,17 @@ public final class SparkRounds {
     /** Runs one round and returns the workers' mean loss on their last batch. */
     public double fit(long firstStep, int steps) {
         SparkComputationGraph net = byLength.computeIfAbsent(steps, n -> new SparkComputationGraph(sc, graph,
-                new ParameterAveragingTrainingMaster.Builder(config.spark().workers(), config.train().batchSize())
+                new RoundTrainingMaster(new ParameterAveragingTrainingMaster.Builder(config.spark().workers(),
+                        config.train().batchSize())
                         .batchSizePerWorker(config.train().batchSize())
                         .averagingFrequency(n)
                         .workerPrefetchNumBatches(0)
                         .saveUpdater(true)
                         .repartionData(Repartition.Never)
                         .rddTrainingApproach(RDDTrainingApproach.Direct)
-                        .storageLevel(StorageLevel.MEMORY_ONLY())
+                        .storageLevel(null)
                         .collectTrainingStats(false)
-                        .trainingHooks(stepHook, nonFiniteWatch)
-                        .build()));
+                        .trainingHooks(stepHook, nonFiniteWatch))));
         stepHook.startRound(firstStep);
         nonFiniteWatch.startRound(firstStep);
         net.fit(RoundData.of(sc, batches, config.spark().workers(), firstStep, steps, threads));

@@ -163,67 +163,72 @@ public final class TrainingJob {
             if (step >= t.steps()) {
                 LOG.info("Run already at step {} of {}: nothing to train", step, t.steps());
             }
-            while (step < t.steps()) {
-                int n = roundLength(step);
-                long roundStart = System.nanoTime();
-                INDArray[] before = t.onNonFinite() == TrainConfig.NonFinitePolicy.SKIP ? snapshot() : null;
-                double loss = rounds.fit(step, n);
-                long done = step + n;
-                Optional<String> firstBad = rounds.firstNonFinite();
-                if (!Double.isFinite(loss) || firstBad.isPresent()) {
-                    // A worker whose last update went non-finite can leave the round's loss finite:
-                    // its parameters would still poison the average (and the next checkpoint).
-                    String what = (Double.isFinite(loss) ? "parameters became non-finite" : "training loss became "
-                            + loss) + " in steps " + (step + 1) + "-" + done
-                            + firstBad.map(e -> "; it first went bad at " + e).orElse("");
-                    if (before == null) {
-                        throw new NonFiniteLossException(what + " (" + nonFiniteParameters()
-                                + "); the last good checkpoint is " + store.latest().orElse("(none)")
-                                + " (set train.onNonFinite = skip to skip such rounds)");
+            try {
+                while (step < t.steps()) {
+                    int n = roundLength(step);
+                    long roundStart = System.nanoTime();
+                    INDArray[] before = t.onNonFinite() == TrainConfig.NonFinitePolicy.SKIP ? snapshot() : null;
+                    double loss = rounds.fit(step, n);
+                    long done = step + n;
+                    Optional<String> firstBad = rounds.firstNonFinite();
+                    if (!Double.isFinite(loss) || firstBad.isPresent()) {
+                        // A worker whose last update went non-finite can leave the round's loss finite:
+                        // its parameters would still poison the average (and the next checkpoint).
+                        String what = (Double.isFinite(loss) ? "parameters became non-finite" : "training loss became "
+                                + loss) + " in steps " + (step + 1) + "-" + done
+                                + firstBad.map(e -> "; it first went bad at " + e).orElse("");
+                        if (before == null) {
+                            throw new NonFiniteLossException(what + " (" + nonFiniteParameters()
+                                    + "); the last good checkpoint is " + store.latest().orElse("(none)")
+                                    + " (set train.onNonFinite = skip to skip such rounds)");
+                        }
+                        LOG.warn("{}: round skipped, parameters restored", what);
+                        restore(before);
+                        step = done;
+                        continue;
                     }
-                    LOG.warn("{}: round skipped, parameters restored", what);
-                    restore(before);
                     step = done;
-                    continue;
-                }
-                step = done;
-                tokens += (long) n * config.tokensPerStep();
-                trainLoss = loss;
-                double seconds = (System.nanoTime() - roundStart) / 1e9;
-                roundSeconds += seconds;
-                rate = n * config.tokensPerStep() / Math.max(seconds, 1e-9);
-                ObjectNode line = metrics.newLine();
-                line.put("step", step);
-                line.put("tokens", tokens);
-                long elapsedMillis = elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000;
-                line.put("elapsed_s", elapsedMillis / 1000.0);
-                line.put("lr", schedule.valueAt((int) (step - 1), 0));
-                line.put("train_loss", loss);
-                line.put("tokens_per_s", rate);
-                boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
-                if (evaluate && validation.available()) {
-                    lastVal = validation.loss(graph);
-                    line.put("val_loss", lastVal);
-                    if (!(lastVal >= best)) {
-                        best = lastVal;
+                    tokens += (long) n * config.tokensPerStep();
+                    trainLoss = loss;
+                    double seconds = (System.nanoTime() - roundStart) / 1e9;
+                    roundSeconds += seconds;
+                    rate = n * config.tokensPerStep() / Math.max(seconds, 1e-9);
+                    ObjectNode line = metrics.newLine();
+                    line.put("step", step);
+                    line.put("tokens", tokens);
+                    long elapsedMillis = elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000;
+                    line.put("elapsed_s", elapsedMillis / 1000.0);
+                    line.put("lr", schedule.valueAt((int) (step - 1), 0));
+                    line.put("train_loss", loss);
+                    line.put("tokens_per_s", rate);
+                    boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
+                    if (evaluate && validation.available()) {
+                        lastVal = validation.loss(graph);
+                        line.put("val_loss", lastVal);
+                        if (!(lastVal >= best)) {
+                            best = lastVal;
+                        }
+                    }
+                    metrics.append(line);
+                    if (evaluate) {
+                        double sessionRate = (step - sessionStartStep) * config.tokensPerStep()
+                                / Math.max((System.nanoTime() - sessionStart) / 1e9, 1e-9);
+                        Duration eta = Duration.ofMillis((long) ((t.steps() - step) * config.tokensPerStep()
+                                / Math.max(sessionRate, 1e-9) * 1000));
+                        LOG.info(Progress.line(step, t.steps(), loss, lastVal, rate, Duration.ofMillis(elapsedMillis), eta));
+                        LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), hconf.get(), "Sparkformer: "
+                                + run.root().getName());
+                    }
+                    if (step % t.checkpointEvery() == 0 || step == t.steps()) {
+                        TrainingState state = new TrainingState(step, tokens, plan.sequenceIndex(step, 0, 0), t.seed(),
+                                best, elapsedMillis);
+                        metrics.flush();
+                        store.save(Checkpoint.of(state, config, tokenizer, graph));
+                        LOG.info("Checkpoint {} written", Checkpoint.nameFor(step));
                     }
                 }
-                metrics.append(line);
-                if (evaluate) {
-                    double sessionRate = (step - sessionStartStep) * config.tokensPerStep()
-                            / Math.max((System.nanoTime() - sessionStart) / 1e9, 1e-9);
-                    Duration eta = Duration.ofMillis((long) ((t.steps() - step) * config.tokensPerStep()
-                            / Math.max(sessionRate, 1e-9) * 1000));
-                    LOG.info(Progress.line(step, t.steps(), loss, lastVal, rate, Duration.ofMillis(elapsedMillis), eta));
-                    LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), hconf.get(), "Sparkformer: "
-                            + run.root().getName());
-                }
-                if (step % t.checkpointEvery() == 0 || step == t.steps()) {
-                    TrainingState state = new TrainingState(step, tokens, plan.sequenceIndex(step, 0, 0), t.seed(),
-                            best, elapsedMillis);
-                    store.save(Checkpoint.of(state, config, tokenizer, graph));
-                    LOG.info("Checkpoint {} written", Checkpoint.nameFor(step));
-                }
+            } finally {
+                metrics.flush();   // the lines since the last write
             }
             double sessionSeconds = (System.nanoTime() - sessionStart) / 1e9;
             double meanRate = (step - sessionStartStep) * config.tokensPerStep() / Math.max(sessionSeconds, 1e-9);

@@ -109,7 +109,7 @@ public final class TranslationTrainingJob {
         ParallelCorpus bleuPairs = validation.head(config.seq2seq().evalSentences());
         MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), conf);
         metrics.resumeAt(state.step());
-        Loop loop = new Loop(config, graph, new SparkRounds(sc, graph, config, JavaBroadcastBatches.of(sc, batches)),
+        Loop loop = new Loop(config, graph, new SparkRounds(sc, graph, config, batches),
                 batches, valBatches, bleuPairs, vocabulary, tokensPerStep, metrics, store, run, conf);
         return loop.run(state);
     }
@@ -183,67 +183,72 @@ public final class TranslationTrainingJob {
             double trainLoss = Double.NaN;
             Double lastVal = null;
             Double lastBleu = null;
-            while (step < t.steps()) {
-                int n = roundLength(step);
-                long roundStart = System.nanoTime();
-                double loss = rounds.fit(step, n);
-                long done = step + n;
-                Optional<String> firstBad = rounds.firstNonFinite();
-                if (!Double.isFinite(loss) || firstBad.isPresent()) {
-                    throw new NonFiniteLossException((Double.isFinite(loss) ? "parameters became non-finite"
-                            : "training loss became " + loss) + " in steps " + (step + 1) + "-" + done
-                            + firstBad.map(e -> "; it first went bad at " + e).orElse("")
-                            + "; the last good checkpoint is " + store.latest().orElse("(none)"));
-                }
-                step = done;
-                tokens += n * tokensPerStep;
-                trainLoss = loss;
-                double rate = n * tokensPerStep / Math.max((System.nanoTime() - roundStart) / 1e9, 1e-9);
-                long elapsedMillis = elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000;
-                ObjectNode line = metrics.newLine();
-                line.put("step", step);
-                line.put("tokens", Math.round(tokens));
-                line.put("epoch", batches.epochs(step));
-                line.put("elapsed_s", elapsedMillis / 1000.0);
-                line.put("lr", schedule.valueAt((int) (step - 1), 0));
-                line.put("train_loss", loss);
-                line.put("tokens_per_s", rate);
-                boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
-                if (evaluate) {
-                    if (!valBatches.isEmpty()) {
-                        lastVal = LossEvaluator.meanLoss(graph, valBatches);
-                        line.put("val_loss", lastVal);
-                        if (!(lastVal >= best)) {
-                            best = lastVal;
+            try {
+                while (step < t.steps()) {
+                    int n = roundLength(step);
+                    long roundStart = System.nanoTime();
+                    double loss = rounds.fit(step, n);
+                    long done = step + n;
+                    Optional<String> firstBad = rounds.firstNonFinite();
+                    if (!Double.isFinite(loss) || firstBad.isPresent()) {
+                        throw new NonFiniteLossException((Double.isFinite(loss) ? "parameters became non-finite"
+                                : "training loss became " + loss) + " in steps " + (step + 1) + "-" + done
+                                + firstBad.map(e -> "; it first went bad at " + e).orElse("")
+                                + "; the last good checkpoint is " + store.latest().orElse("(none)"));
+                    }
+                    step = done;
+                    tokens += n * tokensPerStep;
+                    trainLoss = loss;
+                    double rate = n * tokensPerStep / Math.max((System.nanoTime() - roundStart) / 1e9, 1e-9);
+                    long elapsedMillis = elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000;
+                    ObjectNode line = metrics.newLine();
+                    line.put("step", step);
+                    line.put("tokens", Math.round(tokens));
+                    line.put("epoch", batches.epochs(step));
+                    line.put("elapsed_s", elapsedMillis / 1000.0);
+                    line.put("lr", schedule.valueAt((int) (step - 1), 0));
+                    line.put("train_loss", loss);
+                    line.put("tokens_per_s", rate);
+                    boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
+                    if (evaluate) {
+                        if (!valBatches.isEmpty()) {
+                            lastVal = LossEvaluator.meanLoss(graph, valBatches);
+                            line.put("val_loss", lastVal);
+                            if (!(lastVal >= best)) {
+                                best = lastVal;
+                            }
+                        }
+                        if (bleuPairs.size() > 0) {
+                            lastBleu = new TranslationEvaluator(graph, vocabulary.source(), vocabulary.target())
+                                    .bleu(bleuPairs, Seq2SeqTranslator.Options.greedy(config.model().contextLength()))
+                                    .score();
+                            line.put("val_bleu", lastBleu);
                         }
                     }
-                    if (bleuPairs.size() > 0) {
-                        lastBleu = new TranslationEvaluator(graph, vocabulary.source(), vocabulary.target())
-                                .bleu(bleuPairs, Seq2SeqTranslator.Options.greedy(config.model().contextLength()))
-                                .score();
-                        line.put("val_bleu", lastBleu);
+                    metrics.append(line);
+                    if (evaluate) {
+                        double sessionRate = (step - sessionStartStep) * tokensPerStep
+                                / Math.max((System.nanoTime() - sessionStart) / 1e9, 1e-9);
+                        Duration eta = Duration.ofMillis((long) ((t.steps() - step) * tokensPerStep
+                                / Math.max(sessionRate, 1e-9) * 1000));
+                        LOG.info("{}{} | epoch {}", Progress.line(step, t.steps(), loss, lastVal, rate,
+                                        Duration.ofMillis(elapsedMillis), eta),
+                                lastBleu == null ? "" : String.format(java.util.Locale.ROOT, " | BLEU %.2f", lastBleu),
+                                String.format(java.util.Locale.ROOT, "%.2f", batches.epochs(step)));
+                        LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), conf, "Sparkformer seq2seq: "
+                                + run.root().getName());
+                    }
+                    if (step % t.checkpointEvery() == 0 || step == t.steps()) {
+                        TrainingState state = new TrainingState(step, Math.round(tokens),
+                                step * config.spark().workers() * (long) t.batchSize(), t.seed(), best, elapsedMillis);
+                        metrics.flush();
+                        store.save(Checkpoint.of(state, config, vocabulary.target(), graph)
+                                .withSourceTokenizer(vocabulary.separateSourceJson()));
+                        LOG.info("Checkpoint {} written", Checkpoint.nameFor(step));
                     }
                 }
-                metrics.append(line);
-                if (evaluate) {
-                    double sessionRate = (step - sessionStartStep) * tokensPerStep
-                            / Math.max((System.nanoTime() - sessionStart) / 1e9, 1e-9);
-                    Duration eta = Duration.ofMillis((long) ((t.steps() - step) * tokensPerStep
-                            / Math.max(sessionRate, 1e-9) * 1000));
-                    LOG.info("{}{} | epoch {}", Progress.line(step, t.steps(), loss, lastVal, rate,
-                                    Duration.ofMillis(elapsedMillis), eta),
-                            lastBleu == null ? "" : String.format(java.util.Locale.ROOT, " | BLEU %.2f", lastBleu),
-                            String.format(java.util.Locale.ROOT, "%.2f", batches.epochs(step)));
-                    LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), conf, "Sparkformer seq2seq: "
-                            + run.root().getName());
-                }
-                if (step % t.checkpointEvery() == 0 || step == t.steps()) {
-                    TrainingState state = new TrainingState(step, Math.round(tokens),
-                            step * config.spark().workers() * (long) t.batchSize(), t.seed(), best, elapsedMillis);
-                    store.save(Checkpoint.of(state, config, vocabulary.target(), graph)
-                            .withSourceTokenizer(vocabulary.separateSourceJson()));
-                    LOG.info("Checkpoint {} written", Checkpoint.nameFor(step));
-                }
+            } finally {
+                metrics.flush();   // the lines since the last write
             }
             return new Result(step, trainLoss, lastVal, lastBleu, run.root());
         }

@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The training pairs reach executors as a Spark broadcast, which the job serialises with Kryo:
- * Kryo cannot build the Java records they are made of, so {@link JavaBroadcastBatches} broadcasts
- * their Java serialisation. After Kryo and back, every worker's batches are the driver's.
+ * Kryo cannot build the Java records they are made of, so the job's registrator sends every
+ * batch source through its Java serialisation. After Kryo and back, every worker's batches are the driver's.
  */
 class PairBatchesKryoTest {
 
@@ -38,9 +38,8 @@ class PairBatchesKryoTest {
         PairBatches batches = new PairBatches(new TranslationPairs(sources, targets), tokens, tokens, 8, 2, 9);
         batches.batch(3, 1);   // fills the transient epoch cache, which must not travel or matter
         SerializerInstance kryo = new KryoSerializer(SparkContexts.withJobDefaults(new SparkConf(false))).newInstance();
-        ByteBuffer shipped = kryo.serialize(JavaBroadcastBatches.serialize(batches), ClassTag$.MODULE$.AnyRef());
-        byte[] received = kryo.deserialize(shipped, ClassTag$.MODULE$.apply(byte[].class));
-        BatchSource copy = JavaBroadcastBatches.deserialize(received);
+        ByteBuffer shipped = kryo.serialize(batches, ClassTag$.MODULE$.AnyRef());
+        BatchSource copy = (BatchSource) kryo.<Object>deserialize(shipped, ClassTag$.MODULE$.AnyRef());
         for (long step = 0; step < 12; step++) {
             for (int worker = 0; worker < 2; worker++) {
                 DataSet a = batches.batch(step, worker);

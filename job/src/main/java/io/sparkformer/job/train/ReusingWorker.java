@@ -1,0 +1,60 @@
+package io.sparkformer.job.train;
+
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.api.WorkerConfiguration;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Collection;
+
+/**
+ * DL4J's parameter-averaging worker with the model kept between rounds: instead of a new
+ * ComputationGraph from the broadcast configuration each round, a task borrows an idle one built
+ * earlier in this executor for the same training master, loads the broadcast parameters and updater
+ * state into it, and gives it back once its result is copied out. The model's state is exactly
+ * what a fresh one would hold (parameters, updater state; the iteration count is set per step by
+ * {@link GlobalStepHook}), so the result is bit-identical (SparkEquivalenceTest).
+ */
+final class ReusingWorker extends ParameterAveragingTrainingWorker {
+    private final Broadcast<NetBroadcastTuple> broadcast;
+    private final String modelKey;
+    private final boolean saveUpdater;
+
+    ReusingWorker(Broadcast<NetBroadcastTuple> broadcast, String modelKey, boolean saveUpdater,
+                  WorkerConfiguration configuration, Collection<TrainingHook> hooks) {
+        super(broadcast, saveUpdater, configuration, hooks, null, null);
+        this.broadcast = broadcast;
+        this.modelKey = modelKey;
+        this.saveUpdater = saveUpdater;
+    }
+
+    @Override
+    public ComputationGraph getInitialModelGraph() {
+        NetBroadcastTuple tuple = broadcast.getValue();
+        ComputationGraph net = WorkerModels.borrow(modelKey, () -> super.getInitialModelGraph());
+        net.setParams(tuple.getParameters());
+        if (tuple.getUpdaterState() != null) {
+            net.getUpdater().getStateViewArray().assign(tuple.getUpdaterState());
+        }
+        net.getConfiguration().setIterationCount(tuple.getGraphConfiguration().getIterationCount());
+        net.getConfiguration().setEpochCount(tuple.getGraphConfiguration().getEpochCount());
+        Nd4j.getExecutioner().commit();
+        return net;
+    }
+
+    /** The result holds copies, so the model can go back to the pool before Spark serializes it. */
+    @Override
+    public ParameterAveragingTrainingResult getFinalResult(ComputationGraph network) {
+        INDArray updaterState = saveUpdater && network.getUpdater() != null
+                ? network.getUpdater().getStateViewArray().dup() : null;
+        ParameterAveragingTrainingResult result = new ParameterAveragingTrainingResult(network.params().dup(),
+                updaterState, network.score(), null, null, null);
+        WorkerModels.giveBack(modelKey, network);
+        return result;
+    }
+}
