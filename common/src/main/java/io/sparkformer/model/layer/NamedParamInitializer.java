@@ -63,7 +63,7 @@ public final class NamedParamInitializer implements ParamInitializer {
 
     @Override
     public boolean isWeightParam(Layer layer, String key) {
-        return weightKeys(layer).contains(key);
+        return ((WholeModelLayer) layer).isWeight(key);
     }
 
     @Override
