@@ -152,15 +152,10 @@ public final class FinetuneJob {
                     step = next;
                     double rate = n * tokensPerStep / Math.max((System.nanoTime() - roundStart) / 1e9, 1e-9);
                     long elapsedMillis = (System.nanoTime() - begin) / 1_000_000;
-                    ObjectNode line = metrics.newLine();
-                    line.put("step", step);
+                    ObjectNode line = metrics.roundLine(step, Math.round(step * tokensPerStep), elapsedMillis,
+                            schedule.valueAt((int) (step - 1), 0), loss, rate);
                     line.put("epoch", batches.epochs(step));
                     line.put("examples", step * examplesPerStep);
-                    line.put("tokens", Math.round(step * tokensPerStep));
-                    line.put("elapsed_s", elapsedMillis / 1000.0);
-                    line.put("lr", schedule.valueAt((int) (step - 1), 0));
-                    line.put("train_loss", loss);
-                    line.put("tokens_per_s", rate);
                     boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
                     if (evaluate) {
                         evaluate(step, loss, rate, elapsedMillis, line);

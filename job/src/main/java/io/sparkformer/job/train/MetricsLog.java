@@ -62,6 +62,19 @@ public final class MetricsLog {
         return JSON.createObjectNode();
     }
 
+    /** A line with the fields every training round reports (the run directory's contract). */
+    public ObjectNode roundLine(long step, long tokens, long elapsedMillis, double lr, double trainLoss,
+                                double tokensPerSecond) {
+        ObjectNode line = newLine();
+        line.put("step", step);
+        line.put("tokens", tokens);
+        line.put("elapsed_s", elapsedMillis / 1000.0);
+        line.put("lr", lr);
+        line.put("train_loss", trainLoss);
+        line.put("tokens_per_s", tokensPerSecond);
+        return line;
+    }
+
     /**
      * Adds a line. The file is rewritten for evaluation lines, and otherwise at most every
      * {@link #WRITE_INTERVAL_NANOS}: rewriting it after every averaging round cost a Hadoop create

@@ -193,14 +193,9 @@ public final class TrainingJob {
                     double seconds = (System.nanoTime() - roundStart) / 1e9;
                     roundSeconds += seconds;
                     rate = n * config.tokensPerStep() / Math.max(seconds, 1e-9);
-                    ObjectNode line = metrics.newLine();
-                    line.put("step", step);
-                    line.put("tokens", tokens);
                     long elapsedMillis = elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000;
-                    line.put("elapsed_s", elapsedMillis / 1000.0);
-                    line.put("lr", schedule.valueAt((int) (step - 1), 0));
-                    line.put("train_loss", loss);
-                    line.put("tokens_per_s", rate);
+                    ObjectNode line = metrics.roundLine(step, tokens, elapsedMillis,
+                            schedule.valueAt((int) (step - 1), 0), loss, rate);
                     boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
                     if (evaluate && validation.available()) {
                         lastVal = validation.loss(graph);

@@ -201,14 +201,9 @@ public final class TranslationTrainingJob {
                     trainLoss = loss;
                     double rate = n * tokensPerStep / Math.max((System.nanoTime() - roundStart) / 1e9, 1e-9);
                     long elapsedMillis = elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000;
-                    ObjectNode line = metrics.newLine();
-                    line.put("step", step);
-                    line.put("tokens", Math.round(tokens));
+                    ObjectNode line = metrics.roundLine(step, Math.round(tokens), elapsedMillis,
+                            schedule.valueAt((int) (step - 1), 0), loss, rate);
                     line.put("epoch", batches.epochs(step));
-                    line.put("elapsed_s", elapsedMillis / 1000.0);
-                    line.put("lr", schedule.valueAt((int) (step - 1), 0));
-                    line.put("train_loss", loss);
-                    line.put("tokens_per_s", rate);
                     boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
                     if (evaluate) {
                         if (!valBatches.isEmpty()) {
