@@ -12,11 +12,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -44,15 +39,6 @@ import java.util.stream.IntStream;
  */
 public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends BaseLayer<L>
         implements IOutputLayer {
-    private static final String BACKWARD_WORKSPACE_ID = "SPARKFORMER_BACKWARD";
-    private static final WorkspaceConfiguration BACKWARD_WORKSPACE = WorkspaceConfiguration.builder()
-            .initialSize(0)
-            .policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .overallocationLimit(0.1)
-            .policySpill(SpillPolicy.REALLOCATE)
-            .policyReset(ResetPolicy.BLOCK_LEFT)
-            .build();
     private INDArray labels;
     /** Feature (padding) mask [B, T]; {@code maskArray} holds the label mask. */
     private INDArray paddingMask;
@@ -143,22 +129,6 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
         return Nd4j.getMemoryManager().scopeOutOfWorkspaces();
     }
 
-    /**
-     * The backward pass's intermediates go to a workspace of their own. DL4J's BP working memory
-     * (shared with the forward pass, sized by its learning over the first cycles) overflowed on
-     * every step: each backward op allocated fresh off-heap memory that only a full GC returned,
-     * ~12% of a baby-GPT step in allocation and ~13 MB of resident memory more per step until the
-     * process limit forced a collection. This one learns the backward's size in the first step and
-     * grows if a step ever needs more; nothing allocated in it outlives the pass (gradients are
-     * written into the gradient views). Without workspaces (WorkspaceMode.NONE) none is used.
-     */
-    private static MemoryWorkspace backwardScope(LayerWorkspaceMgr mgr) {
-        if (mgr.isScopedOut(ArrayType.BP_WORKING_MEM) || !mgr.hasConfiguration(ArrayType.BP_WORKING_MEM)) {
-            return Nd4j.getMemoryManager().scopeOutOfWorkspaces();
-        }
-        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(BACKWARD_WORKSPACE, BACKWARD_WORKSPACE_ID);
-    }
-
     /** The loss at the rows the pass scored, weighted by the label mask. */
     private SparseCrossEntropy.Result loss(P pass) {
         int[] rows = scoredRows(pass);
@@ -202,7 +172,7 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         Step<P> s = step(true, workspaceMgr);
-        try (MemoryWorkspace ignored = backwardScope(workspaceMgr)) {
+        try (MemoryWorkspace ignored = BackwardWorkspace.enter(workspaceMgr)) {
             gradientsFlattened.assign(0);
             backward(params, gradientViews, s.pass(), s.loss().dLogits());
         }

@@ -1,5 +1,6 @@
 package io.sparkformer.model.seq2seq;
 
+import io.sparkformer.model.layer.BackwardWorkspace;
 import io.sparkformer.model.nn.LabelSmoothedCrossEntropy;
 import io.sparkformer.model.nn.SparseCrossEntropy;
 import org.deeplearning4j.nn.api.MaskState;
@@ -135,7 +136,7 @@ public class Seq2SeqLayerImpl extends BaseLayer<Seq2SeqLayer> implements IOutput
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         Step s = step(true, workspaceMgr);
-        try (MemoryWorkspace ignored = workspaceMgr.notifyScopeEntered(ArrayType.BP_WORKING_MEM)) {
+        try (MemoryWorkspace ignored = BackwardWorkspace.enter(workspaceMgr)) {
             gradientsFlattened.assign(0);
             model().backward(params, gradientViews, s.pass(), s.loss().dLogits());
         }
