@@ -78,7 +78,7 @@ final class MlmHead implements BertHead {
     @Override
     public INDArray backward(Map<String, INDArray> p, Map<String, INDArray> g, Pass head, INDArray dLogits) {
         MlmPass pass = (MlmPass) head;
-        g.get(DECODER_BIAS).addi(Reductions.columnSums(dLogits).reshape(-1));
+        Reductions.addColumnSums(dLogits, g.get(DECODER_BIAS));
         g.get(TransformerStack.TOKEN_EMBEDDING).addi(Nd4j.gemm(dLogits, pass.transformed, true, false));  // [V, C]
         INDArray dTransformed = Nd4j.gemm(dLogits, p.get(TransformerStack.TOKEN_EMBEDDING), false, false);   // [R, C]
         INDArray dAct = LayerNorm.backward(pass.norm, p.get(NORM_GAIN), dTransformed, g.get(NORM_GAIN),

@@ -30,12 +30,14 @@ public final class LayerNorm {
     /** Accumulates dgain, dbias; returns dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)). */
     public static INDArray backward(Cache cache, INDArray gain, INDArray dy, INDArray dgain, INDArray dbias) {
         INDArray xhat = cache.xhat();
-        dbias.addi(Reductions.columnSums(dy).reshape(dbias.shape()));
-        dgain.addi(Reductions.columnSums(dy.mul(xhat)).reshape(dgain.shape()));
-        INDArray dxhat = dy.mulRowVector(gain);                           // [N, C]
-        INDArray meanD = dxhat.mean(true, 1);                      // [N, 1]
-        INDArray meanDX = dxhat.mul(xhat).mean(true, 1);           // [N, 1]
-        return dxhat.subiColumnVector(meanD)
+        Reductions.addColumnSums(dy, dbias);
+        INDArray dyXhat = dy.mul(xhat);                                   // [N, C]
+        Reductions.addColumnSums(dyXhat, dgain);
+        // dxhat = dy * gain, so both row means are GEMVs against the gain: no [N, C] temporaries.
+        INDArray meanD = Reductions.rowMeansWeighted(dy, gain);           // [N, 1] mean(dxhat)
+        INDArray meanDX = Reductions.rowMeansWeighted(dyXhat, gain);      // [N, 1] mean(dxhat * xhat)
+        return dy.mulRowVector(gain)
+                .subiColumnVector(meanD)
                 .subi(xhat.mulColumnVector(meanDX))
                 .muliColumnVector(cache.rstd());
     }

@@ -27,7 +27,7 @@ public final class Linear {
     public static INDArray backward(INDArray x, INDArray w, INDArray dy, INDArray dw, INDArray db) {
         Nd4j.gemm(x, dy, dw, true, false, 1.0, 1.0);   // dw += x^T dy, [in, out]
         if (db != null) {
-            db.addi(Reductions.columnSums(dy).reshape(db.shape()));
+            Reductions.addColumnSums(dy, db);
         }
         return Nd4j.gemm(dy, w, false, true);          // [N, in]
     }
