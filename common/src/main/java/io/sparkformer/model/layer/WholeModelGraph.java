@@ -1,6 +1,7 @@
 package io.sparkformer.model.layer;
 
 import io.sparkformer.config.TrainConfig;
+import io.sparkformer.model.optim.LoopAdam;
 import io.sparkformer.train.WarmupCosineSchedule;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -8,7 +9,6 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * A DL4J {@link ComputationGraph} of one input (token ids) and one {@link WholeModelLayer}, with the
- * optimiser every family trains with: AdamW (Adam + decoupled weight decay on matrices only),
+ * optimiser every family trains with: AdamW (Adam, {@link LoopAdam}, + decoupled weight decay on matrices only),
  * nanoGPT's warmup + cosine schedule, and global-norm clipping (the whole model is one layer, so
  * DL4J's per-layer clip is the global clip).
  */
@@ -31,11 +31,8 @@ public final class WholeModelGraph {
     public record Optimizer(IUpdater updater, List<Regularization> weightDecay, double gradClip) {
         /** AdamW with the warmup + cosine schedule of {@code train.*}. */
         public static Optimizer of(TrainConfig t) {
-            IUpdater adam = Adam.builder()
-                    .learningRateSchedule(new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(),
-                            t.warmupSteps(), t.decaySteps()))
-                    .beta1(t.beta1()).beta2(t.beta2()).epsilon(1e-8)
-                    .build();
+            IUpdater adam = new LoopAdam(new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(),
+                    t.warmupSteps(), t.decaySteps()), t.beta1(), t.beta2(), 1e-8);
             List<Regularization> decay = t.weightDecay() > 0 ? List.of(new WeightDecay(t.weightDecay(), true))
                     : List.of();
             return new Optimizer(adam, decay, t.gradClip());

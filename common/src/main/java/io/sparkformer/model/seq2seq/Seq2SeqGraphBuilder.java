@@ -2,17 +2,15 @@ package io.sparkformer.model.seq2seq;
 
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
-import io.sparkformer.train.WarmupCosineSchedule;
+import io.sparkformer.model.layer.WholeModelGraph;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.Regularization;
-import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 import java.util.List;
 
@@ -32,14 +30,9 @@ public final class Seq2SeqGraphBuilder {
     public static ComputationGraph build(SparkformerConfig config, int sourceVocabSize, int targetVocabSize,
                                          DataType dataType) {
         TrainConfig t = config.train();
-        IUpdater adam = Adam.builder()
-                .learningRateSchedule(new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(),
-                        t.warmupSteps(), t.decaySteps()))
-                .beta1(t.beta1()).beta2(t.beta2()).epsilon(1e-8)
-                .build();
-        List<Regularization> decay = t.weightDecay() > 0 ? List.of(new WeightDecay(t.weightDecay(), true)) : List.of();
+        WholeModelGraph.Optimizer optimizer = WholeModelGraph.Optimizer.of(t);
         Seq2SeqSpec spec = Seq2SeqSpec.of(config.model(), config.seq2seq(), sourceVocabSize, targetVocabSize);
-        return build(spec, adam, decay, t.gradClip(), t.seed(), dataType);
+        return build(spec, optimizer.updater(), optimizer.weightDecay(), optimizer.gradClip(), t.seed(), dataType);
     }
 
     public static ComputationGraph build(Seq2SeqSpec spec, IUpdater updater, List<Regularization> weightDecay,
