@@ -103,6 +103,7 @@ public final class ConfigLoader {
                 "  labelColumn = " + quoted(c.finetune().labelColumn()),
                 "  labels = " + quoted(c.finetune().labels()),
                 "  patience = " + c.finetune().patience(),
+                "  pooling = " + lower(c.finetune().pooling()),
                 "}",
                 "");
     }
@@ -187,7 +188,8 @@ public final class ConfigLoader {
                 t.stringValue("finetune.textColumn"),
                 t.stringValue("finetune.labelColumn"),
                 t.stringList("finetune.labels"),
-                t.intValue("finetune.patience"));
+                t.intValue("finetune.patience"),
+                t.enumValue("finetune.pooling", FinetuneConfig.Pooling.class));
         return new SparkformerConfig(model, tokenizer, data, train, spark, seq2seq, bert, finetune);
     }
 

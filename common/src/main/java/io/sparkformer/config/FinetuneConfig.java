@@ -14,11 +14,15 @@ import java.util.List;
  *                    table, sorted (numerically when all are numbers). A trained classifier's config
  *                    always lists them, so evaluation and prediction map outputs back to labels.
  * @param patience    evaluations without a better validation accuracy before training stops
+ * @param pooling     what the classifier reads of the encoder's output: the first ([CLS]) position,
+ *                    as BERT, or the mean over the real (unpadded) positions
  */
 public record FinetuneConfig(Format format, String textColumn, String labelColumn, List<String> labels,
-                             int patience) implements Serializable {
+                             int patience, Pooling pooling) implements Serializable {
 
     public enum Format { TSV, CSV }
+
+    public enum Pooling { FIRST, MEAN }
 
     public FinetuneConfig {
         if (textColumn.isBlank() || labelColumn.isBlank()) {
@@ -39,6 +43,6 @@ public record FinetuneConfig(Format format, String textColumn, String labelColum
 
     /** The same settings with the label list fixed (what a trained classifier stores). */
     public FinetuneConfig withLabels(List<String> fixed) {
-        return new FinetuneConfig(format, textColumn, labelColumn, fixed, patience);
+        return new FinetuneConfig(format, textColumn, labelColumn, fixed, patience, pooling);
     }
 }

@@ -57,6 +57,8 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.defaults(List.of("model.embedDim=100", "model.heads=3"))).getMessage());
         assertEquals("train.steps must be > 0, got -5", assertThrows(ConfigException.class,
                 () -> ConfigLoader.defaults(List.of("train.steps=-5"))).getMessage());
+        assertEquals("finetune.pooling must be one of [first, mean], got 'max'", assertThrows(ConfigException.class,
+                () -> ConfigLoader.defaults(List.of("finetune.pooling=max"))).getMessage());
         assertEquals("model.positions must be one of [learned, sinusoidal], got 'rotary'",
                 assertThrows(ConfigException.class,
                         () -> ConfigLoader.defaults(List.of("model.positions=rotary"))).getMessage());
@@ -64,7 +66,9 @@ class ConfigLoaderTest {
 
     @Test
     void renderedConfigLoadsBackToTheSameRecord() {
-        SparkformerConfig c = ConfigLoader.defaults(List.of("model.layers=3", "train.seed=7", "tokenizer.type=bpe"));
+        SparkformerConfig c = ConfigLoader.defaults(List.of("model.layers=3", "train.seed=7", "tokenizer.type=bpe",
+                "finetune.pooling=mean"));
+        assertEquals(FinetuneConfig.Pooling.MEAN, c.finetune().pooling());
         String text = ConfigLoader.render(c);
         assertEquals(c, ConfigLoader.load(text, "config.conf", List.of()));
     }

@@ -1,5 +1,6 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.config.FinetuneConfig;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -12,23 +13,30 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  */
 public class BertClassifierLayer extends BertLayer {
     @JsonProperty private int classes;
+    /** Absent from checkpoints written before pooling was configurable: they read [CLS]. */
+    @JsonProperty private FinetuneConfig.Pooling pooling = FinetuneConfig.Pooling.FIRST;
 
     public BertClassifierLayer() {
         // for JSON
     }
 
-    public BertClassifierLayer(BertSpec spec, int classes) {
+    public BertClassifierLayer(BertSpec spec, int classes, FinetuneConfig.Pooling pooling) {
         super(spec);
         this.classes = classes;
+        this.pooling = pooling;
     }
 
     public int classes() {
         return classes;
     }
 
+    public FinetuneConfig.Pooling pooling() {
+        return pooling;
+    }
+
     @Override
     public BertModel model() {
-        return BertModel.classifier(spec(), classes);
+        return BertModel.classifier(spec(), classes, pooling);
     }
 
     @Override

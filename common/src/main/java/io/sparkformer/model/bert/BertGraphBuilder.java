@@ -1,5 +1,6 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.model.layer.WholeModelGraph;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
@@ -31,13 +32,13 @@ public final class BertGraphBuilder {
 
     public static ComputationGraph classifier(SparkformerConfig config, int vocabSize, int classes,
                                               DataType dataType) {
-        return classifier(BertSpec.of(config.model(), vocabSize), classes,
+        return classifier(BertSpec.of(config.model(), vocabSize), classes, config.finetune().pooling(),
                 WholeModelGraph.Optimizer.of(config.train()), config.train().seed(), dataType);
     }
 
-    public static ComputationGraph classifier(BertSpec spec, int classes, WholeModelGraph.Optimizer optimizer,
-                                              long seed, DataType dataType) {
-        return WholeModelGraph.build(new BertClassifierLayer(spec, classes), LAYER, optimizer, seed, dataType);
+    public static ComputationGraph classifier(BertSpec spec, int classes, FinetuneConfig.Pooling pooling,
+                                              WholeModelGraph.Optimizer optimizer, long seed, DataType dataType) {
+        return WholeModelGraph.build(new BertClassifierLayer(spec, classes, pooling), LAYER, optimizer, seed, dataType);
     }
 
     /** The BERT layer bean of a graph built here, or an error naming what the graph holds instead. */

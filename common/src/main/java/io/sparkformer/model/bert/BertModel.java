@@ -1,5 +1,6 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
 import io.sparkformer.model.layer.TransformerStack;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,7 +16,7 @@ import java.util.Map;
  * <pre>
  *   h      = TransformerStack(ids), padding masked    [B*T, C]
  *   logits = MlmHead(h)                                [B*T, V]   masked-LM pretraining, tied to wte
- *          | ClassifierHead(h)                         [B, K]     pooled [CLS] classification
+ *          | ClassifierHead(h)                         [B, K]     classification of the pooled [CLS] (or mean)
  * </pre>
  * Pre-LN rather than BERT's post-LN, to share the GPT's block; hence no embedding LayerNorm (the
  * first block normalises its input) and a final one. Both variants name the encoder's parameters
@@ -35,9 +36,9 @@ public final class BertModel {
         return new BertModel(spec, new MlmHead(spec));
     }
 
-    /** The sequence classifier over {@code classes} classes. */
-    public static BertModel classifier(BertSpec spec, int classes) {
-        return new BertModel(spec, new ClassifierHead(spec, classes));
+    /** The sequence classifier over {@code classes} classes, reading the encoder's output by {@code pooling}. */
+    public static BertModel classifier(BertSpec spec, int classes, FinetuneConfig.Pooling pooling) {
+        return new BertModel(spec, new ClassifierHead(spec, classes, pooling));
     }
 
     /** Every parameter in storage order: encoder, then head. */
@@ -77,7 +78,7 @@ public final class BertModel {
                         boolean training) {
         Pass pass = new Pass();
         pass.encoder = encoder.forward(p, ids, batch, padding, training);
-        pass.head = head.forward(p, pass.encoder.out, batch, selected, training);
+        pass.head = head.forward(p, pass.encoder.out, batch, padding, selected, training);
         return pass;
     }
 

@@ -1,5 +1,6 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.model.nn.Dropout;
 import io.sparkformer.model.nn.Linear;
 import io.sparkformer.model.nn.TransformerBlock.Init;
@@ -13,12 +14,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * BERT's sequence classifier on the first ([CLS]) position, K classes:
+ * BERT's sequence classifier, K classes, on the first ([CLS]) position or on the mean of the real
+ * positions:
  * <pre>
- *   c      = h[:, 0]                       [B, C]
+ *   c      = h[:, 0]                       [B, C]   FIRST
+ *          | sum_t w[:, t] h[:, t]         [B, C]   MEAN: w = padding mask / real tokens per row
  *   pooled = tanh(c W_p + b_p)             [B, C]   BERT's pooler
  *   logits = drop(pooled) W_c + b_c        [B, K]
  * </pre>
+ * Masked-LM pretraining trains every position's output but never [CLS]'s (it is never predicted),
+ * so MEAN lets a classifier start from representations pretraining shaped.
  */
 final class ClassifierHead implements BertHead {
     static final String POOLER_WEIGHT = "pooler.W";
@@ -28,13 +33,15 @@ final class ClassifierHead implements BertHead {
 
     private final BertSpec spec;
     private final int classes;
+    private final FinetuneConfig.Pooling pooling;
 
-    ClassifierHead(BertSpec spec, int classes) {
+    ClassifierHead(BertSpec spec, int classes, FinetuneConfig.Pooling pooling) {
         if (classes < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
         }
         this.spec = spec;
         this.classes = classes;
+        this.pooling = pooling;
     }
 
     @Override
@@ -49,6 +56,8 @@ final class ClassifierHead implements BertHead {
 
     private static final class ClassifierPass extends Pass {
         int length;
+        /** [B, 1, T] pooling weights (MEAN only). */
+        INDArray weights;
         INDArray first;
         INDArray pooled;
         INDArray dropMask;
@@ -56,11 +65,19 @@ final class ClassifierHead implements BertHead {
     }
 
     @Override
-    public Pass forward(Map<String, INDArray> p, INDArray hidden, int batch, int[] selected, boolean training) {
+    public Pass forward(Map<String, INDArray> p, INDArray hidden, int batch, INDArray padding, int[] selected,
+                        boolean training) {
         ClassifierPass pass = new ClassifierPass();
         pass.length = (int) (hidden.size(0) / batch);
-        pass.first = hidden.reshape('c', batch, pass.length, spec.embedDim())
-                .get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).dup('c');          // [B, C]
+        INDArray h = hidden.reshape('c', batch, pass.length, spec.embedDim());                        // [B, T, C]
+        if (pooling == FinetuneConfig.Pooling.MEAN) {
+            INDArray real = padding == null ? Nd4j.ones(hidden.dataType(), batch, pass.length)
+                    : padding.castTo(hidden.dataType()).reshape('c', batch, pass.length);
+            pass.weights = real.divColumnVector(real.sum(true, 1)).reshape('c', batch, 1, pass.length); // [B, 1, T]
+            pass.first = Nd4j.matmul(pass.weights, h).reshape('c', batch, spec.embedDim());         // [B, C]
+        } else {
+            pass.first = h.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).dup('c'); // [B, C]
+        }
         pass.pooled = Transforms.tanh(Linear.forward(pass.first, p.get(POOLER_WEIGHT), p.get(POOLER_BIAS)), false);
         pass.dropMask = Dropout.mask(pass.pooled, training ? spec.dropout() : 0.0);
         pass.dropped = Dropout.apply(pass.pooled, pass.dropMask);
@@ -78,8 +95,14 @@ final class ClassifierHead implements BertHead {
         INDArray dFirst = Linear.backward(pass.first, p.get(POOLER_WEIGHT), dPre, g.get(POOLER_WEIGHT),
                 g.get(POOLER_BIAS));
         long batch = dFirst.size(0);
-        INDArray dHidden = Nd4j.zeros(dFirst.dataType(), batch, pass.length, spec.embedDim());       // [B, T, C]
-        dHidden.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(dFirst);
+        INDArray dHidden;
+        if (pass.weights != null) {
+            // dh[b, t] = w[b, t] dc[b]: [B, T, 1] x [B, 1, C]
+            dHidden = Nd4j.matmul(pass.weights, dFirst.reshape('c', batch, 1, spec.embedDim()), null, true, false, false);
+        } else {
+            dHidden = Nd4j.zeros(dFirst.dataType(), batch, pass.length, spec.embedDim());            // [B, T, C]
+            dHidden.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(dFirst);
+        }
         return dHidden.reshape('c', batch * pass.length, spec.embedDim());
     }
 }

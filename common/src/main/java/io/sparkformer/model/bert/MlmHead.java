@@ -58,7 +58,8 @@ final class MlmHead implements BertHead {
     }
 
     @Override
-    public Pass forward(Map<String, INDArray> p, INDArray hidden, int batch, int[] selected, boolean training) {
+    public Pass forward(Map<String, INDArray> p, INDArray hidden, int batch, INDArray padding, int[] selected,
+                        boolean training) {
         MlmPass pass = new MlmPass();
         pass.allRows = hidden.size(0);
         pass.rows = selected;

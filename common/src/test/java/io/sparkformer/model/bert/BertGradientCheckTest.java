@@ -1,5 +1,6 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.model.layer.WholeModelGraph;
 import io.sparkformer.model.nn.GraphGradientCheck;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -60,10 +61,10 @@ class BertGradientCheckTest {
                 selected), "gradient check failed");
     }
 
-    @ParameterizedTest(name = "padding={0}")
-    @CsvSource({"false", "true"})
-    void classifierGradientsMatchCentralDifferences(boolean padding) {
-        ComputationGraph net = BertGraphBuilder.classifier(spec(false), 3, new WholeModelGraph.Optimizer(new NoOp(),
+    @ParameterizedTest(name = "padding={0}, pooling={1}")
+    @CsvSource({"false, FIRST", "true, FIRST", "true, MEAN"})
+    void classifierGradientsMatchCentralDifferences(boolean padding, FinetuneConfig.Pooling pooling) {
+        ComputationGraph net = BertGraphBuilder.classifier(spec(false), 3, pooling, new WholeModelGraph.Optimizer(new NoOp(),
                 List.of(), 0), 42, DataType.DOUBLE);
         assertTrue(check(net, GraphGradientCheck.randomIds(3, 5, VOCAB, 1), GraphGradientCheck.randomIds(3, 1, 3, 2), padding ? padding() : null, null),
                 "gradient check failed");

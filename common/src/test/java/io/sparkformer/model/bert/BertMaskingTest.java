@@ -1,8 +1,11 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.model.layer.WholeModelGraph;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,9 +51,10 @@ class BertMaskingTest {
         assertEquals(outA.get(NDArrayIndex.point(1)), outB.get(NDArrayIndex.point(1)));
     }
 
-    @Test
-    void paddedClassificationEqualsTheUnpaddedSequenceAlone() {
-        ComputationGraph net = sharpened(BertGraphBuilder.classifier(SPEC, 3, NONE, 5, DataType.FLOAT));
+    @ParameterizedTest
+    @EnumSource(FinetuneConfig.Pooling.class)
+    void paddedClassificationEqualsTheUnpaddedSequenceAlone(FinetuneConfig.Pooling pooling) {
+        ComputationGraph net = sharpened(BertGraphBuilder.classifier(SPEC, 3, pooling, NONE, 5, DataType.FLOAT));
         INDArray padded = net.output(false, new INDArray[] {B}, new INDArray[] {MASK})[0];     // [2, 3]
         INDArray alone = net.outputSingle(ids(new double[][] {{1, 2, 3, 4, 5}}));              // [1, 3]
         assertTrue(padded.getRow(0).equalsWithEps(alone.getRow(0), 1e-6),

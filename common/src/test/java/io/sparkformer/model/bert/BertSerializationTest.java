@@ -1,5 +1,6 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.model.layer.WholeModelGraph;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -25,7 +26,7 @@ class BertSerializationTest {
 
     @Test
     void jsonRoundTripKeepsTheClassifierSpecAndOutputs() {
-        ComputationGraph a = BertGraphBuilder.classifier(SPEC, 3, ADAM, 9, DataType.FLOAT);
+        ComputationGraph a = BertGraphBuilder.classifier(SPEC, 3, FinetuneConfig.Pooling.MEAN, ADAM, 9, DataType.FLOAT);
         String json = a.getConfiguration().toJson();
         ComputationGraph b = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
         b.init(a.params().dup(), false);
@@ -33,6 +34,7 @@ class BertSerializationTest {
         BertClassifierLayer layer = BertGraphBuilder.layer(b, BertClassifierLayer.class, "restored");
         assertEquals(SPEC, layer.spec());
         assertEquals(3, layer.classes());
+        assertEquals(FinetuneConfig.Pooling.MEAN, layer.pooling());
         assertEquals(a.outputSingle(X), b.outputSingle(X));
     }
 
@@ -53,7 +55,7 @@ class BertSerializationTest {
     @Test
     void aClassifierStartsFromThePretrainedEncoderWithAFreshHead() {
         ComputationGraph pretrained = BertGraphBuilder.maskedLm(SPEC, ADAM, 1, DataType.FLOAT);
-        ComputationGraph classifier = BertGraphBuilder.classifier(SPEC, 2, ADAM, 2, DataType.FLOAT);
+        ComputationGraph classifier = BertGraphBuilder.classifier(SPEC, 2, FinetuneConfig.Pooling.FIRST, ADAM, 2, DataType.FLOAT);
         INDArray poolerBefore = classifier.getLayer(BertGraphBuilder.LAYER).getParam(ClassifierHead.POOLER_WEIGHT).dup();
         long copied = BertGraphBuilder.copyEncoder(pretrained, classifier);
         long encoder = BertModel.maskedLm(SPEC).encoderParams().stream()
@@ -65,6 +67,6 @@ class BertSerializationTest {
         }
         assertEquals(poolerBefore, classifier.getLayer(BertGraphBuilder.LAYER).getParam(ClassifierHead.POOLER_WEIGHT));
         assertNotEquals(pretrained.getLayer(BertGraphBuilder.LAYER).getParam("wte"),
-                BertGraphBuilder.classifier(SPEC, 2, ADAM, 2, DataType.FLOAT).getLayer(BertGraphBuilder.LAYER).getParam("wte"));
+                BertGraphBuilder.classifier(SPEC, 2, FinetuneConfig.Pooling.FIRST, ADAM, 2, DataType.FLOAT).getLayer(BertGraphBuilder.LAYER).getParam("wte"));
     }
 }
