@@ -91,6 +91,14 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
     /** Names the model in error messages ("GPT", "BERT classifier"). */
     protected abstract String modelName();
 
+    /**
+     * The loss over the scored rows: plain cross-entropy unless the model trains on another
+     * objective (seq2seq smooths its labels in training only, hence {@code training}).
+     */
+    protected SparseCrossEntropy.Result loss(INDArray logits, int[] targets, double[] weights, boolean training) {
+        return SparseCrossEntropy.compute(logits, targets, weights, true);
+    }
+
     /** A new input (DL4J sets one per forward pass or score) invalidates the cached pass. */
     @Override
     public void setInput(INDArray input, LayerWorkspaceMgr workspaceMgr) {
@@ -115,7 +123,7 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
      */
     private P forward(boolean training, int[] selected) {
         P pass = forward(params, ids(input), (int) input.size(0), paddingMask, selected, training);
-        SparseCrossEntropy.Result loss = labels == null ? null : loss(pass);
+        SparseCrossEntropy.Result loss = labels == null ? null : scoredLoss(pass, training);
         step = new Step<>(training, input, labels, maskArray, paddingMask, selected, pass, loss);
         return pass;
     }
@@ -130,7 +138,7 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
     }
 
     /** The loss at the rows the pass scored, weighted by the label mask. */
-    private SparseCrossEntropy.Result loss(P pass) {
+    private SparseCrossEntropy.Result scoredLoss(P pass, boolean training) {
         int[] rows = scoredRows(pass);
         int[] targets = ids(labels);
         double[] weights = labelWeights();
@@ -140,7 +148,7 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
             targets = Arrays.stream(rows).map(r -> allTargets[r]).toArray();
             weights = allWeights == null ? null : Arrays.stream(rows).mapToDouble(r -> allWeights[r]).toArray();
         }
-        return SparseCrossEntropy.compute(logits(pass), targets, weights, true);
+        return loss(logits(pass), targets, weights, training);
     }
 
     /** The pass and loss for the current input, labels and masks, computed at most once. */

@@ -20,7 +20,10 @@ public final class PackedPairs {
 
     /** L of a packed features array (or mask) [B, 2L]. */
     public static int sideLength(INDArray packed) {
-        long width = packed.size(1);
+        return sideLength(packed.size(1));
+    }
+
+    private static int sideLength(long width) {
         if (width % 2 != 0) {
             throw new IllegalArgumentException("a packed seq2seq batch has an even width 2L (source | target), got "
                     + width);
@@ -38,6 +41,25 @@ public final class PackedPairs {
     public static INDArray target(INDArray packed) {
         int l = sideLength(packed);
         return packed.get(NDArrayIndex.all(), NDArrayIndex.interval(l, 2 * l)).dup('c');
+    }
+
+    /** The source ids [B*L] of packed ids [B*2L] (row-major). */
+    public static int[] sourceIds(int[] packed, int batch) {
+        return side(packed, batch, 0);
+    }
+
+    /** The target (decoder input) ids [B*L] of packed ids [B*2L] (row-major). */
+    public static int[] targetIds(int[] packed, int batch) {
+        return side(packed, batch, 1);
+    }
+
+    private static int[] side(int[] packed, int batch, int which) {
+        int l = sideLength(packed.length / batch);
+        int[] out = new int[batch * l];
+        for (int r = 0; r < batch; r++) {
+            System.arraycopy(packed, (2 * r + which) * l, out, r * l, l);
+        }
+        return out;
     }
 
     /** Packs ids [B][<=L] per side into features [B*2L] (row-major) with {@code pad} in unused cells. */

@@ -1,26 +1,21 @@
 package io.sparkformer.model.seq2seq;
 
-import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
+import io.sparkformer.model.layer.WholeModelLayer;
+import io.sparkformer.model.layer.WholeModelLayerImpl;
+import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Collection;
-import java.util.Map;
+import java.util.List;
 
 /**
  * DL4J layer bean for a whole encoder-decoder (embeddings, encoder, decoder, head and loss in one
- * output layer): DL4J cannot share a parameter between layers, and shared/tied embeddings need
- * exactly that. A bean (no-arg constructor, getters/setters) because DL4J serialises configurations
- * as JSON for checkpoints and for Spark. Input: packed ids [B, 2L] (see {@link PackedPairs});
- * labels: next target ids [B, L]; output: logits [B, L, V].
+ * output layer; see {@link WholeModelLayer} for why). Input: packed ids [B, 2L] (see
+ * {@link PackedPairs}); labels: next target ids [B, L]; output: logits [B, L, V]. Checkpoints name
+ * this class and its bean properties, so both stay as they are.
  */
-public class Seq2SeqLayer extends BaseLayer {
+public class Seq2SeqLayer extends WholeModelLayer {
     private int sourceVocabSize;
     private int targetVocabSize;
     private int maxLength;
@@ -64,53 +59,24 @@ public class Seq2SeqLayer extends BaseLayer {
     }
 
     @Override
-    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
-                                                       Collection<TrainingListener> listeners, int layerIndex,
-                                                       INDArray layerParamsView, boolean initializeParams,
-                                                       DataType networkDataType) {
-        Seq2SeqLayerImpl layer = new Seq2SeqLayerImpl(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(params);
-        layer.setConf(conf);
-        return layer;
+    public List<ParamSpec> paramSpecs() {
+        return new Seq2SeqModel(spec()).params();
+    }
+
+    /** Blocks per stack (encoder and decoder alike): residual projections start at 0.02/sqrt(2 * layers). */
+    @Override
+    public int blocks() {
+        return layers;
     }
 
     @Override
-    public ParamInitializer initializer() {
-        return Seq2SeqParamInitializer.INSTANCE;
+    protected WholeModelLayerImpl<?, ?> newImpl(NeuralNetConfiguration conf, DataType dataType) {
+        return new Seq2SeqLayerImpl(conf, dataType);
     }
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
         return InputType.recurrent(targetVocabSize, maxLength);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        // The input is token ids; nothing to infer.
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return null;
-    }
-
-    @Override
-    public boolean isPretrainParam(String paramName) {
-        return false;
-    }
-
-    @Override
-    public LayerMemoryReport getMemoryReport(InputType inputType) {
-        long params = Seq2SeqParamInitializer.INSTANCE.numParams(this);
-        return new LayerMemoryReport.Builder(layerName, Seq2SeqLayer.class, inputType, getOutputType(0, inputType))
-                .standardMemory(params, 2 * params)
-                .workingMemory(0, 0, 0, 0)
-                .cacheMemory(0, 0)
-                .build();
     }
 
     public int getSourceVocabSize() { return sourceVocabSize; }
