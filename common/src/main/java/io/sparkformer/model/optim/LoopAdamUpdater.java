@@ -2,6 +2,7 @@ package io.sparkformer.model.optim;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.config.Adam;
 
@@ -15,8 +16,9 @@ import java.nio.FloatBuffer;
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
  *   g = alpha_t m / (sqrt(v) + eps),  alpha_t = lr sqrt(1 - b2^(t+1)) / (1 - b1^(t+1))
  * </pre>
- * Anything but dense float arrays (double precision in gradient checks, strided views) goes to
- * ND4J's op, so the rule is the same everywhere.
+ * Anything but dense float arrays in host memory (double precision in gradient checks, strided
+ * views, the CUDA backend, whose buffers live on the device) goes to ND4J's op, so the rule is the
+ * same everywhere.
  */
 public final class LoopAdamUpdater extends AdamUpdater {
     public LoopAdamUpdater(Adam config) {
@@ -25,12 +27,12 @@ public final class LoopAdamUpdater extends AdamUpdater {
 
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-        INDArray m = getM();
-        INDArray v = getV();
-        if (m == null || v == null || !dense(gradient, m.length()) || !dense(m, m.length()) || !dense(v, m.length())) {
+        if (!loops(gradient)) {
             super.applyUpdater(gradient, iteration, epoch);
             return;
         }
+        INDArray m = getM();
+        INDArray v = getV();
         Adam c = getConfig();
         float beta1 = (float) c.getBeta1();
         float beta2 = (float) c.getBeta2();
@@ -42,6 +44,14 @@ public final class LoopAdamUpdater extends AdamUpdater {
             alphaT = epsilon;   // as libnd4j
         }
         update(floats(gradient), floats(m), floats(v), (int) m.length(), beta1, beta2, epsilon, alphaT);
+    }
+
+    /** Whether the update of {@code gradient} runs as the Java loop (else as ND4J's op). */
+    boolean loops(INDArray gradient) {
+        INDArray m = getM();
+        INDArray v = getV();
+        return m != null && v != null && Nd4j.getEnvironment().isCPU()
+                && dense(gradient, m.length()) && dense(m, m.length()) && dense(v, m.length());
     }
 
     private static void update(FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, float beta1, float beta2,

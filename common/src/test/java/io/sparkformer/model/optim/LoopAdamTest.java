@@ -19,6 +19,7 @@ import org.nd4j.linalg.learning.regularization.WeightDecay;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,7 @@ class LoopAdamTest {
             INDArray gradients = Nd4j.randn(DataType.FLOAT, 1, n + 11).muli(step + 1);
             INDArray a = gradients.dup().get(NDArrayIndex.point(0), NDArrayIndex.interval(11, 11 + n));
             INDArray b = gradients.dup().get(NDArrayIndex.point(0), NDArrayIndex.interval(11, 11 + n));
+            assertTrue(((LoopAdamUpdater) loop).loops(a), "dense floats on the CPU take the Java loop");
             loop.applyUpdater(a, step, 0);
             nd4j.applyUpdater(b, step, 0);
             assertTrue(relativeDifference(a, b) < 1e-5, "update at step " + step + ": " + relativeDifference(a, b));
@@ -64,6 +66,7 @@ class LoopAdamTest {
                 .build().instantiate(nd4jState, true);
         INDArray a = Nd4j.createFromArray(new double[][] {{-1, -0.5, -0.1, 0, 0.2, 0.4, 0.6, 0.8, 1, 3}});
         INDArray b = a.dup();
+        assertFalse(((LoopAdamUpdater) loop).loops(a), "doubles take ND4J's op");
         loop.applyUpdater(a, 0, 0);
         nd4j.applyUpdater(b, 0, 0);
         assertEquals(b, a);
