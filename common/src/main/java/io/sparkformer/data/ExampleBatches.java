@@ -5,30 +5,22 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * Classifier minibatches over epochs of labeled examples, as a pure function of the seed. Each epoch
- * shuffles the examples, sorts runs of {@value #BUCKET_BATCHES} batches by length and cuts them into
- * batches (so a batch holds texts of similar length and needs little padding), then shuffles the
- * batch order. Worker w at step s takes the epoch's batch number (s * W + w) mod batchesPerEpoch.
- * Every batch has exactly {@code batchSize} examples (DL4J's Spark workers re-batch anything else),
- * so the few examples left over in an epoch wait for the next one. A batch is padded to its longest
- * text: features [B, T] ids, features mask [B, T] (1 real, 0 padding), labels [B, 1] class indices.
+ * Classifier minibatches over epochs of labeled examples, as a pure function of the seed: which
+ * examples form a batch is {@link BucketedEpochs}'s (shuffled, bucketed by text length). A batch is
+ * padded to its longest text: features [B, T] ids, features mask [B, T] (1 real, 0 padding), labels
+ * [B, 1] class indices.
  */
 public final class ExampleBatches implements BatchSource {
-    static final int BUCKET_BATCHES = 50;
+    /** Salt of the batch order ("EPOCH"): keeps the order of resumed runs as it was. */
+    private static final long SALT = 0x45504F4348L;
 
     private final LabeledExamples examples;
-    private final int batchSize;
-    private final int workers;
-    private final long seed;
     private final int pad;
-    private transient long cachedEpoch;
-    private transient int[][] cachedBatches;
+    private final BucketedEpochs epochs;
 
     public ExampleBatches(LabeledExamples examples, int batchSize, int workers, long seed, int pad) {
         if (examples.size() < batchSize) {
@@ -36,60 +28,28 @@ public final class ExampleBatches implements BatchSource {
                     + " of train.batchSize = " + batchSize);
         }
         this.examples = examples;
-        this.batchSize = batchSize;
-        this.workers = workers;
-        this.seed = seed;
         this.pad = pad;
+        this.epochs = new BucketedEpochs(Arrays.stream(examples.tokens()).mapToInt(t -> t.length).toArray(),
+                batchSize, workers, seed, SALT);
     }
 
     public int batchesPerEpoch() {
-        return examples.size() / batchSize;
+        return epochs.batchesPerEpoch();
     }
 
     /** Epochs (passes over the training examples) done after {@code steps} steps. */
     public double epochs(long steps) {
-        return (double) steps * workers / batchesPerEpoch();
+        return epochs.epochs(steps);
     }
 
     @Override
     public DataSet batch(long step, int worker) {
-        long global = step * workers + worker;
-        int[][] epoch = epoch(global / batchesPerEpoch());
-        return of(examples, epoch[(int) (global % batchesPerEpoch())], pad);
+        return of(examples, epochs.batch(step, worker), pad);
     }
 
     /** The example indices of every batch of one epoch, in training order. */
-    synchronized int[][] epoch(long epoch) {
-        if (cachedBatches == null || epoch != cachedEpoch) {   // transient: null after deserialisation
-            Random random = new Random(BatchPlan.mix(seed ^ BatchPlan.mix(epoch + 0x45504F4348L)));
-            int n = batchesPerEpoch() * batchSize;
-            Integer[] order = shuffled(examples.size(), random);
-            Integer[] used = Arrays.copyOf(order, n);
-            int bucket = BUCKET_BATCHES * batchSize;
-            Comparator<Integer> byLength = Comparator.comparingInt(i -> examples.tokens()[i].length);
-            for (int from = 0; from < n; from += bucket) {
-                Arrays.sort(used, from, Math.min(n, from + bucket), byLength);   // stable: ties keep the shuffle
-            }
-            List<int[]> batches = new ArrayList<>();
-            for (int from = 0; from < n; from += batchSize) {
-                batches.add(Arrays.stream(used, from, from + batchSize).mapToInt(Integer::intValue).toArray());
-            }
-            java.util.Collections.shuffle(batches, random);
-            cachedBatches = batches.toArray(int[][]::new);
-            cachedEpoch = epoch;
-        }
-        return cachedBatches;
-    }
-
-    private static Integer[] shuffled(int n, Random random) {
-        Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            Integer tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
-        return order;
+    int[][] epoch(long epoch) {
+        return epochs.epoch(epoch);
     }
 
     /** Every example once, in order, in batches of at most {@code batchSize} (for evaluation). */

@@ -7,36 +7,25 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * Translation minibatches over epochs of sentence pairs, as a pure function of the seed (so a
- * resumed run replays the batches of an uninterrupted one). Each epoch shuffles the pairs, sorts
- * runs of {@value #BUCKET_BATCHES} batches by length and cuts them into batches (a batch holds
- * sentences of similar length and needs little padding), then shuffles the batch order. Worker w at
- * step s takes the epoch's batch number (s * W + w) mod batchesPerEpoch. Every batch has exactly
- * {@code batchSize} pairs (DL4J's Spark workers re-batch anything else), so the few pairs left over
- * in an epoch wait for the next one.
+ * Translation minibatches over epochs of sentence pairs, as a pure function of the seed: which pairs
+ * form a batch is {@link BucketedEpochs}'s (shuffled, bucketed by the longer side of each pair).
  *
  * <p>A batch ({@link #of}) is teacher forcing with the targets shifted right: source
  * {@code x </s>}, decoder input {@code <s> y}, labels {@code y </s>}, packed as
  * {@link PackedPairs} describes and padded to the batch's longest side, with masks.
  */
 public final class PairBatches implements BatchSource {
-    static final int BUCKET_BATCHES = 50;
+    /** Salt of the batch order ("PAIR"): keeps the order of resumed runs as it was. */
+    private static final long SALT = 0x50414952L;
 
     private final TranslationPairs pairs;
     private final TranslationTokens source;
     private final TranslationTokens target;
-    private final int batchSize;
-    private final int workers;
-    private final long seed;
-    private transient long cachedEpoch;
-    private transient int[][] cachedBatches;
+    private final BucketedEpochs epochs;
 
     public PairBatches(TranslationPairs pairs, TranslationTokens source, TranslationTokens target, int batchSize,
                        int workers, long seed) {
@@ -47,50 +36,28 @@ public final class PairBatches implements BatchSource {
         this.pairs = pairs;
         this.source = source;
         this.target = target;
-        this.batchSize = batchSize;
-        this.workers = workers;
-        this.seed = seed;
+        this.epochs = new BucketedEpochs(IntStream.range(0, pairs.size())
+                .map(i -> Math.max(pairs.sources()[i].length, pairs.targets()[i].length)).toArray(),
+                batchSize, workers, seed, SALT);
     }
 
     public int batchesPerEpoch() {
-        return pairs.size() / batchSize;
+        return epochs.batchesPerEpoch();
     }
 
     /** Epochs (passes over the training pairs) done after {@code steps} steps. */
     public double epochs(long steps) {
-        return (double) steps * workers / batchesPerEpoch();
+        return epochs.epochs(steps);
     }
 
     @Override
     public DataSet batch(long step, int worker) {
-        long global = step * workers + worker;
-        int[][] epoch = epoch(global / batchesPerEpoch());
-        return of(pairs, epoch[(int) (global % batchesPerEpoch())], source, target);
+        return of(pairs, epochs.batch(step, worker), source, target);
     }
 
     /** The pair indices of every batch of one epoch, in training order. */
-    synchronized int[][] epoch(long epoch) {
-        if (cachedBatches == null || epoch != cachedEpoch) {   // transient: null after deserialisation
-            Random random = new Random(BatchPlan.mix(seed ^ BatchPlan.mix(epoch + 0x50414952L)));
-            int n = batchesPerEpoch() * batchSize;
-            Integer[] order = IntStream.range(0, pairs.size()).boxed().toArray(Integer[]::new);
-            Collections.shuffle(Arrays.asList(order), random);
-            Integer[] used = Arrays.copyOf(order, n);
-            int bucket = BUCKET_BATCHES * batchSize;
-            Comparator<Integer> byLength = Comparator.comparingInt(
-                    i -> Math.max(pairs.sources()[i].length, pairs.targets()[i].length));
-            for (int from = 0; from < n; from += bucket) {
-                Arrays.sort(used, from, Math.min(n, from + bucket), byLength);   // stable: ties keep the shuffle
-            }
-            List<int[]> batches = new ArrayList<>();
-            for (int from = 0; from < n; from += batchSize) {
-                batches.add(Arrays.stream(used, from, from + batchSize).mapToInt(Integer::intValue).toArray());
-            }
-            Collections.shuffle(batches, random);
-            cachedBatches = batches.toArray(int[][]::new);
-            cachedEpoch = epoch;
-        }
-        return cachedBatches;
+    int[][] epoch(long epoch) {
+        return epochs.epoch(epoch);
     }
 
     /** Every pair once, in order, in batches of at most {@code batchSize} (for evaluation). */
