@@ -47,11 +47,6 @@ public final class ExampleBatches implements BatchSource {
         return of(examples, epochs.batch(step, worker), pad);
     }
 
-    /** The example indices of every batch of one epoch, in training order. */
-    int[][] epoch(long epoch) {
-        return epochs.epoch(epoch);
-    }
-
     /** Every example once, in order, in batches of at most {@code batchSize} (for evaluation). */
     public static List<DataSet> inOrder(LabeledExamples examples, int batchSize, int pad) {
         List<DataSet> out = new ArrayList<>();

@@ -41,6 +41,12 @@ public final class WholeModelGraph {
 
     public static ComputationGraph build(WholeModelLayer layer, String layerName, Optimizer optimizer, long seed,
                                          DataType dataType) {
+        return build(layer, INPUT, layerName, optimizer, seed, dataType);
+    }
+
+    /** As above with the input named {@code inputName} (the seq2seq family's checkpoints call it "pairs"). */
+    public static ComputationGraph build(WholeModelLayer layer, String inputName, String layerName,
+                                         Optimizer optimizer, long seed, DataType dataType) {
         layer.setLayerName(layerName);
         layer.setRegularization(optimizer.weightDecay());
         layer.setRegularizationBias(List.of());
@@ -56,8 +62,8 @@ public final class WholeModelGraph {
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .graphBuilder()
-                .addInputs(INPUT)
-                .addLayer(layerName, layer, INPUT)
+                .addInputs(inputName)
+                .addLayer(layerName, layer, inputName)
                 .setOutputs(layerName)
                 .build();
         ComputationGraph graph = new ComputationGraph(conf);

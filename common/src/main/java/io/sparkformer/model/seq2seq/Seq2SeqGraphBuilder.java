@@ -1,12 +1,7 @@
 package io.sparkformer.model.seq2seq;
 
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.config.TrainConfig;
 import io.sparkformer.model.layer.WholeModelGraph;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.GradientNormalization;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -29,37 +24,15 @@ public final class Seq2SeqGraphBuilder {
 
     public static ComputationGraph build(SparkformerConfig config, int sourceVocabSize, int targetVocabSize,
                                          DataType dataType) {
-        TrainConfig t = config.train();
-        WholeModelGraph.Optimizer optimizer = WholeModelGraph.Optimizer.of(t);
         Seq2SeqSpec spec = Seq2SeqSpec.of(config.model(), config.seq2seq(), sourceVocabSize, targetVocabSize);
-        return build(spec, optimizer.updater(), optimizer.weightDecay(), optimizer.gradClip(), t.seed(), dataType);
+        return WholeModelGraph.build(new Seq2SeqLayer(spec), INPUT, LAYER, WholeModelGraph.Optimizer.of(config.train()),
+                config.train().seed(), dataType);
     }
 
     public static ComputationGraph build(Seq2SeqSpec spec, IUpdater updater, List<Regularization> weightDecay,
                                          double gradClip, long seed, DataType dataType) {
-        Seq2SeqLayer layer = new Seq2SeqLayer(spec);
-        layer.setLayerName(LAYER);
-        layer.setRegularization(weightDecay);
-        layer.setRegularizationBias(List.of());
-        if (gradClip > 0) {
-            layer.setGradientNormalization(GradientNormalization.ClipL2PerLayer);
-            layer.setGradientNormalizationThreshold(gradClip);
-        }
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-                .seed(seed)
-                .dataType(dataType)
-                .updater(updater)
-                // The explicit backward pass caches its activations in DL4J's ACTIVATIONS workspace.
-                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
-                .graphBuilder()
-                .addInputs(INPUT)
-                .addLayer(LAYER, layer, INPUT)
-                .setOutputs(LAYER)
-                .build();
-        ComputationGraph graph = new ComputationGraph(conf);
-        graph.init();
-        return graph;
+        return WholeModelGraph.build(new Seq2SeqLayer(spec), INPUT, LAYER,
+                new WholeModelGraph.Optimizer(updater, weightDecay, gradClip), seed, dataType);
     }
 
     /** The spec of a graph built here (a checkpoint's model), or an error naming what it is instead. */
