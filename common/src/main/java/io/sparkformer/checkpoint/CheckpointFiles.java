@@ -73,7 +73,7 @@ final class CheckpointFiles {
             String tokenizerJson = readText(fs, dir, TOKENIZER, manifest);
             String sourceTokenizerJson = manifest.files().containsKey(SOURCE_TOKENIZER)
                     ? readText(fs, dir, SOURCE_TOKENIZER, manifest) : null;
-            // ModelSerializer copies a stream to a local file anyway; copying while hashing reads it once.
+            // A local copy made while hashing: the zip is read by entry, and the file is read once.
             modelCopy = Files.createTempFile("sparkformer-" + name + "-", ".zip");
             try (OutputStream out = Files.newOutputStream(modelCopy)) {
                 readVerified(fs, dir, MODEL, manifest, out);
@@ -81,7 +81,9 @@ final class CheckpointFiles {
             TrainingState state = parseState(dir, name, stateJson);
             ComputationGraph model;
             try {
-                model = ModelSerializer.restoreComputationGraph(modelCopy.toFile(), true);
+                model = ModelZipReader.read(modelCopy, MODEL + " of checkpoint " + dir);
+            } catch (CheckpointException e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 throw new CheckpointException("cannot restore the model of checkpoint " + dir + ": " + firstLine(e), e);
             }
