@@ -52,7 +52,7 @@ public final class ShardedTokenSource implements TokenSource, Serializable {
             int shard = shardOf(global + done);
             DataManifest.Shard s = manifest.shards().get(shard);
             int[] tokens = TokenShards.read(new Path(dataDir, s.file()).toString(), conf.get(),
-                    manifest.bytesPerToken(), s.tokens());
+                    manifest.bytesPerToken(), s.tokens(), s.sha256(), manifest.vocabSize());
             int within = (int) (global + done - shardStarts[shard]);
             int n = Math.min(length - done, tokens.length - within);
             System.arraycopy(tokens, within, dst, offset + done, n);

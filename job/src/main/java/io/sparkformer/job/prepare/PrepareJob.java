@@ -15,6 +15,7 @@ import io.sparkformer.tokenize.CharTokenizer;
 import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -83,8 +84,9 @@ public final class PrepareJob {
                     Tokenizer tok = Tokenizer.fromJson(tokenizerJson.value());
                     int[] ids = tok.encode(t._1()._2());
                     String name = String.format("part-%05d.tok", t._2());
-                    TokenShards.write(new Path(tmpDir, name), hconf.get(), ids, bytesPerToken);
-                    return new Tuple2<>(t._1()._1() + "\t" + name, (long) ids.length);
+                    String attempt = "attempt-" + TaskContext.get().taskAttemptId();
+                    String sha = TokenShards.write(new Path(tmpDir, name), hconf.get(), ids, bytesPerToken, attempt);
+                    return new Tuple2<>(t._1()._1() + "\t" + name + "\t" + sha, (long) ids.length);
                 })
                 .collect();
         texts.unpersist();
@@ -96,7 +98,7 @@ public final class PrepareJob {
             if (w._2() == 0) {
                 LOG.warn("Corpus file {} is empty; it contributes no tokens", parts[0]);
             }
-            shards.add(new DataManifest.Shard(parts[1], parts[0], w._2()));
+            shards.add(new DataManifest.Shard(parts[1], parts[0], w._2(), parts[2]));
             total += w._2();
         }
         long valTokens = (long) Math.floor(total * config.data().valFraction());
@@ -116,6 +118,10 @@ public final class PrepareJob {
                 bytesPerToken, shards, trainTokens, valTokens);
         try {
             FileSystem fs = tmp.getFileSystem(hconf.get());
+            // Failed or speculative attempts may have left their partial shards behind.
+            for (var leftover : fs.globStatus(new Path(tmp, ".*.partial"))) {
+                fs.delete(leftover.getPath(), false);
+            }
             writeString(fs, new Path(tmp, TOKENIZER_FILE), tokenizer.toJson());
             writeString(fs, new Path(tmp, DataManifest.FILE), manifest.toJson());
             if (fs.exists(target)) {

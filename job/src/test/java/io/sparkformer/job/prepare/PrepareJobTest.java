@@ -129,4 +129,28 @@ class PrepareJobTest {
     void missingCorpusIsRejected() {
         assertRejected(dir.resolve("absent.txt").toString(), "absent.txt does not exist");
     }
+
+    @Test
+    void trainingOnAShardReplacedAfterPrepareIsABadInputNamingTheShard() throws Exception {
+        Path corpus = dir.resolve("corpus.txt");
+        Files.writeString(corpus, "To be, or not to be: that is the question.\n".repeat(40));
+        String data = dir.resolve("data").toString();
+        Object[] prepared = cli("prepare", "--set", "model.contextLength=8", "--corpus", corpus.toString(), "--out", data);
+        assertEquals(0, prepared[0], (String) prepared[1]);
+        // Another tool rewrites the shard (one id swapped for another valid one) without a Hadoop checksum.
+        Path shard = dir.resolve("data/part-00000.tok");
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[0] = bytes[2];
+        bytes[1] = bytes[3];
+        Files.write(shard, bytes);
+        Files.deleteIfExists(dir.resolve("data/.part-00000.tok.crc"));
+
+        Object[] r = cli("train", "--config", "../conf/gpt-tiny.conf", "--corpus", data, "--out",
+                dir.resolve("run").toString(), "--set", "model.contextLength=8", "--set", "train.steps=2");
+
+        assertEquals(2, r[0], "exit code for: " + r[1]);
+        String err = ((String) r[1]).strip();
+        assertTrue(err.matches("sparkformer train: error: token shard \\S*part-00000.tok has SHA-256 [0-9a-f]{64} but the "
+                + "manifest records [0-9a-f]{64}: the data directory is corrupt"), err);
+    }
 }
