@@ -4,12 +4,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
-import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The one path from text to typed config: defaults, then a HOCON file, then {@code --set key=value}
@@ -24,10 +24,20 @@ public final class ConfigLoader {
 
     /** Parses config text (a file's content); {@code origin} names it in error messages. */
     public static SparkformerConfig load(String text, String origin, List<String> overrides) {
+        return load(text, origin, overrides, include -> {
+            throw new ConfigException(origin + " includes " + include + ", but a config given as text has no directory");
+        });
+    }
+
+    /**
+     * Parses the text of the config file {@code origin} (a URI or path); its {@code include "x.conf"}
+     * statements are read with {@code read} from the directory of the including file.
+     */
+    public static SparkformerConfig load(String text, String origin, List<String> overrides,
+                                         Function<String, String> read) {
         Config file;
         try {
-            file = ConfigFactory.parseString(text, ConfigParseOptions.defaults()
-                    .setOriginDescription(origin).setSyntax(ConfigSyntax.CONF));
+            file = ConfigFactory.parseString(text, RelativeIncluder.options(origin, read, 0));
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException("cannot parse " + origin + ": " + e.getMessage(), e);
         }

@@ -25,7 +25,7 @@ public final class ConfigOptions {
         if (config == null) {
             return ConfigLoader.defaults(overrides);
         }
-        return ConfigLoader.load(text(hadoop), config, overrides);
+        return ConfigLoader.load(text(hadoop), config, overrides, include -> read(include, hadoop));
     }
 
     /** The config file's content, {@code ""} without {@code --config}. */
@@ -33,10 +33,14 @@ public final class ConfigOptions {
         if (config == null) {
             return "";
         }
+        return read(config, hadoop);
+    }
+
+    private static String read(String file, Configuration hadoop) {
         try {
-            return PrepareJob.readString(path(config), hadoop);
+            return PrepareJob.readString(path(file), hadoop);
         } catch (UncheckedIOException e) {
-            throw new InputException("cannot read config " + config + ": " + e.getCause().getMessage());
+            throw new InputException("cannot read config " + file + ": " + e.getCause().getMessage());
         }
     }
 

@@ -2,6 +2,7 @@ package io.sparkformer.job.cli;
 
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.data.ArrayTokenSource;
 import io.sparkformer.data.Batches;
@@ -80,6 +81,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        checkOptions();
         Configuration conf = new Configuration();
         Checkpoint c = CheckpointStore.open(checkpoint, conf);
         if (TranslationCheckpoint.holdsTranslator(c)) {
@@ -132,6 +134,22 @@ public final class EvaluateCommand implements Callable<Integer> {
         System.out.println(String.format(Locale.ROOT, "{\"loss\":%.6f,\"perplexity\":%.6f,\"tokens\":%d}",
                 loss, Math.exp(loss), tokens));
         return ExitCodes.OK;
+    }
+
+    /** Before anything is loaded: a batch size of 0 would loop forever over the windows. */
+    private void checkOptions() {
+        if (batchSize <= 0) {
+            throw new ConfigException("--batch-size must be > 0, got " + batchSize);
+        }
+        if (beam <= 0) {
+            throw new ConfigException("--beam must be > 0 (1 = greedy), got " + beam);
+        }
+        if (maxLength < 0) {
+            throw new ConfigException("--max-length must be >= 0 (0 = the model's), got " + maxLength);
+        }
+        if (!(lengthPenalty >= 0) || Double.isInfinite(lengthPenalty)) {
+            throw new ConfigException("--length-penalty must be finite and >= 0, got " + lengthPenalty);
+        }
     }
 
     private TokenSource source(Configuration conf, Tokenizer tokenizer) {

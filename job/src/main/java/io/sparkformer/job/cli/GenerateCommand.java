@@ -1,6 +1,7 @@
 package io.sparkformer.job.cli;
 
 import io.sparkformer.checkpoint.Checkpoint;
+import io.sparkformer.config.ConfigException;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.decode.BeamSearch;
 import io.sparkformer.decode.Generator;
@@ -49,7 +50,10 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         SamplingConfig sampling = new SamplingConfig(temperature, topK, topP, maxTokens, seed);
         if (beam < 0) {
-            throw new IllegalArgumentException("--beam must be >= 0, got " + beam);
+            throw new ConfigException("--beam must be >= 0, got " + beam);
+        }
+        if (!(lengthPenalty >= 0) || Double.isInfinite(lengthPenalty)) {
+            throw new ConfigException("--length-penalty must be finite and >= 0, got " + lengthPenalty);
         }
         Checkpoint c = CheckpointStore.open(checkpoint, new Configuration());
         if (io.sparkformer.job.translate.TranslationCheckpoint.holdsTranslator(c)) {
