@@ -103,6 +103,38 @@ public final class CorpusFiles {
         return r.isError() ? in.position() : bytes.length;
     }
 
+    /** How much of each corpus file the driver looks at before any task starts. */
+    static final int PREFIX_BYTES = 64 << 10;
+
+    /**
+     * The cheap driver-side look at the start of a corpus file: a binary file or one in another
+     * encoding is named here, as one line, before an executor decodes it and Spark logs the task's
+     * failure with its stack trace. Later bytes are still checked in full by {@link #decode}.
+     */
+    public static void checkStart(String file, Configuration conf) {
+        Path p = new Path(file);
+        byte[] prefix;
+        try (var in = p.getFileSystem(conf).open(p)) {
+            prefix = in.readNBytes(PREFIX_BYTES);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read corpus file " + file + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (prefix[i] == 0) {
+                throw new InputException("corpus file " + file + " looks binary (NUL byte at offset " + i + ")");
+            }
+        }
+        // Not the end of input: a character cut by the prefix's end is fine, only a malformed one is not.
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(prefix);
+        java.nio.charset.CoderResult r = decoder.decode(in, java.nio.CharBuffer.allocate(prefix.length + 1), false);
+        if (r.isError()) {
+            throw new InputException("corpus file " + file + " is not valid UTF-8 (near byte offset " + in.position() + ")");
+        }
+    }
+
     /** Reads one whole file (corpus files are read whole: one Spark task each). */
     public static byte[] read(String file, Configuration conf) {
         Path p = new Path(file);

@@ -61,6 +61,9 @@ public final class PrepareJob {
                                    Optional<Tokenizer> given) {
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         List<String> files = CorpusFiles.list(corpusUri, hconf.get());
+        for (String file : files) {
+            CorpusFiles.checkStart(file, hconf.get());
+        }
         LOG.info("Preparing {} corpus file(s) from {} into {}", files.size(), corpusUri, dataDir);
         JavaRDD<Tuple2<String, String>> texts = sc.parallelize(files, Math.max(1, files.size()))
                 .map(f -> new Tuple2<>(f, CorpusFiles.decode(f, CorpusFiles.read(f, hconf.get()))))

@@ -6,6 +6,7 @@ import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.tokenize.Tokenizer;
+import io.sparkformer.job.LogLines;
 import io.sparkformer.job.Main;
 import io.sparkformer.job.spark.SparkContexts;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -86,7 +87,13 @@ class PrepareJobTest {
 
     private void assertRejected(String corpus, String message) {
         String out = dir.resolve("out").toString();
-        Object[] r = cli("prepare", "--set", "model.contextLength=8", "--corpus", corpus, "--out", out);
+        Object[] r;
+        try (LogLines spark = new LogLines("org.apache.spark")) {
+            r = cli("prepare", "--set", "model.contextLength=8", "--corpus", corpus, "--out", out);
+            // Caught on the driver before any task: no executor logs a failed task with its stack trace.
+            assertTrue(spark.lines().stream().noneMatch(l -> l.startsWith("ERROR") || l.contains(" task ")
+                    || l.contains(" stage ")), "Spark logged: " + spark.lines());
+        }
         assertEquals(2, r[0], "exit code for: " + r[1]);
         assertTrue(((String) r[1]).contains(message), "stderr names the problem: " + r[1]);
         assertFalse(Files.exists(dir.resolve("out")), "nothing is left looking complete");
