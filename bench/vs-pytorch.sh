@@ -6,6 +6,8 @@
 # next repetition. Prints one table row per run and a summary per shape and side: tokens/s, ms/step,
 # MFU against the GEMM peak measured here, peak RSS, ratio to PyTorch.
 #   bench/vs-pytorch.sh [--shapes baby,10m,gemm] [--reps 2] [--threads 2] [--corpus FILE] [--out DIR]
+#                       [--gemm-peak GFLOPS]   (MFU denominator; default: measured here with PyTorch)
+# bench/pytorch/table.py merges the raw TSV files of several invocations into one table.
 # Shapes (layers/heads/embed, context, batch, steps; timing excludes the first 5 steps on the
 # PyTorch and single-JVM side, the first averaging round of 10 steps on the Spark side):
 #   baby  4/4/128,   ctx 64,  batch 12 (768 tokens/step),   300 steps   conf/gpt-baby.conf
@@ -21,7 +23,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 die() { echo "vs-pytorch: $*" >&2; exit 2; }
 
-shapes="baby,10m,gemm" ; reps=2 ; threads=2
+shapes="baby,10m,gemm" ; reps=2 ; threads=2 ; gemm_peak=""
 corpus="$root/../shared/data/tinyshakespeare/input.txt"
 out="$root/runs/vs-pytorch"
 while [ $# -gt 0 ]; do
@@ -31,11 +33,13 @@ while [ $# -gt 0 ]; do
     --threads) [ $# -ge 2 ] || die "--threads needs a value"; threads="$2"; shift 2 ;;
     --corpus)  [ $# -ge 2 ] || die "--corpus needs a value"; corpus="$2"; shift 2 ;;
     --out)     [ $# -ge 2 ] || die "--out needs a value"; out="$2"; shift 2 ;;
+    --gemm-peak) [ $# -ge 2 ] || die "--gemm-peak needs a value"; gemm_peak="$2"; shift 2 ;;
     *) die "unknown argument '$1' (see the header of $0)" ;;
   esac
 done
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer, got '$reps'"
 [[ "$threads" =~ ^[1-9][0-9]*$ ]] || die "--threads must be a positive integer, got '$threads'"
+[ -z "$gemm_peak" ] || [[ "$gemm_peak" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--gemm-peak must be a number (GFLOP/s), got '$gemm_peak'"
 [ -f "$corpus" ] || die "corpus $corpus not found"
 corpus="$(cd "$(dirname "$corpus")" && pwd)/$(basename "$corpus")"
 py=/usr/bin/python3   # Debian's python3-torch lives here, not in a pyenv/venv python3 on PATH
@@ -75,7 +79,10 @@ logs="$out/$stamp-logs"
 mkdir -p "$logs"
 
 peak_log="$logs/gemm-peak.log"
-gemm_peak="$("$py" "$root/bench/pytorch/gemm_peak.py" --size 2048 --threads "$threads" --repeats 10 2>"$peak_log")"
+measured_peak="$("$py" "$root/bench/pytorch/gemm_peak.py" --size 2048 --threads "$threads" --repeats 10 2>"$peak_log")"
+peak_note="measured: float32 2048^3 torch.mm, $threads threads, best of 10"
+[ -n "$gemm_peak" ] && peak_note="given by --gemm-peak (measured now: $measured_peak GFLOP/s, float32 2048^3 torch.mm, $threads threads)"
+gemm_peak="${gemm_peak:-$measured_peak}"
 torch_core="$(grep -m1 -o 'Core: .*' "$peak_log" || echo 'Core: (not reported)')"
 {
   echo "# bench/vs-pytorch.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -84,7 +91,7 @@ torch_core="$(grep -m1 -o 'Core: .*' "$peak_log" || echo 'Core: (not reported)')
        "OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-(unset)}; OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
   echo "PyTorch $("$py" -c 'import torch; print(torch.__version__)' 2>/dev/null) on $py, BLAS" \
        "$(readlink -f "$(ldconfig -p | awk '/libopenblas.so.0 /{print $NF; exit}')" 2>/dev/null || echo '?'), $torch_core"
-  echo "GEMM peak (MFU denominator): $gemm_peak GFLOP/s, float32 2048^3 torch.mm, $threads threads, best of 10"
+  echo "GEMM peak (MFU denominator): $gemm_peak GFLOP/s, $peak_note"
 } | tee "$report" >&2
 printf 'shape\tside\trep\ttokens_per_s\tms_per_step\tpeak_rss_mb\tloss\tvocab\tnd4j_peak\tcore\n' > "$raw"
 
@@ -150,46 +157,5 @@ EOF
 done
 
 # The table: every run, then the mean per shape and side.
-"$py" - "$raw" "$gemm_peak" "$threads" "$shapes" <<'EOF' | tee -a "$report"
-import csv, sys
-raw, peak, threads = sys.argv[1], float(sys.argv[2]) * 1e9, int(sys.argv[3])
-shapes = {"baby": (4, 4, 128, 64, 12), "10m": (6, 6, 384, 256, 8), "gemm": (2, 12, 768, 64, 16)}
-rows = list(csv.DictReader(open(raw), delimiter="\t"))
-vocab = int(next(r["vocab"] for r in rows if r["vocab"]))
-
-def flops_per_token(l, h, c, t):   # as job/bench/FlopCount: 6 N (no position table) + 12 L H D T
-    n = vocab * c + l * (4 * c + 3 * c * c + 3 * c + c * c + c + 8 * c * c + 4 * c + c) + 2 * c
-    return 6.0 * n + 12.0 * l * c * t, n
-
-side_name = {"pytorch": f"PyTorch, {threads} threads", "single": f"Sparkformer single JVM, 1 x {threads} threads",
-             "spark": f"Sparkformer local[{threads}], {threads} x 1 thread"}
-print()
-print("| shape | side | runs: tok/s | mean tok/s | ms/step | MFU | peak RSS | x PyTorch | loss (last) |")
-print("|---|---|---|---|---|---|---|---|---|")
-for name in sys.argv[4].split(","):
-    l, h, c, t, b = shapes[name]
-    fpt, n = flops_per_token(l, h, c, t)
-    label = f"{l}L/{h}H/{c}, ctx {t}, batch {b} ({b * t:,} tok/step, {n / 1e6:.2f} M)"
-    means = {}
-    for side in ("pytorch", "single", "spark"):
-        rs = [r for r in rows if r["shape"] == name and r["side"] == side]
-        if not rs:
-            continue
-        rates = [float(r["tokens_per_s"]) for r in rs]
-        mean = sum(rates) / len(rates)
-        means[side] = mean
-        rss = [float(r["peak_rss_mb"]) / 1024 for r in rs]
-        losses = [r["loss"] for r in rs if r["loss"]]
-        ratio = mean / means["pytorch"] if "pytorch" in means else float("nan")
-        print(f"| {label} | {side_name[side]} | {' / '.join(f'{x:,.0f}' for x in rates)} | {mean:,.0f} | "
-              f"{1000 * b * t / mean:,.1f} | {100 * fpt * mean / peak:.1f}% | "
-              f"{min(rss):.2f}-{max(rss):.2f} GB | {ratio:.2f}x | {' / '.join(losses) or '-'} |")
-        label = ""
-nd4j = sorted({r["nd4j_peak"] for r in rows if r["nd4j_peak"]})
-cores = sorted({f"{r['side']}: {r['core']}" for r in rows})
-print()
-print(f"MFU: model FLOPs per token (6 N + 12 L C T, N without the position table) x tokens/s / {peak / 1e9:.0f} GFLOP/s.")
-print(f"ND4J's own GEMM peak measured by each Sparkformer run (1024^3, all cores): {', '.join(nd4j)} GFLOP/s.")
-print(f"OpenBLAS kernels reported (OPENBLAS_VERBOSE=2): {'; '.join(cores)}.")
-EOF
+"$py" "$root/bench/pytorch/table.py" --peak "$gemm_peak" --threads "$threads" "$raw" | tee -a "$report"
 echo "vs-pytorch: figures in $report (raw: $raw, logs: $logs)" >&2
