@@ -43,6 +43,8 @@ Differences (none of them changes the work per step):
 - nn.Linear stores W as [out, in] (ours [in, out], GPT-2's Conv1D layout): the same matrix
   products with the other operand transposed.
 - Our forward/backward is hand-written on ND4J; here autograd computes the same gradients.
+- Our token-embedding gradient sums repeated ids in double precision (model/nn/Embedding), PyTorch
+  in float: rounding only.
 - Our clip compares against the norm exactly; torch.nn.utils.clip_grad_norm_ would add 1e-6 to the
   norm, so the clip is written out below instead.
 """
