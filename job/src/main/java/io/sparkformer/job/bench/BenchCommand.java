@@ -51,6 +51,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "URI", description = "Run directory for spark mode")
     String out;
 
+    // Speed-only runs (bench/vs-pytorch.sh) skip it: it costs a forward pass over the whole split at
+    // batch 64, which would also set the peak RSS instead of training.
+    @Option(names = "--skip-validation", description = "Do not compute the full validation loss (prints NaN)")
+    boolean skipValidation;
+
     @Override
     public Integer call() throws Exception {
         long wallStart = System.nanoTime();
@@ -100,7 +105,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double rate = (double) (c.train().steps() - warm) * c.tokensPerStep() / Math.max(seconds, 1e-9);
-        return new Row(c, tokenizer.vocabSize(), rate, fullValidation(graph, new ArrayTokenSource(valTokens), c));
+        double valLoss = skipValidation ? Double.NaN : fullValidation(graph, new ArrayTokenSource(valTokens), c);
+        return new Row(c, tokenizer.vocabSize(), rate, valLoss);
     }
 
     private Row spark() {
@@ -114,6 +120,9 @@ public final class BenchCommand implements Callable<Integer> {
             HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
             DataManifest m = DataManifest.fromJson(PrepareJob.readString(new Path(dataDir, DataManifest.FILE),
                     hconf.get()), dataDir);
+            if (skipValidation) {
+                return new Row(c, m.vocabSize(), r.trainingTokensPerSecond(), Double.NaN);
+            }
             ComputationGraph graph = CheckpointStore.open(r.runDir().toString(), hconf.get()).model();
             double val = fullValidation(graph, ShardedTokenSource.validation(dataDir, m, hconf), c);
             // Training rounds only, as the single-JVM row (evaluation and checkpoints are in the wall time).
