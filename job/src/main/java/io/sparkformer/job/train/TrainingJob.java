@@ -9,6 +9,7 @@ import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.BatchPlan;
 import io.sparkformer.data.BatchSource;
+import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
@@ -54,11 +55,16 @@ public final class TrainingJob {
     public static Result run(JavaSparkContext sc, SparkformerConfig config, Options options) {
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         RunDirectory run = new RunDirectory(options.out(), hconf.get());
-        run.claim(options.resume(), options.overwrite());
+        if (!RunDirectory.isPrepared(options.corpus(), hconf.get())) {
+            CorpusFiles.list(options.corpus(), hconf.get());   // a missing corpus fails before --overwrite deletes
+        }
+        boolean resume = run.claim(RunIdentity.of("train", ConfigLoader.render(config))
+                        .withUri("corpus", options.corpus(), hconf.get()), options.resume(), options.overwrite(),
+                RunDirectory.Application.of(sc)) == RunDirectory.Start.RESUME;
         TrainConfig t = config.train();
         CheckpointStore store = new CheckpointStore(run.root().toString(), hconf.get(), t.keepCheckpoints());
-        Optional<Checkpoint> resumed = options.resume() ? store.loadLatest() : Optional.empty();
-        if (options.resume() && resumed.isEmpty()) {
+        Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
+        if (resume && resumed.isEmpty()) {
             LOG.info("No checkpoint in {}: starting a new run", run.root());
         }
         resumed.ifPresent(c -> ResumeChecks.requireSameArchitecture(c, config));

@@ -17,6 +17,7 @@ import io.sparkformer.job.train.MetricsLog;
 import io.sparkformer.job.train.NonFiniteLossException;
 import io.sparkformer.job.train.Progress;
 import io.sparkformer.job.train.RunDirectory;
+import io.sparkformer.job.train.RunIdentity;
 import io.sparkformer.job.train.SparkRounds;
 import io.sparkformer.model.seq2seq.Seq2SeqGraphBuilder;
 import io.sparkformer.train.LossEvaluator;
@@ -61,13 +62,20 @@ public final class TranslationTrainingJob {
     public static Result run(JavaSparkContext sc, SparkformerConfig config, Options options) {
         Configuration conf = sc.hadoopConfiguration();
         RunDirectory run = new RunDirectory(options.out(), conf);
-        run.claim(options.resume(), options.overwrite());
+        ParallelCorpus[] split = corpusAndValidation(options, config, conf);   // read whole before --overwrite deletes
+        RunIdentity identity = RunIdentity.of("train", ConfigLoader.render(config))
+                .withUri("source", options.train().source(), conf).withUri("target", options.train().target(), conf)
+                .withUri("corpus", options.train().tsv(), conf)
+                .withUri("val-source", options.validation().source(), conf)
+                .withUri("val-target", options.validation().target(), conf)
+                .withUri("val-corpus", options.validation().tsv(), conf);
+        boolean resume = run.claim(identity, options.resume(), options.overwrite(),
+                RunDirectory.Application.of(sc)) == RunDirectory.Start.RESUME;
         TrainConfig t = config.train();
         CheckpointStore store = new CheckpointStore(run.root().toString(), conf, t.keepCheckpoints());
-        Optional<Checkpoint> resumed = options.resume() ? store.loadLatest() : Optional.empty();
+        Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
         resumed.ifPresent(c -> requireSameArchitecture(c, config));
 
-        ParallelCorpus[] split = corpusAndValidation(options, config, conf);
         ParallelCorpus corpus = split[0];
         ParallelCorpus validation = split[1];
         LOG.info("Parallel corpus {}: {} training pairs, {} validation pairs", options.train(), corpus.size(),
