@@ -82,6 +82,8 @@ public final class ConfigLoader {
                 "  keepCheckpoints = " + t.keepCheckpoints(),
                 "  seed = " + t.seed(),
                 "  onNonFinite = " + lower(t.onNonFinite()),
+                "  checkpointEveryMinutes = " + t.checkpointEveryMinutes(),
+                "  shutdownGraceSeconds = " + t.shutdownGraceSeconds(),
                 "}",
                 "spark {",
                 "  workers = " + c.spark().workers(),
@@ -172,7 +174,9 @@ public final class ConfigLoader {
                 t.intValue("train.checkpointEvery"),
                 t.intValue("train.keepCheckpoints"),
                 t.longValue("train.seed"),
-                t.enumValue("train.onNonFinite", TrainConfig.NonFinitePolicy.class));
+                t.enumValue("train.onNonFinite", TrainConfig.NonFinitePolicy.class),
+                t.doubleValue("train.checkpointEveryMinutes"),
+                t.intValue("train.shutdownGraceSeconds"));
         SparkConfig spark = new SparkConfig(
                 t.intValue("spark.workers"),
                 t.intValue("spark.averagingFrequency"),

@@ -10,6 +10,7 @@ import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.ExampleBatches;
 import io.sparkformer.data.InputException;
+import io.sparkformer.job.train.GracefulStop;
 import io.sparkformer.job.train.LossPlot;
 import io.sparkformer.job.train.MetricsLog;
 import io.sparkformer.job.train.NonFiniteLossException;
@@ -101,8 +102,12 @@ public final class FinetuneJob {
         }
         run.writeString(RunDirectory.CONFIG, ConfigLoader.render(config));
         run.writeString(RunDirectory.TOKENIZER, tokenizer.toJson());
-        return new Loop(sc, config, graph, data, tokenizer, run, store)
-                .run(resumed.map(Checkpoint::state).orElse(TrainingState.initial(config.train().seed())));
+        // On SIGTERM the fine-tune stops after its round without a checkpoint: LATEST is kept the best
+        // model, and a rerun replays the steps after it.
+        try (GracefulStop stop = GracefulStop.install(config.train().shutdownGraceSeconds())) {
+            return new Loop(sc, config, graph, data, tokenizer, run, store)
+                    .run(resumed.map(Checkpoint::state).orElse(TrainingState.initial(config.train().seed())), stop);
+        }
     }
 
     /** The fine-tune's settings on the checkpoint's architecture (with the fine-tune's dropout) and tokenizer. */
@@ -147,7 +152,7 @@ public final class FinetuneJob {
             this.stopping = new EarlyStopping(config.finetune().patience());
         }
 
-        Result run(TrainingState from) {
+        Result run(TrainingState from, GracefulStop stop) {
             TrainConfig t = config.train();
             WarmupCosineSchedule schedule = new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(),
                     t.warmupSteps(), t.decaySteps());
@@ -162,7 +167,7 @@ public final class FinetuneJob {
                 }
             }
             try {
-                while (step < t.steps()) {
+                while (step < t.steps() && !stop.requested()) {
                     long next = Math.min(Math.min(t.steps(), step + config.spark().averagingFrequency()),
                             (step / t.evalEvery() + 1) * t.evalEvery());
                     int n = (int) (next - step);
