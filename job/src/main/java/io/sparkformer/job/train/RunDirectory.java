@@ -3,11 +3,11 @@ package io.sparkformer.job.train;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.InputException;
+import io.sparkformer.job.prepare.PrepareJob;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import io.sparkformer.job.prepare.PrepareJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
