@@ -69,7 +69,8 @@ class BulkNdArraySerializerTest {
         com.esotericsoftware.kryo.io.Output out = new com.esotericsoftware.kryo.io.Output(1 << 16, -1);
         k.writeObject(out, array);
         byte[] bytes = out.toBytes();
-        INDArray back = k.readObject(new com.esotericsoftware.kryo.io.Input(bytes), Nd4j.getBackend().getNDArrayClass());
+        INDArray back = (INDArray) k.readObject(new com.esotericsoftware.kryo.io.Input(bytes),
+                Nd4j.getBackend().getNDArrayClass());
         return new Object[] {bytes, back};
     }
 
