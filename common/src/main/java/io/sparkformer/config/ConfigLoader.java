@@ -92,6 +92,8 @@ public final class ConfigLoader {
                 "  keepCheckpoints = " + t.keepCheckpoints(),
                 "  seed = " + t.seed(),
                 "  onNonFinite = " + lower(t.onNonFinite()),
+                "  checkpointEveryMinutes = " + t.checkpointEveryMinutes(),
+                "  shutdownGraceSeconds = " + t.shutdownGraceSeconds(),
                 "}",
                 "spark {",
                 "  workers = " + c.spark().workers(),
@@ -182,7 +184,9 @@ public final class ConfigLoader {
                 t.intValue("train.checkpointEvery"),
                 t.intValue("train.keepCheckpoints"),
                 t.longValue("train.seed"),
-                t.enumValue("train.onNonFinite", TrainConfig.NonFinitePolicy.class));
+                t.enumValue("train.onNonFinite", TrainConfig.NonFinitePolicy.class),
+                t.doubleValue("train.checkpointEveryMinutes"),
+                t.intValue("train.shutdownGraceSeconds"));
         SparkConfig spark = new SparkConfig(
                 t.intValue("spark.workers"),
                 t.intValue("spark.averagingFrequency"),

@@ -19,7 +19,9 @@ public record TrainConfig(
         int checkpointEvery,
         int keepCheckpoints,
         long seed,
-        NonFinitePolicy onNonFinite) implements Serializable {
+        NonFinitePolicy onNonFinite,
+        double checkpointEveryMinutes,
+        int shutdownGraceSeconds) implements Serializable {
 
     /** What a non-finite loss does: stop the run (keeping the last good checkpoint) or skip the step. */
     public enum NonFinitePolicy { STOP, SKIP }
@@ -42,5 +44,7 @@ public record TrainConfig(
         ConfigChecks.positive("train.evalBatches", evalBatches);
         ConfigChecks.positive("train.checkpointEvery", checkpointEvery);
         ConfigChecks.positive("train.keepCheckpoints", keepCheckpoints);
+        ConfigChecks.nonNegative("train.checkpointEveryMinutes", checkpointEveryMinutes);
+        ConfigChecks.nonNegative("train.shutdownGraceSeconds", shutdownGraceSeconds);
     }
 }

@@ -46,7 +46,7 @@ public final class ImportCommand implements Callable<Integer> {
         HfImporter.Imported imported = HfImporter.read(from, config.text(conf), config.origin(), config.overrides(),
                 conf);
         RunDirectory run = new RunDirectory(out, conf);
-        run.claim(false, overwrite);
+        run.claim(overwrite);
         run.writeString(RunDirectory.CONFIG, ConfigLoader.render(imported.config()));
         run.writeString(RunDirectory.TOKENIZER, imported.checkpoint().tokenizerJson());
         new CheckpointStore(run.root().toString(), conf, imported.config().train().keepCheckpoints())

@@ -10,11 +10,13 @@ import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.ExampleBatches;
 import io.sparkformer.data.InputException;
+import io.sparkformer.job.train.GracefulStop;
 import io.sparkformer.job.train.LossPlot;
 import io.sparkformer.job.train.MetricsLog;
 import io.sparkformer.job.train.NonFiniteLossException;
 import io.sparkformer.job.train.Progress;
 import io.sparkformer.job.train.RunDirectory;
+import io.sparkformer.job.train.RunIdentity;
 import io.sparkformer.job.train.SparkRounds;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.bert.BertLayer;
@@ -33,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * {@code finetune}: a BERT classifier trained on a labeled table, starting from a BERT checkpoint's
@@ -64,28 +67,47 @@ public final class FinetuneJob {
         Configuration conf = sc.hadoopConfiguration();
         Checkpoint start = CheckpointStore.open(options.checkpoint(), conf);
         BertGraphBuilder.layer(start.model(), BertLayer.class, "checkpoint " + options.checkpoint());
-        RunDirectory run = new RunDirectory(options.out(), conf);
-        run.claim(false, options.overwrite());
         SparkformerConfig config = effectiveConfig(fineTuneConfig, start.config());
         Tokenizer tokenizer = start.tokenizer();
+        // Every input is read and checked before the run directory is claimed (--overwrite deletes).
         ClassifierData data = ClassifierData.load(options.train(), options.validation(), config, tokenizer, conf);
         config = config.withFinetune(config.finetune().withLabels(data.labels().values()));
         LOG.info("Effective config:\n{}", ConfigLoader.render(config));
         LOG.info("{} training and {} validation examples, labels {}", data.train().size(), data.validation().size(),
                 data.labels().values());
+        RunDirectory run = new RunDirectory(options.out(), conf);
+        RunIdentity identity = RunIdentity.of("finetune", ConfigLoader.render(config))
+                .withUri("checkpoint", options.checkpoint(), conf)
+                .with("from-scratch", options.fromScratch() ? "true" : null)
+                .withUri("train", options.train(), conf).withUri("validation", options.validation(), conf);
+        boolean resume = run.claim(identity, false, options.overwrite(), RunDirectory.Application.of(sc))
+                == RunDirectory.Start.RESUME;
+        CheckpointStore store = new CheckpointStore(run.root().toString(), conf, config.train().keepCheckpoints());
+        Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
 
-        ComputationGraph graph = BertGraphBuilder.classifier(config, tokenizer.vocabSize(), data.labels().size(),
-                DataType.FLOAT);
-        if (options.fromScratch()) {
-            LOG.info("From scratch: random initialisation (architecture and tokenizer of {})", start.name());
+        ComputationGraph graph;
+        if (resumed.isPresent()) {
+            // LATEST is the best checkpoint so far: the steps after it are trained again, as before.
+            graph = resumed.get().model();
+            LOG.info("Resuming the fine-tune in {} from its best checkpoint {}", run.root(), resumed.get().name());
         } else {
-            long copied = BertGraphBuilder.copyEncoder(start.model(), graph);
-            LOG.info("Encoder ({} parameters) from {} {}; new classifier head", copied, options.checkpoint(),
-                    start.name());
+            graph = BertGraphBuilder.classifier(config, tokenizer.vocabSize(), data.labels().size(), DataType.FLOAT);
+            if (options.fromScratch()) {
+                LOG.info("From scratch: random initialisation (architecture and tokenizer of {})", start.name());
+            } else {
+                long copied = BertGraphBuilder.copyEncoder(start.model(), graph);
+                LOG.info("Encoder ({} parameters) from {} {}; new classifier head", copied, options.checkpoint(),
+                        start.name());
+            }
         }
         run.writeString(RunDirectory.CONFIG, ConfigLoader.render(config));
         run.writeString(RunDirectory.TOKENIZER, tokenizer.toJson());
-        return new Loop(sc, config, graph, data, tokenizer, run).run();
+        // On SIGTERM the fine-tune stops after its round without a checkpoint: LATEST is kept the best
+        // model, and a rerun replays the steps after it.
+        try (GracefulStop stop = GracefulStop.install(config.train().shutdownGraceSeconds())) {
+            return new Loop(sc, config, graph, data, tokenizer, run, store)
+                    .run(resumed.map(Checkpoint::state).orElse(TrainingState.initial(config.train().seed())), stop);
+        }
     }
 
     /** The fine-tune's settings on the checkpoint's architecture (with the fine-tune's dropout) and tokenizer. */
@@ -114,7 +136,7 @@ public final class FinetuneJob {
         private final int pad;
 
         Loop(JavaSparkContext sc, SparkformerConfig config, ComputationGraph graph, ClassifierData data,
-             Tokenizer tokenizer, RunDirectory run) {
+             Tokenizer tokenizer, RunDirectory run, CheckpointStore store) {
             TrainConfig t = config.train();
             this.config = config;
             this.graph = graph;
@@ -126,20 +148,26 @@ public final class FinetuneJob {
             this.batches = new ExampleBatches(data.train(), t.batchSize(), config.spark().workers(), t.seed(), pad);
             this.rounds = new SparkRounds(sc, graph, config, batches);
             this.metrics = new MetricsLog(run.file(RunDirectory.METRICS), conf);
-            this.store = new CheckpointStore(run.root().toString(), conf, t.keepCheckpoints());
+            this.store = store;
             this.stopping = new EarlyStopping(config.finetune().patience());
         }
 
-        Result run() {
+        Result run(TrainingState from, GracefulStop stop) {
             TrainConfig t = config.train();
             WarmupCosineSchedule schedule = new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(),
                     t.warmupSteps(), t.decaySteps());
             long examplesPerStep = (long) t.batchSize() * config.spark().workers();
             double tokensPerStep = examplesPerStep * data.meanTrainLength();
-            long begin = System.nanoTime();
-            long step = 0;
+            long begin = System.nanoTime() - from.elapsedMillis() * 1_000_000;
+            long step = from.step();
+            metrics.resumeAt(step);
+            for (ObjectNode line : metrics.lines()) {   // the evaluations before the checkpoint, for early stopping
+                if (line.has("val_accuracy")) {
+                    stopping.record(line.get("step").asLong(), line.get("val_accuracy").asDouble());
+                }
+            }
             try {
-                while (step < t.steps()) {
+                while (step < t.steps() && !stop.requested()) {
                     long next = Math.min(Math.min(t.steps(), step + config.spark().averagingFrequency()),
                             (step / t.evalEvery() + 1) * t.evalEvery());
                     int n = (int) (next - step);

@@ -27,7 +27,9 @@ public final class SparkContexts {
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         conf.setIfMissing("spark.kryo.registrator", NdArrayKryoRegistrator.class.getName());
         conf.setIfMissing("spark.kryoserializer.buffer", "16m");
-        conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
+        // A task result (a worker's parameters and Adam state, 12 bytes a parameter) is one Kryo
+        // buffer: the largest Spark allows, grown only as far as a result needs (RoundSizeLimits).
+        conf.setIfMissing("spark.kryoserializer.buffer.max", "2047m");
         // Parameters and Adam state are float noise to LZ4: compressing the round's broadcast only
         // costs CPU. Task results (the same arrays, back) go straight to the driver instead of
         // through a block-manager fetch, up to the RPC message limit.

@@ -41,6 +41,9 @@ public final class LossPlot {
         if (!val.isEmpty()) {
             chart.addSeries("validation", valSteps, val).setMarker(SeriesMarkers.CIRCLE);
         }
+        // ImageIO's default disk cache registers a JVM shutdown hook per stream, which fails once a
+        // shutdown has begun: the plot of the round a SIGTERM lets finish must not need one.
+        javax.imageio.ImageIO.setUseCache(false);
         try {
             byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
             FileSystem fs = file.getFileSystem(conf);

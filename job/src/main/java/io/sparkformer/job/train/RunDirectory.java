@@ -1,11 +1,15 @@
 package io.sparkformer.job.train;
 
+import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.InputException;
+import io.sparkformer.job.prepare.PrepareJob;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +24,7 @@ public final class RunDirectory {
     public static final String PLOT = "loss.png";
     public static final String DATA = "data";
 
+    private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
     private final Path root;
     private final Configuration conf;
 
@@ -49,34 +54,131 @@ public final class RunDirectory {
         }
     }
 
+    /** How a training command found its run directory. */
+    public enum Start {
+        /** Nothing to continue: a new run (the directory was empty, absent, or replaced by --overwrite). */
+        NEW,
+        /** Continue the run in the directory from its newest complete checkpoint. */
+        RESUME
+    }
+
     /**
-     * Refuses to mix runs: an output holding another run needs {@code --resume} or
-     * {@code --overwrite}; also fails fast (before any training) when the output is not writable.
+     * The Spark application claiming a run: its id and attempt ({@code null} outside YARN cluster
+     * mode). YARN starts a failed driver again with the same arguments as attempt 2 of the same id.
      */
-    public void claim(boolean resume, boolean overwrite) {
+    public record Application(String id, String attempt) {
+        public static Application of(org.apache.spark.api.java.JavaSparkContext sc) {
+            scala.Option<String> attempt = sc.sc().applicationAttemptId();
+            return new Application(sc.sc().applicationId(), attempt.isDefined() ? attempt.get() : null);
+        }
+
+        /** True for a later attempt of the application that {@code held} records. */
+        boolean retries(String heldApplication) {
+            return attempt != null && !attempt.equals("1") && id.equals(heldApplication);
+        }
+    }
+
+    /**
+     * Decides, for a training command whose inputs are all validated, whether it starts a new run or
+     * resumes the one in this directory, and records {@code identity} in {@code run.json}. Nothing is
+     * deleted before this call: the caller validates config and inputs first, and the directory is
+     * checked to be writable before {@code --overwrite} empties it.
+     * <ul>
+     *   <li>no run here: a new run;</li>
+     *   <li>a later YARN attempt of the application that claimed the run: resume (whatever the flags,
+     *       so {@code --overwrite} never deletes attempt 1's checkpoints);</li>
+     *   <li>{@code --resume}: resume (the job checks the architecture against the checkpoint);</li>
+     *   <li>{@code --overwrite}: delete the old run, start a new one;</li>
+     *   <li>no flag and the same command, inputs and config: resume (a rerun after a crash or
+     *       preemption); anything else is refused naming what differs.</li>
+     * </ul>
+     */
+    public Start claim(RunIdentity identity, boolean resume, boolean overwrite, Application application) {
         FileSystem fs = fs();
         try {
-            if (fs.exists(root) && !fs.getFileStatus(root).isDirectory()) {
-                throw new InputException("output " + root + " is a file, not a directory");
-            }
-            boolean holdsRun = fs.exists(file(CONFIG)) || fs.exists(file("checkpoints"));
-            if (holdsRun && !resume && !overwrite) {
-                throw new InputException("output " + root + " already holds a run: pass --resume to continue it or"
-                        + " --overwrite to replace it");
-            }
-            if (holdsRun && overwrite && !resume) {
-                for (FileStatus s : fs.listStatus(root)) {
-                    fs.delete(s.getPath(), true);
-                }
-            }
-            fs.mkdirs(root);
-            Path probe = new Path(root, ".write-probe-" + UUID.randomUUID());
-            try (var out = fs.create(probe, false)) {
-                out.write(1);
-            }
-            fs.delete(probe, false);
+            requireWritableDirectory(fs);
+            Path runJson = file(RunIdentity.FILE);
+            RunIdentity.Held held = fs.exists(runJson)
+                    ? RunIdentity.fromJson(PrepareJob.readString(runJson, conf), runJson.toString()) : null;
+            Start start = decide(fs, identity, held, resume, overwrite, application);
+            writeString(RunIdentity.FILE, identity.toJson(application.id()));
+            return start;
         } catch (IOException e) {
             throw new InputException("output " + root + " is not writable: " + e.getMessage().split("\n")[0], e);
+        }
+    }
+
+    private Start decide(FileSystem fs, RunIdentity identity, RunIdentity.Held held, boolean resume,
+                         boolean overwrite, Application application) throws IOException {
+        if (!holdsRun(fs)) {
+            return Start.NEW;
+        }
+        if (held != null && application.retries(held.application())) {
+            LOG.warn("Attempt {} of application {}: resuming the run its first attempt started in {}",
+                    application.attempt(), application.id(), root);
+            return Start.RESUME;
+        }
+        if (resume) {
+            return Start.RESUME;
+        }
+        if (overwrite) {
+            deleteContents(fs);
+            return Start.NEW;
+        }
+        if (held == null) {
+            throw new InputException("output " + root + " already holds a run (without " + RunIdentity.FILE
+                    + ", so not known to be this command's): pass --resume to continue it or --overwrite to replace it");
+        }
+        java.util.List<String> diffs = held.identity().differences(identity);
+        if (!diffs.isEmpty()) {
+            throw new InputException("output " + root + " already holds another run (" + String.join("; ", diffs)
+                    + "): pass --resume to continue it with this command or --overwrite to replace it");
+        }
+        LOG.info("{} holds a run of this same command, inputs and config: resuming it (--overwrite starts over)",
+                root);
+        return Start.RESUME;
+    }
+
+    /**
+     * The claim of commands that only create a run ({@code import}): an output holding a run needs
+     * {@code --overwrite}; also fails fast when the output is not writable.
+     */
+    public void claim(boolean overwrite) {
+        FileSystem fs = fs();
+        try {
+            requireWritableDirectory(fs);
+            if (holdsRun(fs)) {
+                if (!overwrite) {
+                    throw new InputException("output " + root + " already holds a run: pass --overwrite to replace it");
+                }
+                deleteContents(fs);
+            }
+        } catch (IOException e) {
+            throw new InputException("output " + root + " is not writable: " + e.getMessage().split("\n")[0], e);
+        }
+    }
+
+    private boolean holdsRun(FileSystem fs) throws IOException {
+        return fs.exists(file(CONFIG)) || fs.exists(file(CheckpointStore.CHECKPOINTS)) || fs.exists(file(RunIdentity.FILE));
+    }
+
+    /** Creates the directory and writes a probe file in it: before anything is deleted. */
+    private void requireWritableDirectory(FileSystem fs) throws IOException {
+        if (fs.exists(root) && !fs.getFileStatus(root).isDirectory()) {
+            throw new InputException("output " + root + " is a file, not a directory");
+        }
+        fs.mkdirs(root);
+        Path probe = new Path(root, ".write-probe-" + UUID.randomUUID());
+        try (var out = fs.create(probe, false)) {
+            out.write(1);
+        }
+        fs.delete(probe, false);
+    }
+
+    private void deleteContents(FileSystem fs) throws IOException {
+        LOG.info("--overwrite: deleting the run in {}", root);
+        for (FileStatus s : fs.listStatus(root)) {
+            fs.delete(s.getPath(), true);
         }
     }
 

@@ -49,6 +49,17 @@ public final class SparkRounds {
         this.batches = BroadcastBatches.of(sc, batches);
         this.threads = ThreadBudget.perWorker(sc, config.spark());
         this.nonFiniteWatch = new NonFiniteWatch(sc.sc().collectionAccumulator("sparkformer non-finite steps"));
+        RoundSizeLimits.check(sc.getConf(), resultBytes(graph), config.spark().workers());
+    }
+
+    /** What a worker returns each round: its parameters and its updater state (Adam: two moments). */
+    static long resultBytes(ComputationGraph graph) {
+        long bytes = graph.params().length() * graph.params().dataType().width();
+        if (graph.getUpdater() != null && graph.getUpdater().getStateViewArray() != null) {
+            var state = graph.getUpdater().getStateViewArray();
+            bytes += state.length() * state.dataType().width();
+        }
+        return bytes;
     }
 
     /** Runs one round and returns the workers' mean loss on their last batch. */

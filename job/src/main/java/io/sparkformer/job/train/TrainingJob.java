@@ -9,6 +9,7 @@ import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.BatchPlan;
 import io.sparkformer.data.BatchSource;
+import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
@@ -54,11 +55,16 @@ public final class TrainingJob {
     public static Result run(JavaSparkContext sc, SparkformerConfig config, Options options) {
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         RunDirectory run = new RunDirectory(options.out(), hconf.get());
-        run.claim(options.resume(), options.overwrite());
+        if (!RunDirectory.isPrepared(options.corpus(), hconf.get())) {
+            CorpusFiles.list(options.corpus(), hconf.get());   // a missing corpus fails before --overwrite deletes
+        }
+        boolean resume = run.claim(RunIdentity.of("train", ConfigLoader.render(config))
+                        .withUri("corpus", options.corpus(), hconf.get()), options.resume(), options.overwrite(),
+                RunDirectory.Application.of(sc)) == RunDirectory.Start.RESUME;
         TrainConfig t = config.train();
         CheckpointStore store = new CheckpointStore(run.root().toString(), hconf.get(), t.keepCheckpoints());
-        Optional<Checkpoint> resumed = options.resume() ? store.loadLatest() : Optional.empty();
-        if (options.resume() && resumed.isEmpty()) {
+        Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
+        if (resume && resumed.isEmpty()) {
             LOG.info("No checkpoint in {}: starting a new run", run.root());
         }
         resumed.ifPresent(c -> ResumeChecks.requireSameArchitecture(c, config));
@@ -92,7 +98,9 @@ public final class TrainingJob {
 
         Loop loop = new Loop(sc, config, graph, plan, family.trainBatches(train, plan), validation, metrics, store,
                 run, tokenizer, hconf);
-        return loop.run(state);
+        try (GracefulStop stop = GracefulStop.install(t.shutdownGraceSeconds())) {
+            return loop.run(state, new CheckpointTiming(t, stop, state.step()));
+        }
     }
 
     /**
@@ -148,7 +156,7 @@ public final class TrainingJob {
             this.rounds = new SparkRounds(sc, graph, config, train);
         }
 
-        Result run(TrainingState start) {
+        Result run(TrainingState start, CheckpointTiming timing) {
             TrainConfig t = config.train();
             long step = start.step();
             long tokens = start.tokens();
@@ -164,7 +172,7 @@ public final class TrainingJob {
                 LOG.info("Run already at step {} of {}: nothing to train", step, t.steps());
             }
             try {
-                while (step < t.steps()) {
+                while (step < t.steps() && !timing.stopRequested()) {
                     int n = roundLength(step);
                     long roundStart = System.nanoTime();
                     INDArray[] before = t.onNonFinite() == TrainConfig.NonFinitePolicy.SKIP ? snapshot() : null;
@@ -214,13 +222,18 @@ public final class TrainingJob {
                         LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), hconf.get(), "Sparkformer: "
                                 + run.root().getName());
                     }
-                    if (step % t.checkpointEvery() == 0 || step == t.steps()) {
-                        TrainingState state = new TrainingState(step, tokens, plan.sequenceIndex(step, 0, 0), t.seed(),
-                                best, elapsedMillis);
-                        metrics.flush();
-                        store.save(Checkpoint.of(state, config, tokenizer, graph));
-                        LOG.info("Checkpoint {} written", Checkpoint.nameFor(step));
+                    if (timing.due(step)) {
+                        save(timing, new TrainingState(step, tokens, plan.sequenceIndex(step, 0, 0), t.seed(), best,
+                                elapsedMillis));
                     }
+                }
+                if (timing.due(step)) {   // a shutdown requested between two rounds
+                    save(timing, new TrainingState(step, tokens, plan.sequenceIndex(step, 0, 0), t.seed(), best,
+                            elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000));
+                }
+                if (timing.stopRequested()) {
+                    LOG.warn("Stopped at step {} of {} on a shutdown request: rerun the same command to continue", step,
+                            t.steps());
                 }
             } finally {
                 metrics.flush();   // the lines since the last write
@@ -229,6 +242,13 @@ public final class TrainingJob {
             double meanRate = (step - sessionStartStep) * config.tokensPerStep() / Math.max(sessionSeconds, 1e-9);
             double trainingRate = (step - sessionStartStep) * config.tokensPerStep() / Math.max(roundSeconds, 1e-9);
             return new Result(step, trainLoss, lastVal, meanRate, trainingRate, run.root());
+        }
+
+        private void save(CheckpointTiming timing, TrainingState state) {
+            metrics.flush();
+            store.save(Checkpoint.of(state, config, tokenizer, graph));
+            timing.saved(state.step());
+            LOG.info("Checkpoint {} written{}", Checkpoint.nameFor(state.step()), timing.reason(state.step()));
         }
 
         /** Steps in the next round: the averaging frequency, cut at evaluation/checkpoint/end steps. */

@@ -12,11 +12,14 @@ import io.sparkformer.data.PairBatches;
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.data.TranslationPairs;
 import io.sparkformer.decode.Seq2SeqTranslator;
+import io.sparkformer.job.train.CheckpointTiming;
+import io.sparkformer.job.train.GracefulStop;
 import io.sparkformer.job.train.LossPlot;
 import io.sparkformer.job.train.MetricsLog;
 import io.sparkformer.job.train.NonFiniteLossException;
 import io.sparkformer.job.train.Progress;
 import io.sparkformer.job.train.RunDirectory;
+import io.sparkformer.job.train.RunIdentity;
 import io.sparkformer.job.train.SparkRounds;
 import io.sparkformer.model.seq2seq.Seq2SeqGraphBuilder;
 import io.sparkformer.train.LossEvaluator;
@@ -61,13 +64,20 @@ public final class TranslationTrainingJob {
     public static Result run(JavaSparkContext sc, SparkformerConfig config, Options options) {
         Configuration conf = sc.hadoopConfiguration();
         RunDirectory run = new RunDirectory(options.out(), conf);
-        run.claim(options.resume(), options.overwrite());
+        ParallelCorpus[] split = corpusAndValidation(options, config, conf);   // read whole before --overwrite deletes
+        RunIdentity identity = RunIdentity.of("train", ConfigLoader.render(config))
+                .withUri("source", options.train().source(), conf).withUri("target", options.train().target(), conf)
+                .withUri("corpus", options.train().tsv(), conf)
+                .withUri("val-source", options.validation().source(), conf)
+                .withUri("val-target", options.validation().target(), conf)
+                .withUri("val-corpus", options.validation().tsv(), conf);
+        boolean resume = run.claim(identity, options.resume(), options.overwrite(),
+                RunDirectory.Application.of(sc)) == RunDirectory.Start.RESUME;
         TrainConfig t = config.train();
         CheckpointStore store = new CheckpointStore(run.root().toString(), conf, t.keepCheckpoints());
-        Optional<Checkpoint> resumed = options.resume() ? store.loadLatest() : Optional.empty();
+        Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
         resumed.ifPresent(c -> requireSameArchitecture(c, config));
 
-        ParallelCorpus[] split = corpusAndValidation(options, config, conf);
         ParallelCorpus corpus = split[0];
         ParallelCorpus validation = split[1];
         LOG.info("Parallel corpus {}: {} training pairs, {} validation pairs", options.train(), corpus.size(),
@@ -111,7 +121,9 @@ public final class TranslationTrainingJob {
         metrics.resumeAt(state.step());
         Loop loop = new Loop(config, graph, new SparkRounds(sc, graph, config, batches),
                 batches, valBatches, bleuPairs, vocabulary, tokensPerStep, metrics, store, run, conf);
-        return loop.run(state);
+        try (GracefulStop stop = GracefulStop.install(t.shutdownGraceSeconds())) {
+            return loop.run(state, new CheckpointTiming(t, stop, state.step()));
+        }
     }
 
     /** {training, validation}: the validation files, or the last {@code data.valFraction} of the pairs. */
@@ -170,7 +182,7 @@ public final class TranslationTrainingJob {
             this.conf = conf;
         }
 
-        Result run(TrainingState start) {
+        Result run(TrainingState start, CheckpointTiming timing) {
             TrainConfig t = config.train();
             WarmupCosineSchedule schedule = new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(),
                     t.warmupSteps(), t.decaySteps());
@@ -184,7 +196,7 @@ public final class TranslationTrainingJob {
             Double lastVal = null;
             Double lastBleu = null;
             try {
-                while (step < t.steps()) {
+                while (step < t.steps() && !timing.stopRequested()) {
                     int n = roundLength(step);
                     long roundStart = System.nanoTime();
                     double loss = rounds.fit(step, n);
@@ -233,19 +245,32 @@ public final class TranslationTrainingJob {
                         LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), conf, "Sparkformer seq2seq: "
                                 + run.root().getName());
                     }
-                    if (step % t.checkpointEvery() == 0 || step == t.steps()) {
-                        TrainingState state = new TrainingState(step, Math.round(tokens),
-                                step * config.spark().workers() * (long) t.batchSize(), t.seed(), best, elapsedMillis);
-                        metrics.flush();
-                        store.save(Checkpoint.of(state, config, vocabulary.target(), graph)
-                                .withSourceTokenizer(vocabulary.separateSourceJson()));
-                        LOG.info("Checkpoint {} written", Checkpoint.nameFor(step));
+                    if (timing.due(step)) {
+                        save(timing, new TrainingState(step, Math.round(tokens),
+                                step * config.spark().workers() * (long) t.batchSize(), t.seed(), best, elapsedMillis));
                     }
+                }
+                if (timing.due(step)) {   // a shutdown requested between two rounds
+                    save(timing, new TrainingState(step, Math.round(tokens),
+                            step * config.spark().workers() * (long) t.batchSize(), t.seed(), best,
+                            elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000));
+                }
+                if (timing.stopRequested()) {
+                    LOG.warn("Stopped at step {} of {} on a shutdown request: rerun the same command to continue", step,
+                            t.steps());
                 }
             } finally {
                 metrics.flush();   // the lines since the last write
             }
             return new Result(step, trainLoss, lastVal, lastBleu, run.root());
+        }
+
+        private void save(CheckpointTiming timing, TrainingState state) {
+            metrics.flush();
+            store.save(Checkpoint.of(state, config, vocabulary.target(), graph)
+                    .withSourceTokenizer(vocabulary.separateSourceJson()));
+            timing.saved(state.step());
+            LOG.info("Checkpoint {} written{}", Checkpoint.nameFor(state.step()), timing.reason(state.step()));
         }
 
         /** Steps in the next round: the averaging frequency, cut at evaluation/checkpoint/end steps. */

@@ -149,6 +149,40 @@ class BertFinetuneEndToEndTest {
         assertEquals("0", new ObjectMapper().readTree(out[1]).get("label").asText());
     }
 
+    @Test
+    void aRerunOfTheSameFinetuneResumesFromItsBestCheckpointAndReproducesTheRun() throws Exception {
+        String[] more = {"--set", "spark.workers=2", "--set", "train.batchSize=8", "--set", "train.evalEvery=10",
+                "--set", "finetune.patience=6"};
+        assertEquals(0, finetune(dir.resolve("train.tsv").toString(), dir.resolve("dev.tsv").toString(), "ft-rerun",
+                more).code());
+        Path run = dir.resolve("ft-rerun");
+        List<JsonNode> undisturbed = metrics(run);
+        String latest = Files.readString(run.resolve("checkpoints/LATEST")).strip();
+
+        // What a driver killed after step 10 leaves: only the first evaluation's (best-so-far) checkpoint.
+        try (var files = Files.list(run.resolve("checkpoints"))) {
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith("step-")
+                    && !p.getFileName().toString().equals("step-000010")).toList()) {
+                org.apache.commons.io.FileUtils.deleteDirectory(p.toFile());
+            }
+        }
+        Files.writeString(run.resolve("checkpoints/LATEST"), "step-000010\n");
+
+        Cli.Result rerun = finetune(dir.resolve("train.tsv").toString(), dir.resolve("dev.tsv").toString(), "ft-rerun",
+                more);   // the same command: no flag
+        assertEquals(0, rerun.code(), rerun.err());
+        List<JsonNode> replayed = metrics(run);
+        assertEquals(undisturbed.stream().map(n -> n.get("step").asLong()).toList(),
+                replayed.stream().map(n -> n.get("step").asLong()).toList());
+        for (int i = 0; i < undisturbed.size(); i++) {
+            assertEquals(undisturbed.get(i).get("train_loss").asDouble(), replayed.get(i).get("train_loss").asDouble(),
+                    1e-5, "train loss at step " + undisturbed.get(i).get("step"));
+            assertEquals(undisturbed.get(i).path("val_accuracy").asDouble(),
+                    replayed.get(i).path("val_accuracy").asDouble(), 1e-9);
+        }
+        assertEquals(latest, Files.readString(run.resolve("checkpoints/LATEST")).strip(), "the same best checkpoint");
+    }
+
     /** The token embedding of the best checkpoint in a run directory (or of a pretraining run's latest). */
     private static INDArray tokenEmbedding(Path run) {
         return CheckpointStore.open(run.toString(), new Configuration()).model().getLayer(BertGraphBuilder.LAYER)

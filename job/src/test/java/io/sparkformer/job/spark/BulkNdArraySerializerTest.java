@@ -61,6 +61,33 @@ class BulkNdArraySerializerTest {
         assertSame(big, roundTrip(big));
     }
 
+    /** Kryo bytes of {@code array} written, and the array read back, through windows of {@code window} bytes. */
+    private static Object[] throughWindows(INDArray array, long window) {
+        com.esotericsoftware.kryo.Kryo k = new KryoSerializer(SparkContexts.withJobDefaults(new SparkConf(false)))
+                .newKryo();
+        k.register(Nd4j.getBackend().getNDArrayClass(), new BulkNdArraySerializer(window));
+        com.esotericsoftware.kryo.io.Output out = new com.esotericsoftware.kryo.io.Output(1 << 16, -1);
+        k.writeObject(out, array);
+        byte[] bytes = out.toBytes();
+        INDArray back = (INDArray) k.readObject(new com.esotericsoftware.kryo.io.Input(bytes),
+                Nd4j.getBackend().getNDArrayClass());
+        return new Object[] {bytes, back};
+    }
+
+    @Test
+    void arraysSpanningSeveralNativeWindowsRoundTripWithTheSameBytes() {
+        // The windows that let arrays over 2 GB serialize, at a size a test can afford: 1,001 bytes
+        // cuts floats in the middle, and 2.8 MB spans 2,798 windows.
+        INDArray big = Nd4j.rand(DataType.FLOAT, 1000, 700);
+        INDArray view = Nd4j.rand(DataType.DOUBLE, 300, 40).get(NDArrayIndex.interval(17, 300), NDArrayIndex.all());
+        for (INDArray a : List.of(big, view, Nd4j.createFromArray(new int[] {1, 2, 3}))) {
+            Object[] small = throughWindows(a, 1001);
+            Object[] whole = throughWindows(a, BulkNdArraySerializer.WINDOW);
+            assertSame(a, (INDArray) small[1]);
+            assertArrayEquals((byte[]) whole[0], (byte[]) small[0], "the format does not depend on the window");
+        }
+    }
+
     @Test
     void scalarsEmptiesAndNullsInsideObjects() {
         Holder h = new Holder(Nd4j.scalar(2.5f), Nd4j.create(DataType.FLOAT, 0, 4), null);

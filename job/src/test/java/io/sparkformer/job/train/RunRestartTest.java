@@ -1,0 +1,156 @@
+package io.sparkformer.job.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.job.Cli;
+import io.sparkformer.job.LogLines;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Restarted drivers: a rerun of the same {@code train} command resumes from the newest complete
+ * checkpoint (no flag needed), a different command is refused naming what differs, and
+ * {@code --overwrite} deletes nothing while an input is bad.
+ */
+class RunRestartTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    static Path dir;
+    private static String corpus;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        System.setProperty("spark.master", "local[2]");
+        System.setProperty("spark.ui.enabled", "false");
+        String text = Files.readString(Path.of(System.getProperty("sparkformer.shared", "../shared"),
+                "data/tinyshakespeare/input.txt")).substring(0, 30000);
+        corpus = dir.resolve("corpus.txt").toString();
+        Files.writeString(Path.of(corpus), text);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        System.clearProperty("spark.master");
+    }
+
+    private static String[] train(String out, String corpusUri, String... more) {
+        List<String> a = new ArrayList<>(List.of("train", "--config", "../conf/gpt-tiny.conf", "--corpus", corpusUri,
+                "--out", out, "--set", "train.steps=10", "--set", "train.evalEvery=5", "--set",
+                "train.checkpointEvery=5"));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    private static List<JsonNode> metrics(String out) throws Exception {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readString(Path.of(out, "metrics.jsonl")).strip().split("\n")) {
+            lines.add(JSON.readTree(line));
+        }
+        return lines;
+    }
+
+    private static List<String> checkpointFiles(String out) throws Exception {
+        try (Stream<Path> files = Files.walk(Path.of(out, "checkpoints"))) {
+            return files.map(p -> p + " " + p.toFile().length()).sorted(Comparator.naturalOrder()).toList();
+        }
+    }
+
+    @Test
+    void aRerunOfTheSameCommandResumesFromTheNewestCheckpointAndReproducesTheLosses() throws Exception {
+        String undisturbed = dir.resolve("undisturbed").toString();
+        assertEquals(0, Cli.run(train(undisturbed, corpus)).code());
+
+        // What a driver killed between steps 5 and 10 leaves: LATEST at step 5, no step 10.
+        String out = dir.resolve("rerun").toString();
+        assertEquals(0, Cli.run(train(out, corpus)).code());
+        CheckpointStore store = new CheckpointStore(out, new Configuration(), 3);
+        assertEquals(List.of("step-000005", "step-000010"), store.list());
+        org.apache.commons.io.FileUtils.deleteDirectory(Path.of(out, "checkpoints", "step-000010").toFile());
+        Files.writeString(Path.of(out, "checkpoints", "LATEST"), "step-000005\n");
+
+        Cli.Result rerun;
+        List<String> log;
+        try (LogLines lines = new LogLines("io.sparkformer")) {
+            rerun = Cli.run(train(out, corpus));   // the very same command line: no --resume
+            log = lines.lines();
+        }
+        assertEquals(0, rerun.code(), rerun.err());
+        assertTrue(log.stream().anyMatch(l -> l.endsWith("holds a run of this same command, inputs and config:"
+                + " resuming it (--overwrite starts over)")), String.join("\n", log));
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("INFO loaded checkpoint ") && l.endsWith("/step-000005")),
+                String.join("\n", log));
+        assertEquals("step-000010", store.latest().orElseThrow());
+        List<JsonNode> expected = metrics(undisturbed);
+        List<JsonNode> actual = metrics(out);
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i).get("step").asLong(), actual.get(i).get("step").asLong());
+            assertEquals(expected.get(i).get("train_loss").asDouble(), actual.get(i).get("train_loss").asDouble(), 1e-5,
+                    "train loss at step " + expected.get(i).get("step"));
+            assertEquals(expected.get(i).path("val_loss").asDouble(), actual.get(i).path("val_loss").asDouble(), 1e-5);
+        }
+    }
+
+    @Test
+    void overwriteWithAMissingCorpusDeletesNothing() throws Exception {
+        String out = dir.resolve("overwrite").toString();
+        assertEquals(0, Cli.run(train(out, corpus)).code());
+        List<String> before = checkpointFiles(out);
+        String metricsBefore = Files.readString(Path.of(out, "metrics.jsonl"));
+
+        String typo = dir.resolve("corpsu.txt").toString();
+        Cli.Result r = Cli.run(train(out, typo, "--overwrite"));
+        assertEquals(2, r.code());
+        assertEquals("sparkformer train: error: corpus " + typo + " does not exist", r.err().strip());
+        assertEquals(before, checkpointFiles(out), "every checkpoint file is still there, unchanged");
+        assertEquals(metricsBefore, Files.readString(Path.of(out, "metrics.jsonl")));
+    }
+
+    @Test
+    void aRerunWithAnotherConfigIsRefusedNamingTheKey() throws Exception {
+        String out = dir.resolve("other").toString();
+        assertEquals(0, Cli.run(train(out, corpus)).code());
+        List<String> before = checkpointFiles(out);
+        // train.decaySteps defaults to train.steps: the effective config differs in both.
+        Cli.Result r = Cli.run(train(out, corpus, "--set", "train.steps=20"));
+        assertEquals(2, r.code());
+        assertEquals("sparkformer train: error: output file:" + out + " already holds another run (train.steps = 10"
+                + " (this command: 20); train.decaySteps = 10 (this command: 20)): pass --resume to continue it with this command or --overwrite to replace it",
+                r.err().strip());
+        assertEquals(before, checkpointFiles(out));
+    }
+
+    @Test
+    void aLaterYarnAttemptOfTheSameApplicationResumesEvenWithOverwrite() throws Exception {
+        Path out = dir.resolve("attempts");
+        RunDirectory run = new RunDirectory(out.toString(), new Configuration());
+        RunIdentity identity = RunIdentity.of("train", "train {\n  steps = 10\n}\n").with("corpus", "file:/c.txt");
+        RunDirectory.Application first = new RunDirectory.Application("application_1_0001", "1");
+        assertEquals(RunDirectory.Start.NEW, run.claim(identity, false, true, first));
+        Files.createDirectories(out.resolve("checkpoints/step-000005"));   // attempt 1's checkpoint
+
+        RunDirectory.Application second = new RunDirectory.Application("application_1_0001", "2");
+        assertEquals(RunDirectory.Start.RESUME, run.claim(identity, false, true, second));
+        assertTrue(Files.isDirectory(out.resolve("checkpoints/step-000005")), "attempt 2 deleted nothing");
+
+        // Another application with --overwrite is a user's fresh start: it replaces the run.
+        RunDirectory.Application other = new RunDirectory.Application("application_1_0002", "1");
+        assertEquals(RunDirectory.Start.NEW, run.claim(identity, false, true, other));
+        assertFalse(Files.exists(out.resolve("checkpoints")));
+    }
+}
