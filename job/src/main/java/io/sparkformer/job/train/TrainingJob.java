@@ -56,7 +56,10 @@ public final class TrainingJob {
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         RunDirectory run = new RunDirectory(options.out(), hconf.get());
         if (!RunDirectory.isPrepared(options.corpus(), hconf.get())) {
-            CorpusFiles.list(options.corpus(), hconf.get());   // a missing corpus fails before --overwrite deletes
+            // A missing, binary or non-UTF-8 corpus fails before --overwrite deletes anything.
+            for (String file : CorpusFiles.list(options.corpus(), hconf.get())) {
+                CorpusFiles.checkStart(file, hconf.get());
+            }
         }
         boolean resume = run.claim(RunIdentity.of("train", ConfigLoader.render(config))
                         .withUri("corpus", options.corpus(), hconf.get()), options.resume(), options.overwrite(),

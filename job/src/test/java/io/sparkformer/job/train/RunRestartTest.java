@@ -122,6 +122,22 @@ class RunRestartTest {
     }
 
     @Test
+    void overwriteWithABinaryCorpusDeletesNothing() throws Exception {
+        String out = dir.resolve("overwrite-binary").toString();
+        assertEquals(0, Cli.run(train(out, corpus)).code());
+        List<String> before = checkpointFiles(out);
+        Path binary = dir.resolve("model.bin");
+        Files.write(binary, new byte[] {'a', 'b', 0, 'c'});
+
+        Cli.Result r = Cli.run(train(out, binary.toString(), "--overwrite"));
+
+        assertEquals(2, r.code(), r.err());
+        assertEquals("sparkformer train: error: corpus file file:" + binary + " looks binary (NUL byte at offset 2)",
+                r.err().strip());
+        assertEquals(before, checkpointFiles(out), "every checkpoint file is still there, unchanged");
+    }
+
+    @Test
     void aRerunWithAnotherConfigIsRefusedNamingTheKey() throws Exception {
         String out = dir.resolve("other").toString();
         assertEquals(0, Cli.run(train(out, corpus)).code());
