@@ -7,7 +7,7 @@ die() { echo "$script: $*" >&2; exit 2; }
 
 # $SPARK_HOME/bin/spark-submit must exist: the cluster scripts never run Spark in-process.
 require_spark_submit() {
-  [ -n "${SPARK_HOME:-}" ] || die "SPARK_HOME is not set: point it at a Spark 3.5 (Scala 2.12) installation"
+  [ -n "${SPARK_HOME:-}" ] || die "SPARK_HOME is not set: point it at a Spark 3.5 (Scala 2.12) installation, or Spark 4.x (Scala 2.13) for a jar built with -Pspark4"
   [ -x "$SPARK_HOME/bin/spark-submit" ] || die "no executable $SPARK_HOME/bin/spark-submit (SPARK_HOME=$SPARK_HOME)"
 }
 

@@ -30,7 +30,7 @@ final class GlobalStepHook implements TrainingHook {
             g.getConfiguration().setIterationCount(Math.toIntExact(firstStep + seen));
         }
         if (LOG.isDebugEnabled()) {
-            // Where each step runs; ExecutorLossTest kills an executor on this line.
+            // Where each step runs; ExecutorLossIT kills an executor on this line.
             LOG.debug("step {} starts in pid {}", firstStep + seen + 1, ProcessHandle.current().pid());
         }
         seen++;

@@ -117,7 +117,8 @@ final class ClusterProcesses implements AutoCloseable {
     /**
      * A stand-in Spark distribution: bin/spark-submit runs {@code SparkSubmit} from this JVM's
      * classpath (Maven's Spark jars) behind {@code classpathPrefix}, with the Java 17 options and
-     * {@code jvmOptions}, as a distribution's script would; jars/ is empty.
+     * {@code jvmOptions}; jars/ is empty. For surefire tests, which run before the app jar exists;
+     * the tests of the real artifact ({@code *IT}) use {@link SparkDistribution} instead.
      */
     static Path fakeSparkHome(Path dir, String classpathPrefix, List<String> jvmOptions) {
         try {
@@ -134,6 +135,14 @@ final class ClusterProcesses implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * SPARK_SUBMIT_OPTS for a client-mode driver (Spark's launcher adds it to the spark-submit JVM):
+     * the project's log4j2 configuration, so the driver logs as the embedded launcher does.
+     */
+    static String driverLogging() {
+        return "-Dlog4j.configurationFile=" + projectRoot().resolve("conf/log4j2.properties");
     }
 
     Path log(String name) {

@@ -20,10 +20,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A real Spark standalone cluster on loopback: a Master and Workers (1 core, 1 GiB each) in their own
- * JVMs from the Maven jars; the workers launch executors in JVMs of their own, with their output in
- * {@code work<i>/<app>/<executor>/stderr}. Jobs go through submit/standalone.sh in client mode (the
- * driver is the stand-in spark-submit JVM).
+ * A real Spark standalone cluster on loopback: a Master and Workers (1 core, 1 GiB each) started with
+ * the test Spark distribution's {@code bin/spark-class} ({@link SparkDistribution}), as
+ * {@code sbin/start-master.sh} and {@code start-worker.sh} would; the workers launch executors in JVMs
+ * of their own from the distribution's jars/ and the app jar they fetch from the driver, with their
+ * output in {@code work<i>/<app>/<executor>/stderr}. Jobs go through submit/standalone.sh with the
+ * shaded app jar in client mode (the driver is the spark-submit JVM).
  */
 final class StandaloneCluster implements AutoCloseable {
     /** The line RoundData logs once per executor JVM (and for retried tasks), with the pid. */
@@ -39,12 +41,7 @@ final class StandaloneCluster implements AutoCloseable {
         this.base = base;
         this.workers = workers;
         this.processes = new ClusterProcesses(base.toPath().resolve("logs"));
-        // Workers build executor classpaths from SPARK_HOME/jars (here empty: ours come from
-        // spark.executor.extraClassPath); without a distribution's RELEASE layout Spark's launcher
-        // also needs to be told the Scala version.
-        this.sparkHome = ClusterProcesses.fakeSparkHome(base.toPath().resolve("spark-home"), null,
-                List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g", "-Dlog4j.configurationFile="
-                        + ClusterProcesses.projectRoot().resolve("conf/log4j2.properties")));
+        this.sparkHome = SparkDistribution.home();
         this.master = "spark://127.0.0.1:" + ClusterProcesses.freePort();
     }
 
@@ -61,16 +58,17 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     private void startProcesses() throws InterruptedException {
-        Map<String, String> env = Map.of("SPARK_HOME", sparkHome.toString(), "SPARK_SCALA_VERSION", "2.12",
-                "SPARK_LOCAL_IP", "127.0.0.1");
+        // What sbin/start-*.sh hand to spark-class: small daemons, a work directory per worker.
+        Map<String, String> env = Map.of("SPARK_HOME", sparkHome.toString(), "SPARK_LOCAL_IP", "127.0.0.1",
+                "SPARK_DAEMON_MEMORY", "256m", "SPARK_DAEMON_JAVA_OPTS", "-XX:TieredStopAtLevel=1");
+        String spark = sparkHome.resolve("bin/spark-class").toString();
         int ui = ClusterProcesses.freePort();
-        List<String> small = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
-        processes.java("master", small, env, "org.apache.spark.deploy.master.Master", List.of("--host", "127.0.0.1",
+        processes.start("master", env, List.of(spark, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                 "--port", master.substring(master.lastIndexOf(':') + 1), "--webui-port", String.valueOf(ui)));
         for (int i = 1; i <= workers; i++) {
-            processes.java("worker" + i, small, env, "org.apache.spark.deploy.worker.Worker",
-                    List.of("--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", "0",
-                            "--work-dir", new File(base, "work" + i).getPath(), master));
+            processes.start("worker" + i, env, List.of(spark, "org.apache.spark.deploy.worker.Worker",
+                    "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", "0",
+                    "--work-dir", new File(base, "work" + i).getPath(), master));
         }
         HttpClient http = HttpClient.newHttpClient();
         ClusterProcesses.waitUntil(workers + " alive workers at the master", Duration.ofMinutes(3), () -> {
@@ -88,31 +86,22 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     /**
-     * Starts submit/standalone.sh in client mode with one executor of 1 core and 768m per worker;
-     * conf/spark-defaults.conf applies except where these flags size it down for a 2-core machine.
-     * Output goes to logs/name.log.
+     * Starts submit/standalone.sh with the app jar in client mode, one executor of 1 core and 768m per
+     * worker; conf/spark-defaults.conf applies except where these flags size it down for a 2-core
+     * machine. Output goes to logs/name.log.
      */
     Process submit(String name, List<String> extraFlags, List<String> job) {
         List<String> cmd = new ArrayList<>(List.of("bash", ClusterProcesses.projectRoot().resolve("submit/standalone.sh")
                         .toString(), "--master", master, "--total-executor-cores", String.valueOf(workers),
-                "--executor-cores", "1", "--executor-memory", "768m", "--name", name,
+                "--executor-cores", "1", "--executor-memory", "768m", "--driver-memory", "1g", "--name", name,
                 "--conf", "spark.task.cpus=1",
                 "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
-                // Spark on the "nodes" is the Maven jars (a distribution would have them in jars/).
-                "--conf", "spark.executor.extraClassPath=" + ClusterProcesses.classpathString(),
                 "--conf", "spark.ui.enabled=false"));
         cmd.addAll(extraFlags);
         cmd.addAll(job);
-        File appJar = new File(base, "sparkformer-app.jar");
-        try {
-            if (!appJar.exists()) {
-                new java.util.jar.JarOutputStream(new java.io.FileOutputStream(appJar)).close();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return processes.start(name, Map.of("SPARK_HOME", sparkHome.toString(), "SPARKFORMER_JAR", appJar.getPath(),
-                "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1"), cmd);
+        return processes.start(name, Map.of("SPARK_HOME", sparkHome.toString(),
+                "SPARKFORMER_JAR", SparkDistribution.appJar().toString(), "SPARK_LOCAL_IP", "127.0.0.1",
+                "OMP_NUM_THREADS", "1", "SPARK_SUBMIT_OPTS", ClusterProcesses.driverLogging()), cmd);
     }
 
     /** {@link #submit} and wait (up to {@code timeout}) for the exit code. */

@@ -105,7 +105,8 @@ class SubmitScriptsTest {
         for (String script : List.of("standalone.sh", "yarn.sh", "k8s.sh")) {
             Run r = run(noSpark, script, "train");
             assertEquals(2, r.code(), script);
-            assertEquals(script + ": SPARK_HOME is not set: point it at a Spark 3.5 (Scala 2.12) installation\n",
+            assertEquals(script + ": SPARK_HOME is not set: point it at a Spark 3.5 (Scala 2.12) installation, "
+                    + "or Spark 4.x (Scala 2.13) for a jar built with -Pspark4\n",
                     r.err());
         }
         assertEquals("yarn.sh: set HADOOP_CONF_DIR (or YARN_CONF_DIR) to the cluster's Hadoop configuration\n",

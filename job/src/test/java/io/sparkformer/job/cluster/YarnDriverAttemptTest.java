@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * has written its first checkpoint the test SIGKILLs its driver (the application master's JVM).
  * YARN starts attempt 2 with the same arguments; it resumes the run from the newest complete
  * checkpoint, finishes, and its losses equal an undisturbed run's to the printed digits. The
- * clusters are set up as in {@link YarnClusterTest} (same sizes and settings).
+ * clusters are set up as in YarnClusterIT (same sizes and settings).
  */
 class YarnDriverAttemptTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -101,7 +101,7 @@ class YarnDriverAttemptTest {
                 "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5");
     }
 
-    /** submit/yarn.sh in cluster mode, sized and wired as in YarnClusterTest, allowing two attempts. */
+    /** submit/yarn.sh in cluster mode, sized and wired as in YarnClusterIT, allowing two attempts. */
     private static Process submit(String run) {
         String javaHome = System.getProperty("java.home");
         String sparkJars = ClusterProcesses.classpath().stream().map(e -> "local:" + e).collect(Collectors.joining(","));

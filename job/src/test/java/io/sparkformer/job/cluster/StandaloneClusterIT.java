@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * driver is the spark-submit JVM) and trains gpt-tiny with two replicas, checkpointing to HDFS; the
  * checkpoint then generates here.
  */
-class StandaloneClusterTest {
+class StandaloneClusterIT {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static File base;
     private static MiniHdfs hdfs;

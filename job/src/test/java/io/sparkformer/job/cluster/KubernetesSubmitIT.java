@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.File;
+import java.net.URI;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,11 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Kubernetes without a cluster: {@code submit/k8s.sh} runs spark-submit (the real Spark 3.5.5
- * Kubernetes client) in cluster mode against a recording API server on loopback, and the driver pod
- * it creates is checked field by field. Pods never start here; the image is not built.
+ * Kubernetes without a cluster: {@code submit/k8s.sh} runs the test Spark distribution's spark-submit
+ * ({@link SparkDistribution}: Spark's own Kubernetes client) in cluster mode against a recording API
+ * server on loopback, and the driver pod it creates is checked field by field, down to the
+ * {@code local://} path at which the image recipe puts the app jar this build made. Pods never start
+ * here; the image is not built.
  */
-class KubernetesSubmitTest {
+class KubernetesSubmitIT {
     private static final Path ROOT = ClusterProcesses.projectRoot();
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -46,8 +50,7 @@ class KubernetesSubmitTest {
     void clusterModeSubmissionCreatesTheDriverPodFromTemplateImageAccountArgsAndMemory() throws Exception {
         try (RecordingKubernetesApi api = new RecordingKubernetesApi();
              ClusterProcesses processes = new ClusterProcesses(base.toPath().resolve("logs"))) {
-            Path sparkHome = ClusterProcesses.fakeSparkHome(base.toPath().resolve("spark-home"), null,
-                    List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+            Path sparkHome = SparkDistribution.home();
             List<String> job = List.of("train", "--config", "/opt/sparkformer/conf/gpt-tiny.conf",
                     "--corpus", "hdfs://namenode:8020/corpus/shakespeare.txt", "--out", "hdfs://namenode:8020/runs/k8s",
                     "--set", "spark.workers=2");
@@ -56,7 +59,8 @@ class KubernetesSubmitTest {
                     "--image", "registry.example/sparkformer:0.1.0", "--num-executors", "2",
                     "--conf", "spark.kubernetes.submission.waitAppCompletion=false"));
             cmd.addAll(job);
-            Process p = processes.start("k8s-submit", Map.of("SPARK_HOME", sparkHome.toString()), cmd);
+            Process p = processes.start("k8s-submit", Map.of("SPARK_HOME", sparkHome.toString(),
+                    "SPARK_SUBMIT_OPTS", "-XX:TieredStopAtLevel=1"), cmd);
             int code = ClusterProcesses.await(p, Duration.ofMinutes(2));
             assertEquals(0, code, "k8s.sh exit code; log:\n" + processes.logText("k8s-submit"));
 
@@ -80,6 +84,7 @@ class KubernetesSubmitTest {
             assertEquals(List.of("driver", "--properties-file", "/opt/spark/conf/spark.properties", "--class",
                     "io.sparkformer.job.Main", "local:///opt/sparkformer/sparkformer-app.jar"), args.subList(0, 6));
             assertEquals(job, args.subList(6, args.size()));
+            assertImageHoldsTheAppJarAt(URI.create(args.get(5)).getPath());
             // conf/spark-defaults.conf: driver 4g heap + 3g overhead = a 7g pod.
             assertEquals("7168Mi", container.at("/resources/requests/memory").asText());
             assertEquals("7168Mi", container.at("/resources/limits/memory").asText());
@@ -107,6 +112,20 @@ class KubernetesSubmitTest {
             assertEquals(Files.readString(ROOT.resolve("submit/k8s/executor-pod-template.yaml")), podTemplate,
                     "the executor pod template travels to the driver");
         }
+    }
+
+    /**
+     * The image recipe copies the app jar this build made (its {@code COPY} source glob matches the
+     * jar's name) to {@code path}, where the pods' {@code local://} URI points.
+     */
+    private static void assertImageHoldsTheAppJarAt(String path) throws Exception {
+        String appJar = SparkDistribution.appJar().getFileName().toString();
+        List<String> copies = Files.readAllLines(ROOT.resolve("submit/k8s/Dockerfile")).stream()
+                .filter(l -> l.startsWith("COPY ") && l.endsWith(" " + path)).toList();
+        assertEquals(1, copies.size(), "one COPY to " + path + " in submit/k8s/Dockerfile");
+        String source = copies.get(0).split("\\s+")[1];
+        assertTrue(FileSystems.getDefault().getPathMatcher("glob:" + source)
+                .matches(Path.of("job/target").resolve(appJar)), source + " copies " + appJar);
     }
 
     private static String envValue(JsonNode container, String name) {

@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,13 +34,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * YARN as a user meets it: a MiniYARNCluster (ResourceManager + one NodeManager launching real
- * containers) and a MiniDFSCluster; the job submitted by {@code SparkSubmit} in its own JVM (what
- * {@code spark-submit} runs) in client and in cluster deploy mode, the config shipped with
- * {@code --files} and named relatively, the corpus and run directory on HDFS. Spark's jars reach
- * the containers as {@code spark.yarn.jars=local:...} (the Maven jars on this machine), as a
- * cluster with Spark installed on every node would have them.
+ * containers) and a MiniDFSCluster; the shaded app jar submitted by submit/yarn.sh through the test
+ * Spark distribution's {@code bin/spark-submit} ({@link SparkDistribution}) in client and cluster
+ * deploy mode, the config shipped with {@code --files} and named relatively, the corpus and run
+ * directory on HDFS. The app jar is uploaded to the staging directory as spark-submit does; Spark's
+ * own jars reach the containers as {@code spark.yarn.jars=local:$SPARK_HOME/jars/*}, as on a cluster
+ * with Spark installed on every node.
  */
-class YarnClusterTest {
+class YarnClusterIT {
     private static final Pattern TRAINING_PID = Pattern.compile("Worker \\d+: steps .* in executor \\S+ \\(pid (\\d+),");
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -65,17 +65,21 @@ class YarnClusterTest {
         conf.set("yarn.scheduler.capacity.root.queues", "default");
         conf.set("yarn.scheduler.capacity.root.default.capacity", "100");
         conf.set("yarn.scheduler.capacity.maximum-am-resource-percent", "1.0");
-        yarn = new MiniYARNCluster(YarnClusterTest.class.getSimpleName(), 1, 1, 1);
+        yarn = new MiniYARNCluster(YarnClusterIT.class.getSimpleName(), 1, 1, 1);
         yarn.init(conf);
         yarn.start();
         ClusterProcesses.waitUntil("the NodeManager to register", Duration.ofSeconds(60),
                 () -> yarn.getResourceManager().getRMContext().getRMNodes().size() == 1);
-        // What HADOOP_CONF_DIR holds on a gateway: the live addresses of the RM and the namenode.
+        // What HADOOP_CONF_DIR holds on a gateway: the live addresses of the RM and the namenode. The
+        // mini cluster's rack mapping (StaticMapping) is a Hadoop test class, which a Spark
+        // installation does not have: a gateway's configuration names the default.
         confDir = new File(base, "hadoop-conf");
         Files.createDirectories(confDir.toPath());
+        Configuration gateway = new Configuration(yarn.getConfig());
+        gateway.set("net.topology.node.switch.mapping.impl", "org.apache.hadoop.net.ScriptBasedMapping");
         for (String name : List.of("core-site.xml", "yarn-site.xml")) {
             try (OutputStream out = new FileOutputStream(new File(confDir, name))) {
-                yarn.getConfig().writeXml(out);
+                gateway.writeXml(out);
             }
         }
         processes = new ClusterProcesses(base.toPath().resolve("logs"));
@@ -100,7 +104,6 @@ class YarnClusterTest {
      */
     private static List<String> yarnSh(String deployMode, String config, String run) {
         String javaHome = System.getProperty("java.home");
-        String sparkJars = ClusterProcesses.classpath().stream().map(e -> "local:" + e).collect(Collectors.joining(","));
         return List.of("bash", ClusterProcesses.projectRoot().resolve("submit/yarn.sh").toString(),
                 "--deploy-mode", deployMode, "--queue", "default", "--name", "sparkformer-yarn-" + deployMode,
                 "--num-executors", "2", "--executor-cores", "1", "--executor-memory", "640m", "--driver-memory", "768m",
@@ -110,8 +113,8 @@ class YarnClusterTest {
                 "--conf", "spark.driver.memoryOverhead=512m",
                 "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
                 "--conf", "spark.yarn.appMasterEnv.OMP_NUM_THREADS=1",
-                // Spark on the "nodes" is the Maven jars; the NodeManager's environment has no JAVA_HOME.
-                "--conf", "spark.yarn.jars=" + sparkJars,
+                // Spark is installed on the "nodes"; the NodeManager's environment has no JAVA_HOME.
+                "--conf", "spark.yarn.jars=" + SparkDistribution.yarnJars(),
                 "--conf", "spark.yarn.appMasterEnv.JAVA_HOME=" + javaHome,
                 "--conf", "spark.executorEnv.JAVA_HOME=" + javaHome,
                 "--conf", "spark.ui.enabled=false",
@@ -122,17 +125,10 @@ class YarnClusterTest {
     }
 
     private static int run(String name, List<String> command) throws Exception {
-        // The application jar holds nothing: the job's classes reach the containers with spark.yarn.jars.
-        File appJar = new File(base, "sparkformer-app.jar");
-        if (!appJar.exists()) {
-            new java.util.jar.JarOutputStream(new FileOutputStream(appJar)).close();
-        }
-        java.nio.file.Path sparkHome = ClusterProcesses.fakeSparkHome(base.toPath().resolve("spark-home"),
-                confDir.getPath(), List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g",
-                        "-Dlog4j.configurationFile=" + ClusterProcesses.projectRoot().resolve("conf/log4j2.properties")));
-        Process p = processes.start(name, Map.of("SPARK_HOME", sparkHome.toString(), "HADOOP_CONF_DIR",
-                confDir.getPath(), "SPARKFORMER_JAR", appJar.getPath(), "SPARK_LOCAL_IP", "127.0.0.1",
-                "OMP_NUM_THREADS", "1"), command);
+        Process p = processes.start(name, Map.of("SPARK_HOME", SparkDistribution.home().toString(),
+                "HADOOP_CONF_DIR", confDir.getPath(), "SPARKFORMER_JAR", SparkDistribution.appJar().toString(),
+                "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1",
+                "SPARK_SUBMIT_OPTS", ClusterProcesses.driverLogging()), command);
         return ClusterProcesses.await(p, Duration.ofMinutes(4));
     }
 
@@ -166,10 +162,11 @@ class YarnClusterTest {
         String name = "sparkformer-yarn-" + deployMode;
         String run = "/runs/yarn-" + deployMode;
         int code = run("yarn-" + deployMode, yarnSh(deployMode, config, hdfs.uri + run));
-        ApplicationReport app = report(name);
         assertEquals(0, code, "yarn.sh exit code; log:\n" + tail(processes.logText("yarn-" + deployMode)));
+        ApplicationReport app = report(name);
         assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics());
-        assertEquals("default", app.getQueue());
+        // Hadoop 3.3 reports the leaf queue's name, 3.5 (Spark 4's) its path.
+        assertEquals("default", app.getQueue().replaceFirst("^root\\.", ""), app.getQueue());
         assertEquals("step-000010", hdfs.read(run + "/checkpoints/LATEST").trim());
         assertTrue(hdfs.fs().exists(new Path(run + "/checkpoints/step-000010/model.zip")));
         Set<Long> pids = trainingPids(app.getApplicationId().toString());

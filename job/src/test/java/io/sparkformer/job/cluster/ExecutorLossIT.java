@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * step 17 of the round 16-30, freezes that JVM (SIGSTOP), checks that it has not finished the round,
  * and kills it (SIGKILL).
  */
-class ExecutorLossTest {
+class ExecutorLossIT {
     private static final Pattern STEP = Pattern.compile("step (\\d+) starts in pid (\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
@@ -64,7 +64,7 @@ class ExecutorLossTest {
         hdfs = new MiniHdfs(new File(base, "dfs"), new Configuration());
         cluster = StandaloneCluster.start(base, 2);
         // The executors' usual log config plus each step at DEBUG.
-        try (InputStream in = ExecutorLossTest.class.getResourceAsStream("/log4j2-test.properties")) {
+        try (InputStream in = ExecutorLossIT.class.getResourceAsStream("/log4j2-test.properties")) {
             executorLogConfig = base.toPath().resolve("executor-log4j2.properties");
             Files.writeString(executorLogConfig, new String(in.readAllBytes(), StandardCharsets.UTF_8)
                     + "\nlogger.steps.name = io.sparkformer.job.train.GlobalStepHook\nlogger.steps.level = debug\n");
