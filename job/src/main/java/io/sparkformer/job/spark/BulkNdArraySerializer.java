@@ -34,8 +34,9 @@ final class BulkNdArraySerializer extends Serializer<INDArray> {
         if (array.isEmpty()) {
             return;
         }
-        INDArray dense = array.isView() || array.ordering() != 'c' || array.data().length() != array.length()
-                ? array.dup('c') : array;
+        // A reshape of a flat array (ComputationGraph.params() is one) counts as a view but is the
+        // buffer itself: copying it cost params floats of off-heap memory per broadcast and result.
+        INDArray dense = leadsItsBuffer(array) ? array : array.dup('c');
         ByteBuffer bytes = dense.data().asNio().duplicate();
         bytes.position(0).limit((int) (dense.length() * dense.dataType().width()));
         byte[] chunk = new byte[Math.min(CHUNK, bytes.remaining())];
@@ -44,6 +45,12 @@ final class BulkNdArraySerializer extends Serializer<INDArray> {
             bytes.get(chunk, 0, n);
             output.writeBytes(chunk, 0, n);
         }
+    }
+
+    /** Whether the array's elements are its buffer's first {@code length} elements, in c order. */
+    private static boolean leadsItsBuffer(INDArray array) {
+        return array.ordering() == 'c' && array.offset() == 0 && array.elementWiseStride() == 1
+                && array.data().originalOffset() == 0 && array.data().length() >= array.length();
     }
 
     @Override
