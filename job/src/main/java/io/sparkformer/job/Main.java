@@ -8,6 +8,7 @@ import io.sparkformer.job.cli.ExportCommand;
 import io.sparkformer.job.cli.FinetuneCommand;
 import io.sparkformer.job.cli.GenerateCommand;
 import io.sparkformer.job.cli.ImportCommand;
+import io.sparkformer.job.cli.MemoryCommand;
 import io.sparkformer.job.cli.PrepareCommand;
 import io.sparkformer.job.cli.TrainCommand;
 import io.sparkformer.job.cli.TranslateCommand;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
         description = "Train Transformer models on Apache Spark with Deeplearning4j.",
         subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class,
                 FinetuneCommand.class, ClassifyCommand.class, ExportCommand.class, ImportCommand.class,
-                BenchCommand.class, TranslateCommand.class})
+                BenchCommand.class, TranslateCommand.class, MemoryCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

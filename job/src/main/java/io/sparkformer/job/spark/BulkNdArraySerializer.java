@@ -55,8 +55,9 @@ final class BulkNdArraySerializer extends Serializer<INDArray> {
         if (array.isEmpty()) {
             return;
         }
-        INDArray dense = array.isView() || array.ordering() != 'c' || array.data().length() != array.length()
-                ? array.dup('c') : array;
+        // A reshape of a flat array (ComputationGraph.params() is one) counts as a view but is the
+        // buffer itself: copying it cost params floats of off-heap memory per broadcast and result.
+        INDArray dense = leadsItsBuffer(array) ? array : array.dup('c');
         long total = dense.length() * dense.dataType().width();   // may exceed 2^31 (arrays over 2 GB)
         byte[] chunk = new byte[(int) Math.min(CHUNK, Math.min(window, total))];
         for (long from = 0; from < total; from += window) {
@@ -67,6 +68,12 @@ final class BulkNdArraySerializer extends Serializer<INDArray> {
                 output.writeBytes(chunk, 0, n);
             }
         }
+    }
+
+    /** Whether the array's elements are its buffer's first {@code length} elements, in c order. */
+    private static boolean leadsItsBuffer(INDArray array) {
+        return array.ordering() == 'c' && array.offset() == 0 && array.elementWiseStride() == 1
+                && array.data().originalOffset() == 0 && array.data().length() >= array.length();
     }
 
     @Override

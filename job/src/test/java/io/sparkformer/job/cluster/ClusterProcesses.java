@@ -21,7 +21,7 @@ import java.util.jar.Manifest;
  * JVM's classpath with the Java 17 options of {@code submit/java17-opens.txt}, their output in a
  * log file, and all of them stopped by {@link #close()}.
  */
-final class ClusterProcesses implements AutoCloseable {
+public final class ClusterProcesses implements AutoCloseable {
     private final List<Process> started = new ArrayList<>();
     private final Path logs;
 
@@ -56,7 +56,7 @@ final class ClusterProcesses implements AutoCloseable {
         return out;
     }
 
-    static String classpathString() {
+    public static String classpathString() {
         return String.join(File.pathSeparator, classpath());
     }
 
@@ -66,7 +66,7 @@ final class ClusterProcesses implements AutoCloseable {
     }
 
     /** The --add-opens list Spark needs on Java 17, one string. */
-    static String java17Options() {
+    public static String java17Options() {
         try {
             return String.join(" ", Files.readAllLines(projectRoot().resolve("submit/java17-opens.txt"))).trim();
         } catch (IOException e) {

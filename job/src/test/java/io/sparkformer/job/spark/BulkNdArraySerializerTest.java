@@ -48,6 +48,20 @@ class BulkNdArraySerializerTest {
         }
     }
 
+    /** Views written straight from their buffer (a flat reshape, leading rows) and ones that are copied first. */
+    @Test
+    void viewsAtTheStartOfTheirBufferAndElsewhere() {
+        INDArray row = Nd4j.rand(DataType.FLOAT, 1, 300);
+        INDArray flat = row.reshape(300);                        // what ComputationGraph.params() returns
+        INDArray matrix = Nd4j.rand(DataType.FLOAT, 10, 12);
+        INDArray leadingRows = matrix.get(NDArrayIndex.interval(0, 4), NDArrayIndex.all());
+        INDArray laterRows = matrix.get(NDArrayIndex.interval(3, 7), NDArrayIndex.all());
+        INDArray laterRow = matrix.getRow(5);
+        for (INDArray a : List.of(flat, leadingRows, laterRows, laterRow)) {
+            assertSame(a, roundTrip(a));
+        }
+    }
+
     @Test
     void theJobsKryoUsesTheBulkSerializerForArrays() {
         var registration = new KryoSerializer(SparkContexts.withJobDefaults(new SparkConf(false))).newKryo()
