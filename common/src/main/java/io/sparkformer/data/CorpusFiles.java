@@ -74,14 +74,8 @@ public final class CorpusFiles {
      * the file and the byte offset, never silently turned into replacement characters.
      */
     public static String decode(String file, byte[] bytes) {
-        for (int i = 0; i < bytes.length; i++) {
-            if (bytes[i] == 0) {
-                throw new InputException("corpus file " + file + " looks binary (NUL byte at offset " + i + ")");
-            }
-        }
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        rejectNul(file, bytes);
+        CharsetDecoder decoder = strictUtf8();
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             String text = decoder.decode(in).toString();
@@ -94,13 +88,29 @@ public final class CorpusFiles {
     }
 
     private static int firstBadOffset(byte[] bytes) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        int bad = firstMalformed(bytes, true);
+        return bad < 0 ? bytes.length : bad;
+    }
+
+    /** The offset of the first malformed UTF-8 sequence, or -1; without end of input a cut-off last character is fine. */
+    private static int firstMalformed(byte[] bytes, boolean endOfInput) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        java.nio.charset.CoderResult r = strictUtf8().decode(in, java.nio.CharBuffer.allocate(bytes.length + 1), endOfInput);
+        return r.isError() ? in.position() : -1;
+    }
+
+    private static void rejectNul(String file, byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                throw new InputException("corpus file " + file + " looks binary (NUL byte at offset " + i + ")");
+            }
+        }
+    }
+
+    private static CharsetDecoder strictUtf8() {
+        return StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
-        java.nio.charset.CoderResult r = decoder.decode(in, out, true);
-        return r.isError() ? in.position() : bytes.length;
     }
 
     /** How much of each corpus file the driver looks at before any task starts. */
@@ -119,19 +129,10 @@ public final class CorpusFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read corpus file " + file + ": " + e.getMessage(), e);
         }
-        for (int i = 0; i < prefix.length; i++) {
-            if (prefix[i] == 0) {
-                throw new InputException("corpus file " + file + " looks binary (NUL byte at offset " + i + ")");
-            }
-        }
-        // Not the end of input: a character cut by the prefix's end is fine, only a malformed one is not.
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(prefix);
-        java.nio.charset.CoderResult r = decoder.decode(in, java.nio.CharBuffer.allocate(prefix.length + 1), false);
-        if (r.isError()) {
-            throw new InputException("corpus file " + file + " is not valid UTF-8 (near byte offset " + in.position() + ")");
+        rejectNul(file, prefix);
+        int bad = firstMalformed(prefix, false);
+        if (bad >= 0) {
+            throw new InputException("corpus file " + file + " is not valid UTF-8 (near byte offset " + bad + ")");
         }
     }
 

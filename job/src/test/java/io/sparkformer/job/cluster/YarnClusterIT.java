@@ -1,12 +1,9 @@
 package io.sparkformer.job.cluster;
 
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.client.api.YarnClient;
-import org.apache.hadoop.yarn.conf.YarnConfiguration;
-import org.apache.hadoop.yarn.server.MiniYARNCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,13 +11,10 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,42 +40,12 @@ class YarnClusterIT {
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static File base;
-    private static MiniHdfs hdfs;
-    private static MiniYARNCluster yarn;
-    private static File confDir;
+    private static MiniYarn cluster;
     private static ClusterProcesses processes;
 
     @BeforeAll
     static void startClusters() throws Exception {
-        Configuration conf = new YarnConfiguration();
-        hdfs = new MiniHdfs(new File(base, "dfs"), conf);
-        conf.set("fs.defaultFS", hdfs.uri);
-        conf.setInt(YarnConfiguration.NM_PMEM_MB, 8192);
-        conf.setInt(YarnConfiguration.NM_VCORES, 4);
-        conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
-        conf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
-        conf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.0f);
-        // The capacity scheduler's queues (a cluster's capacity-scheduler.xml): one queue, "default".
-        conf.set("yarn.scheduler.capacity.root.queues", "default");
-        conf.set("yarn.scheduler.capacity.root.default.capacity", "100");
-        conf.set("yarn.scheduler.capacity.maximum-am-resource-percent", "1.0");
-        yarn = new MiniYARNCluster(YarnClusterIT.class.getSimpleName(), 1, 1, 1);
-        yarn.init(conf);
-        yarn.start();
-        ClusterProcesses.waitUntil("the NodeManager to register", Duration.ofSeconds(60),
-                () -> yarn.getResourceManager().getRMContext().getRMNodes().size() == 1);
-        // What HADOOP_CONF_DIR holds on a gateway: the live addresses of the RM and the namenode. The
-        // mini cluster's rack mapping (StaticMapping) is a Hadoop test class, which a Spark
-        // installation does not have: a gateway's configuration names the default.
-        confDir = new File(base, "hadoop-conf");
-        Files.createDirectories(confDir.toPath());
-        Configuration gateway = new Configuration(yarn.getConfig());
-        gateway.set("net.topology.node.switch.mapping.impl", "org.apache.hadoop.net.ScriptBasedMapping");
-        for (String name : List.of("core-site.xml", "yarn-site.xml")) {
-            try (OutputStream out = new FileOutputStream(new File(confDir, name))) {
-                gateway.writeXml(out);
-            }
-        }
+        cluster = MiniYarn.start(base, YarnClusterIT.class.getSimpleName());
         processes = new ClusterProcesses(base.toPath().resolve("logs"));
     }
 
@@ -90,11 +54,8 @@ class YarnClusterIT {
         if (processes != null) {
             processes.close();
         }
-        if (yarn != null) {
-            yarn.stop();
-        }
-        if (hdfs != null) {
-            hdfs.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -119,14 +80,14 @@ class YarnClusterIT {
                 "--conf", "spark.executorEnv.JAVA_HOME=" + javaHome,
                 "--conf", "spark.ui.enabled=false",
                 "--conf", "spark.yarn.report.interval=2s",
-                "train", "--config", config, "--corpus", hdfs.uri + MiniHdfs.CORPUS, "--out", run,
+                "train", "--config", config, "--corpus", cluster.hdfs.uri + MiniHdfs.CORPUS, "--out", run,
                 "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=10",
                 "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5");
     }
 
     private static int run(String name, List<String> command) throws Exception {
         Process p = processes.start(name, Map.of("SPARK_HOME", SparkDistribution.home().toString(),
-                "HADOOP_CONF_DIR", confDir.getPath(), "SPARKFORMER_JAR", SparkDistribution.appJar().toString(),
+                "HADOOP_CONF_DIR", cluster.confDir.getPath(), "SPARKFORMER_JAR", SparkDistribution.appJar().toString(),
                 "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1",
                 "SPARK_SUBMIT_OPTS", ClusterProcesses.driverLogging()), command);
         return ClusterProcesses.await(p, Duration.ofMinutes(4));
@@ -134,7 +95,7 @@ class YarnClusterIT {
 
     private static ApplicationReport report(String name) throws Exception {
         try (YarnClient client = YarnClient.createYarnClient()) {
-            client.init(yarn.getConfig());
+            client.init(cluster.yarn.getConfig());
             client.start();
             return client.getApplications().stream().filter(a -> a.getName().equals(name)).findFirst()
                     .orElseThrow(() -> new AssertionError("no YARN application named " + name));
@@ -144,7 +105,7 @@ class YarnClusterIT {
     /** Executor PIDs that logged training, from the NodeManager's container logs of one application. */
     private static Set<Long> trainingPids(String applicationId) {
         Set<Long> pids = new HashSet<>();
-        try (Stream<java.nio.file.Path> files = Files.walk(yarn.getTestWorkDir().toPath())) {
+        try (Stream<java.nio.file.Path> files = Files.walk(cluster.yarn.getTestWorkDir().toPath())) {
             for (java.nio.file.Path f : files.filter(p -> p.toString().contains(applicationId)
                     && p.getFileName().toString().equals("stderr")).toList()) {
                 Matcher m = TRAINING_PID.matcher(Files.readString(f));
@@ -161,14 +122,14 @@ class YarnClusterIT {
     private void assertTrainedOnYarn(String deployMode, String config) throws Exception {
         String name = "sparkformer-yarn-" + deployMode;
         String run = "/runs/yarn-" + deployMode;
-        int code = run("yarn-" + deployMode, yarnSh(deployMode, config, hdfs.uri + run));
+        int code = run("yarn-" + deployMode, yarnSh(deployMode, config, cluster.hdfs.uri + run));
         assertEquals(0, code, "yarn.sh exit code; log:\n" + tail(processes.logText("yarn-" + deployMode)));
         ApplicationReport app = report(name);
         assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.getDiagnostics());
         // Hadoop 3.3 reports the leaf queue's name, 3.5 (Spark 4's) its path.
         assertEquals("default", app.getQueue().replaceFirst("^root\\.", ""), app.getQueue());
-        assertEquals("step-000010", hdfs.read(run + "/checkpoints/LATEST").trim());
-        assertTrue(hdfs.fs().exists(new Path(run + "/checkpoints/step-000010/model.zip")));
+        assertEquals("step-000010", cluster.hdfs.read(run + "/checkpoints/LATEST").trim());
+        assertTrue(cluster.hdfs.fs().exists(new Path(run + "/checkpoints/step-000010/model.zip")));
         Set<Long> pids = trainingPids(app.getApplicationId().toString());
         assertEquals(2, pids.size(), "two executor containers trained: " + pids);
     }

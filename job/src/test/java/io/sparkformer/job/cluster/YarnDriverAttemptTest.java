@@ -3,13 +3,10 @@ package io.sparkformer.job.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkformer.job.Cli;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.client.api.YarnClient;
-import org.apache.hadoop.yarn.conf.YarnConfiguration;
-import org.apache.hadoop.yarn.server.MiniYARNCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -48,36 +44,12 @@ class YarnDriverAttemptTest {
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static File base;
-    private static MiniHdfs hdfs;
-    private static MiniYARNCluster yarn;
-    private static File confDir;
+    private static MiniYarn cluster;
     private static ClusterProcesses processes;
 
     @BeforeAll
     static void startClusters() throws Exception {
-        Configuration conf = new YarnConfiguration();
-        hdfs = new MiniHdfs(new File(base, "dfs"), conf);
-        conf.set("fs.defaultFS", hdfs.uri);
-        conf.setInt(YarnConfiguration.NM_PMEM_MB, 8192);
-        conf.setInt(YarnConfiguration.NM_VCORES, 4);
-        conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
-        conf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
-        conf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.0f);
-        conf.set("yarn.scheduler.capacity.root.queues", "default");
-        conf.set("yarn.scheduler.capacity.root.default.capacity", "100");
-        conf.set("yarn.scheduler.capacity.maximum-am-resource-percent", "1.0");
-        yarn = new MiniYARNCluster(YarnDriverAttemptTest.class.getSimpleName(), 1, 1, 1);
-        yarn.init(conf);
-        yarn.start();
-        ClusterProcesses.waitUntil("the NodeManager to register", Duration.ofSeconds(60),
-                () -> yarn.getResourceManager().getRMContext().getRMNodes().size() == 1);
-        confDir = new File(base, "hadoop-conf");
-        Files.createDirectories(confDir.toPath());
-        for (String name : List.of("core-site.xml", "yarn-site.xml")) {
-            try (OutputStream out = new FileOutputStream(new File(confDir, name))) {
-                yarn.getConfig().writeXml(out);
-            }
-        }
+        cluster = MiniYarn.start(base, YarnDriverAttemptTest.class.getSimpleName());
         processes = new ClusterProcesses(base.toPath().resolve("logs"));
     }
 
@@ -86,17 +58,14 @@ class YarnDriverAttemptTest {
         if (processes != null) {
             processes.close();
         }
-        if (yarn != null) {
-            yarn.stop();
-        }
-        if (hdfs != null) {
-            hdfs.close();
+        if (cluster != null) {
+            cluster.close();
         }
         System.clearProperty("spark.master");
     }
 
     private static List<String> trainArgs(String config, String run) {
-        return List.of("train", "--config", config, "--corpus", hdfs.uri + MiniHdfs.CORPUS, "--out", run,
+        return List.of("train", "--config", config, "--corpus", cluster.hdfs.uri + MiniHdfs.CORPUS, "--out", run,
                 "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=" + STEPS,
                 "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5");
     }
@@ -130,16 +99,16 @@ class YarnDriverAttemptTest {
             throw new UncheckedIOException(e);
         }
         java.nio.file.Path sparkHome = ClusterProcesses.fakeSparkHome(base.toPath().resolve("spark-home"),
-                confDir.getPath(), List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g",
+                cluster.confDir.getPath(), List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g",
                         "-Dlog4j.configurationFile=" + ClusterProcesses.projectRoot().resolve("conf/log4j2.properties")));
         return processes.start("yarn-attempts", Map.of("SPARK_HOME", sparkHome.toString(), "HADOOP_CONF_DIR",
-                confDir.getPath(), "SPARKFORMER_JAR", appJar.getPath(), "SPARK_LOCAL_IP", "127.0.0.1",
+                cluster.confDir.getPath(), "SPARKFORMER_JAR", appJar.getPath(), "SPARK_LOCAL_IP", "127.0.0.1",
                 "OMP_NUM_THREADS", "1"), command);
     }
 
     private static ApplicationReport report() throws Exception {
         try (YarnClient client = YarnClient.createYarnClient()) {
-            client.init(yarn.getConfig());
+            client.init(cluster.yarn.getConfig());
             client.start();
             return client.getApplications().stream().filter(a -> a.getName().equals(NAME)).findFirst()
                     .orElseThrow(() -> new AssertionError("no YARN application named " + NAME));
@@ -157,7 +126,7 @@ class YarnDriverAttemptTest {
     /** What the application's containers wrote to stderr (the driver logs there). */
     private static String containerLogs(String applicationId) {
         StringBuilder text = new StringBuilder();
-        try (Stream<java.nio.file.Path> files = Files.walk(yarn.getTestWorkDir().toPath())) {
+        try (Stream<java.nio.file.Path> files = Files.walk(cluster.yarn.getTestWorkDir().toPath())) {
             for (java.nio.file.Path f : files.filter(p -> p.toString().contains(applicationId)
                     && p.getFileName().toString().equals("stderr")).toList()) {
                 text.append(Files.readString(f));
@@ -170,7 +139,7 @@ class YarnDriverAttemptTest {
 
     private List<JsonNode> metrics(String path) throws Exception {
         List<JsonNode> lines = new ArrayList<>();
-        for (String line : hdfs.read(path + "/metrics.jsonl").strip().split("\n")) {
+        for (String line : cluster.hdfs.read(path + "/metrics.jsonl").strip().split("\n")) {
             lines.add(JSON.readTree(line));
         }
         return lines;
@@ -183,13 +152,13 @@ class YarnDriverAttemptTest {
     @Test
     void aSecondAttemptAfterTheDriverIsKilledResumesAndReproducesTheLosses() throws Exception {
         String run = "/runs/attempts";
-        Process submitter = submit(hdfs.uri + run);
+        Process submitter = submit(cluster.hdfs.uri + run);
         ClusterProcesses.waitUntil("attempt 1 to write its first checkpoint", Duration.ofMinutes(5), () -> {
             if (!submitter.isAlive()) {
                 throw new AssertionError("yarn.sh exited early; log:\n" + processes.logText("yarn-attempts"));
             }
             try {
-                return hdfs.fs().exists(new Path(run + "/checkpoints/LATEST"));
+                return cluster.hdfs.fs().exists(new Path(run + "/checkpoints/LATEST"));
             } catch (IOException e) {
                 return false;
             }
@@ -207,16 +176,16 @@ class YarnDriverAttemptTest {
         assertEquals(2, app.getCurrentApplicationAttemptId().getAttemptId(), "the run finished in attempt 2");
         String logs = containerLogs(applicationId);
         assertTrue(logs.contains("Attempt 2 of application " + applicationId
-                + ": resuming the run its first attempt started in " + hdfs.uri + run), logs);
-        assertTrue(logs.contains("CheckpointStore: loaded checkpoint " + hdfs.uri + run + "/checkpoints/step-0000"),
+                + ": resuming the run its first attempt started in " + cluster.hdfs.uri + run), logs);
+        assertTrue(logs.contains("CheckpointStore: loaded checkpoint " + cluster.hdfs.uri + run + "/checkpoints/step-0000"),
                 "attempt 2 loaded a checkpoint of attempt 1");
-        assertEquals(String.format("step-%06d", STEPS), hdfs.read(run + "/checkpoints/LATEST").strip());
+        assertEquals(String.format("step-%06d", STEPS), cluster.hdfs.read(run + "/checkpoints/LATEST").strip());
 
         System.setProperty("spark.master", "local[2]");
         System.setProperty("spark.ui.enabled", "false");
         String undisturbed = "/runs/undisturbed";
         assertEquals(0, Cli.run(trainArgs(ClusterProcesses.projectRoot().resolve("conf/gpt-tiny.conf").toString(),
-                hdfs.uri + undisturbed).toArray(String[]::new)).code());
+                cluster.hdfs.uri + undisturbed).toArray(String[]::new)).code());
         List<JsonNode> expected = metrics(undisturbed);
         List<JsonNode> actual = metrics(run);
         assertEquals(expected.stream().map(n -> n.get("step").asLong()).toList(),

@@ -151,8 +151,10 @@ class BertFinetuneEndToEndTest {
 
     @Test
     void aRerunOfTheSameFinetuneResumesFromItsBestCheckpointAndReproducesTheRun() throws Exception {
+        // Every improvement's checkpoint is kept, so step 10 (the first evaluation, always an improvement)
+        // is still there however many improvements follow: bert-tiny keeps only the newest 2.
         String[] more = {"--set", "spark.workers=2", "--set", "train.batchSize=8", "--set", "train.evalEvery=10",
-                "--set", "finetune.patience=6"};
+                "--set", "finetune.patience=6", "--set", "train.keepCheckpoints=100"};
         assertEquals(0, finetune(dir.resolve("train.tsv").toString(), dir.resolve("dev.tsv").toString(), "ft-rerun",
                 more).code());
         Path run = dir.resolve("ft-rerun");
