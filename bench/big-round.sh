@@ -3,7 +3,7 @@
 # Workers, as on a cluster (task results and broadcasts cross JVMs). Reports the model size, what a
 # round moves (the job's "Each round: ..." line), the rounds' metrics and each executor's peak RSS.
 #   bench/big-round.sh [LAYERS] [EMBED] [CONTEXT]     default 12 768 256 (gpt-small's shape, char vocabulary)
-# Run it under /work/cpu bench. DRIVER_HEAP (3g), EXECUTOR_MB (3072), EXECUTOR_OFFHEAP (2g), DRIVER_OFFHEAP (3g)
+# Run it on a quiet machine. DRIVER_HEAP (3g), EXECUTOR_MB (3072), EXECUTOR_OFFHEAP (2g), DRIVER_OFFHEAP (3g)
 # size the JVMs: 42.8 M parameters (6 768 256) needed DRIVER_HEAP=6g (3g ran out of heap).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
