@@ -1,0 +1,236 @@
+package io.sparkformer.job.engine;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkformer.checkpoint.Checkpoint;
+import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.checkpoint.TrainingState;
+import io.sparkformer.config.SparkformerConfig;
+import io.sparkformer.config.TrainConfig;
+import io.sparkformer.job.train.GracefulStop;
+import io.sparkformer.job.train.LossPlot;
+import io.sparkformer.job.train.MetricsLog;
+import io.sparkformer.job.train.NonFiniteLossException;
+import io.sparkformer.job.train.OffHeapBudget;
+import io.sparkformer.job.train.Progress;
+import io.sparkformer.job.train.RunDirectory;
+import io.sparkformer.job.train.SparkRounds;
+import io.sparkformer.train.WarmupCosineSchedule;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one training loop every family runs on. Each round, every worker runs
+ * {@code spark.averagingFrequency} steps on its own batches (DL4J parameter averaging, updater state
+ * averaged too); rounds are cut so that evaluations and the policy's checkpoints fall exactly on
+ * their steps, which makes a resumed run replay the rounds of an uninterrupted one. After each round:
+ * the non-finite watch (stop, or with {@code train.onNonFinite = skip} restore and go on), the
+ * metrics line, at evaluations the progress line and the plot, the policy's checkpoint, the stop
+ * rule; on SIGTERM a last checkpoint if the policy wants one.
+ */
+public final class RoundEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(RoundEngine.class);
+
+    /**
+     * What a finished run reports. {@code latest}: the last value of every evaluation metric;
+     * {@code meanTokensPerSecond}: training tokens of this session over its wall time (evaluations and
+     * checkpoints included); {@code trainingTokensPerSecond}: over the time spent in rounds only.
+     */
+    public record Outcome(long steps, double trainLoss, Map<String, Double> latest, double meanTokensPerSecond,
+                          double trainingTokensPerSecond, boolean stoppedEarly, Path runDir) {
+        public Double latest(String metric) {
+            return latest.get(metric);
+        }
+    }
+
+    private final JavaSparkContext sc;
+    private final SparkformerConfig config;
+    private final RunDirectory run;
+    private final CheckpointStore store;
+
+    public RoundEngine(JavaSparkContext sc, SparkformerConfig config, RunDirectory run, CheckpointStore store) {
+        this.sc = sc;
+        this.config = config;
+        this.run = run;
+        this.store = store;
+    }
+
+    /** Trains {@code family} from {@code start} (a resumed checkpoint's state or the initial one). */
+    public Outcome run(Family family, TrainingState start) {
+        OffHeapBudget.check(sc, config, family.vocabularySize());
+        MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), sc.hadoopConfiguration());
+        metrics.resumeAt(start.step());
+        CheckpointPolicy policy = family.checkpoints(config.train());
+        policy.resume(metrics.lines());
+        policy.start(start.step());
+        SparkRounds rounds = new SparkRounds(sc, family.graph(), config, family.batches());
+        try (GracefulStop stop = GracefulStop.install(config.train().shutdownGraceSeconds())) {
+            return new Session(family, rounds, metrics, policy, stop, start).run();
+        }
+    }
+
+    /** One driver session's loop state. */
+    private final class Session {
+        private final TrainConfig t = config.train();
+        private final Family family;
+        private final SparkRounds rounds;
+        private final MetricsLog metrics;
+        private final CheckpointPolicy policy;
+        private final GracefulStop stop;
+        private final WarmupCosineSchedule schedule;
+        private final double tokensPerStep;
+        private final long sessionStart = System.nanoTime();
+        private final long sessionStartStep;
+        private final long elapsedBefore;
+        private final Map<String, Double> latest = new LinkedHashMap<>();
+        private long step;
+        private double tokens;
+        private double best;
+        private double trainLoss = Double.NaN;
+        private double roundSeconds;
+
+        Session(Family family, SparkRounds rounds, MetricsLog metrics, CheckpointPolicy policy, GracefulStop stop,
+                TrainingState start) {
+            this.family = family;
+            this.rounds = rounds;
+            this.metrics = metrics;
+            this.policy = policy;
+            this.stop = stop;
+            this.schedule = new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(), t.warmupSteps(),
+                    t.decaySteps());
+            this.tokensPerStep = family.tokensPerStep();
+            this.step = start.step();
+            this.sessionStartStep = start.step();
+            this.tokens = start.tokens();
+            this.best = start.bestValLoss();
+            this.elapsedBefore = start.elapsedMillis();
+        }
+
+        Outcome run() {
+            boolean stoppedEarly = false;
+            if (step >= t.steps()) {
+                LOG.info("Run already at step {} of {}: nothing to train", step, t.steps());
+            }
+            try {
+                while (step < t.steps() && !stop.requested() && !stoppedEarly) {
+                    stoppedEarly = round();
+                }
+                if (policy.due(step, stop.requested())) {   // a shutdown requested between two rounds
+                    save(elapsedMillis());
+                }
+                if (stop.requested()) {
+                    LOG.warn("Stopped at step {} of {} on a shutdown request: rerun the same command to continue",
+                            step, t.steps());
+                }
+            } finally {
+                metrics.flush();   // the lines since the last write
+            }
+            double sessionSeconds = (System.nanoTime() - sessionStart) / 1e9;
+            double trained = (step - sessionStartStep) * tokensPerStep;
+            return new Outcome(step, trainLoss, latest, trained / Math.max(sessionSeconds, 1e-9),
+                    trained / Math.max(roundSeconds, 1e-9), stoppedEarly, run.root());
+        }
+
+        /** One round and its bookkeeping; true when the stop rule ends the run. */
+        private boolean round() {
+            int n = roundLength();
+            long roundStart = System.nanoTime();
+            ParameterSnapshot before = t.onNonFinite() == TrainConfig.NonFinitePolicy.SKIP
+                    ? ParameterSnapshot.of(family.graph()) : null;
+            double loss = rounds.fit(step, n);
+            long done = step + n;
+            Optional<String> firstBad = rounds.firstNonFinite();
+            if (!Double.isFinite(loss) || firstBad.isPresent()) {
+                // A worker whose last update went non-finite can leave the round's loss finite: its
+                // parameters would still poison the average (and the next checkpoint).
+                String what = (Double.isFinite(loss) ? "parameters became non-finite" : "training loss became "
+                        + loss) + " in steps " + (step + 1) + "-" + done
+                        + firstBad.map(e -> "; it first went bad at " + e).orElse("");
+                if (before == null) {
+                    throw new NonFiniteLossException(what + " (" + ParameterSnapshot.nonFiniteParameters(family.graph())
+                            + "); the last good checkpoint is " + store.latest().orElse("(none)")
+                            + " (set train.onNonFinite = skip to skip such rounds)");
+                }
+                LOG.warn("{}: round skipped, parameters restored", what);
+                before.restore(family.graph());
+                step = done;
+                return false;
+            }
+            step = done;
+            tokens += n * tokensPerStep;
+            trainLoss = loss;
+            double seconds = (System.nanoTime() - roundStart) / 1e9;
+            roundSeconds += seconds;
+            double rate = n * tokensPerStep / Math.max(seconds, 1e-9);
+            long elapsedMillis = elapsedMillis();
+            ObjectNode line = metrics.roundLine(step, Math.round(tokens), elapsedMillis,
+                    schedule.valueAt((int) (step - 1), 0), loss, rate);
+            family.roundFields(line, step);
+            boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
+            if (evaluate) {
+                evaluate(line);
+            }
+            metrics.append(line);
+            if (evaluate) {
+                report(loss, rate, elapsedMillis);
+            }
+            if (policy.due(step, stop.requested())) {
+                save(elapsedMillis);
+            }
+            if (evaluate && family.stopRule().shouldStop()) {
+                LOG.info("Early stop at step {}: {}", step, family.stopRule().why());
+                return true;
+            }
+            return false;
+        }
+
+        private void evaluate(ObjectNode line) {
+            Map<String, Double> m = family.evaluate();
+            m.forEach(line::put);
+            latest.putAll(m);
+            Double val = m.get("val_loss");
+            if (val != null && !(val >= best)) {
+                best = val;
+            }
+            policy.evaluated(step, m);
+        }
+
+        private void report(double loss, double rate, long elapsedMillis) {
+            double sessionRate = (step - sessionStartStep) * tokensPerStep
+                    / Math.max((System.nanoTime() - sessionStart) / 1e9, 1e-9);
+            Duration eta = Duration.ofMillis((long) ((t.steps() - step) * tokensPerStep
+                    / Math.max(sessionRate, 1e-9) * 1000));
+            LOG.info("{}{}", Progress.line(step, t.steps(), loss, latest.get("val_loss"), rate,
+                    Duration.ofMillis(elapsedMillis), eta), family.progressSuffix(step, latest));
+            LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), sc.hadoopConfiguration(),
+                    family.plotTitle(run.root().getName()));
+        }
+
+        private void save(long elapsedMillis) {
+            TrainingState state = new TrainingState(step, Math.round(tokens), family.dataCursor(step), t.seed(),
+                    policy.recordedValLoss(best), elapsedMillis);
+            metrics.flush();
+            store.save(family.checkpoint(state));
+            policy.saved(step);
+            LOG.info("Checkpoint {} written{}", Checkpoint.nameFor(step), policy.reason(step, stop.requested()));
+        }
+
+        /** Steps in the next round: the averaging frequency, cut at evaluation, checkpoint and end steps. */
+        private int roundLength() {
+            long next = Math.min(t.steps(), step + config.spark().averagingFrequency());
+            next = Math.min(next, (step / t.evalEvery() + 1) * t.evalEvery());
+            next = Math.min(next, policy.nextCut(step));
+            return (int) (next - step);
+        }
+
+        private long elapsedMillis() {
+            return elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000;
+        }
+    }
+}
