@@ -1,6 +1,5 @@
 package io.sparkformer.job.translate;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.checkpoint.TrainingState;
@@ -11,20 +10,10 @@ import io.sparkformer.data.InputException;
 import io.sparkformer.data.PairBatches;
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.data.TranslationPairs;
-import io.sparkformer.decode.Seq2SeqTranslator;
-import io.sparkformer.job.train.CheckpointTiming;
-import io.sparkformer.job.train.GracefulStop;
-import io.sparkformer.job.train.LossPlot;
-import io.sparkformer.job.train.MetricsLog;
-import io.sparkformer.job.train.NonFiniteLossException;
-import io.sparkformer.job.train.Progress;
+import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.RunIdentity;
-import io.sparkformer.job.train.SparkRounds;
 import io.sparkformer.model.seq2seq.Seq2SeqGraphBuilder;
-import io.sparkformer.train.LossEvaluator;
-import io.sparkformer.train.TranslationEvaluator;
-import io.sparkformer.train.WarmupCosineSchedule;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -34,7 +23,6 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -117,13 +105,10 @@ public final class TranslationTrainingJob {
         List<DataSet> valBatches = PairBatches.inOrder(valSubset, t.batchSize(), vocabulary.sourceTokens(),
                 vocabulary.targetTokens());
         ParallelCorpus bleuPairs = validation.head(config.seq2seq().evalSentences());
-        MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), conf);
-        metrics.resumeAt(state.step());
-        Loop loop = new Loop(config, graph, new SparkRounds(sc, graph, config, batches),
-                batches, valBatches, bleuPairs, vocabulary, tokensPerStep, metrics, store, run, conf);
-        try (GracefulStop stop = GracefulStop.install(t.shutdownGraceSeconds())) {
-            return loop.run(state, new CheckpointTiming(t, stop, state.step()));
-        }
+        TranslationFamily family = new TranslationFamily(config, graph, batches, valBatches, bleuPairs, vocabulary,
+                tokensPerStep);
+        RoundEngine.Outcome o = new RoundEngine(sc, config, run, store).run(family, state);
+        return new Result(o.steps(), o.trainLoss(), o.latest("val_loss"), o.latest("val_bleu"), o.runDir());
     }
 
     /** {training, validation}: the validation files, or the last {@code data.valFraction} of the pairs. */
@@ -147,139 +132,6 @@ public final class TranslationTrainingJob {
             throw new InputException("checkpoint " + c.name() + " has a different architecture (model.*, tokenizer.*,"
                     + " seq2seq.sharedVocabulary/sharedEmbeddings) than the config: start a new run or use the"
                     + " checkpoint's config.conf");
-        }
-    }
-
-    /** The round-by-round loop with its bookkeeping. */
-    private static final class Loop {
-        private final SparkformerConfig config;
-        private final ComputationGraph graph;
-        private final SparkRounds rounds;
-        private final PairBatches batches;
-        private final List<DataSet> valBatches;
-        private final ParallelCorpus bleuPairs;
-        private final TranslationVocabulary vocabulary;
-        private final double tokensPerStep;
-        private final MetricsLog metrics;
-        private final CheckpointStore store;
-        private final RunDirectory run;
-        private final Configuration conf;
-
-        Loop(SparkformerConfig config, ComputationGraph graph, SparkRounds rounds, PairBatches batches,
-             List<DataSet> valBatches, ParallelCorpus bleuPairs, TranslationVocabulary vocabulary,
-             double tokensPerStep, MetricsLog metrics, CheckpointStore store, RunDirectory run, Configuration conf) {
-            this.config = config;
-            this.graph = graph;
-            this.rounds = rounds;
-            this.batches = batches;
-            this.valBatches = valBatches;
-            this.bleuPairs = bleuPairs;
-            this.vocabulary = vocabulary;
-            this.tokensPerStep = tokensPerStep;
-            this.metrics = metrics;
-            this.store = store;
-            this.run = run;
-            this.conf = conf;
-        }
-
-        Result run(TrainingState start, CheckpointTiming timing) {
-            TrainConfig t = config.train();
-            WarmupCosineSchedule schedule = new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(),
-                    t.warmupSteps(), t.decaySteps());
-            long step = start.step();
-            double tokens = start.tokens();
-            double best = start.bestValLoss();
-            long elapsedBefore = start.elapsedMillis();
-            long sessionStart = System.nanoTime();
-            long sessionStartStep = step;
-            double trainLoss = Double.NaN;
-            Double lastVal = null;
-            Double lastBleu = null;
-            try {
-                while (step < t.steps() && !timing.stopRequested()) {
-                    int n = roundLength(step);
-                    long roundStart = System.nanoTime();
-                    double loss = rounds.fit(step, n);
-                    long done = step + n;
-                    Optional<String> firstBad = rounds.firstNonFinite();
-                    if (!Double.isFinite(loss) || firstBad.isPresent()) {
-                        throw new NonFiniteLossException((Double.isFinite(loss) ? "parameters became non-finite"
-                                : "training loss became " + loss) + " in steps " + (step + 1) + "-" + done
-                                + firstBad.map(e -> "; it first went bad at " + e).orElse("")
-                                + "; the last good checkpoint is " + store.latest().orElse("(none)"));
-                    }
-                    step = done;
-                    tokens += n * tokensPerStep;
-                    trainLoss = loss;
-                    double rate = n * tokensPerStep / Math.max((System.nanoTime() - roundStart) / 1e9, 1e-9);
-                    long elapsedMillis = elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000;
-                    ObjectNode line = metrics.roundLine(step, Math.round(tokens), elapsedMillis,
-                            schedule.valueAt((int) (step - 1), 0), loss, rate);
-                    line.put("epoch", batches.epochs(step));
-                    boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
-                    if (evaluate) {
-                        if (!valBatches.isEmpty()) {
-                            lastVal = LossEvaluator.meanLoss(graph, valBatches);
-                            line.put("val_loss", lastVal);
-                            if (!(lastVal >= best)) {
-                                best = lastVal;
-                            }
-                        }
-                        if (bleuPairs.size() > 0) {
-                            lastBleu = new TranslationEvaluator(graph, vocabulary.source(), vocabulary.target())
-                                    .bleu(bleuPairs, Seq2SeqTranslator.Options.greedy(config.model().contextLength()))
-                                    .score();
-                            line.put("val_bleu", lastBleu);
-                        }
-                    }
-                    metrics.append(line);
-                    if (evaluate) {
-                        double sessionRate = (step - sessionStartStep) * tokensPerStep
-                                / Math.max((System.nanoTime() - sessionStart) / 1e9, 1e-9);
-                        Duration eta = Duration.ofMillis((long) ((t.steps() - step) * tokensPerStep
-                                / Math.max(sessionRate, 1e-9) * 1000));
-                        LOG.info("{}{} | epoch {}", Progress.line(step, t.steps(), loss, lastVal, rate,
-                                        Duration.ofMillis(elapsedMillis), eta),
-                                lastBleu == null ? "" : String.format(java.util.Locale.ROOT, " | BLEU %.2f", lastBleu),
-                                String.format(java.util.Locale.ROOT, "%.2f", batches.epochs(step)));
-                        LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), conf, "Sparkformer seq2seq: "
-                                + run.root().getName());
-                    }
-                    if (timing.due(step)) {
-                        save(timing, new TrainingState(step, Math.round(tokens),
-                                step * config.spark().workers() * (long) t.batchSize(), t.seed(), best, elapsedMillis));
-                    }
-                }
-                if (timing.due(step)) {   // a shutdown requested between two rounds
-                    save(timing, new TrainingState(step, Math.round(tokens),
-                            step * config.spark().workers() * (long) t.batchSize(), t.seed(), best,
-                            elapsedBefore + (System.nanoTime() - sessionStart) / 1_000_000));
-                }
-                if (timing.stopRequested()) {
-                    LOG.warn("Stopped at step {} of {} on a shutdown request: rerun the same command to continue", step,
-                            t.steps());
-                }
-            } finally {
-                metrics.flush();   // the lines since the last write
-            }
-            return new Result(step, trainLoss, lastVal, lastBleu, run.root());
-        }
-
-        private void save(CheckpointTiming timing, TrainingState state) {
-            metrics.flush();
-            store.save(Checkpoint.of(state, config, vocabulary.target(), graph)
-                    .withSourceTokenizer(vocabulary.separateSourceJson()));
-            timing.saved(state.step());
-            LOG.info("Checkpoint {} written{}", Checkpoint.nameFor(state.step()), timing.reason(state.step()));
-        }
-
-        /** Steps in the next round: the averaging frequency, cut at evaluation/checkpoint/end steps. */
-        private int roundLength(long step) {
-            TrainConfig t = config.train();
-            long next = Math.min(t.steps(), step + config.spark().averagingFrequency());
-            next = Math.min(next, (step / t.evalEvery() + 1) * t.evalEvery());
-            next = Math.min(next, (step / t.checkpointEvery() + 1) * t.checkpointEvery());
-            return (int) (next - step);
         }
     }
 }
