@@ -1,4 +1,4 @@
-package io.sparkformer.job.finetune;
+package io.sparkformer.job.engine;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.sparkformer.job.finetune;
+package io.sparkformer.job.engine;
 
 /**
  * Early stopping on a validation score where higher is better (accuracy): training stops once
