@@ -28,6 +28,14 @@ public interface Family {
     /** Training tokens one step consumes over all workers (a mean where sequence lengths vary). */
     double tokensPerStep();
 
+    /**
+     * The token count a session starts from: by default the checkpoint's. The engine adds
+     * {@link #tokensPerStep()} for every step trained and rounds at each report.
+     */
+    default double tokensAtStart(TrainingState start) {
+        return start.tokens();
+    }
+
     /** The vocabulary the off-heap estimate is made for (the larger one where there are two). */
     int vocabularySize();
 

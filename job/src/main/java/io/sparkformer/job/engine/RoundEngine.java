@@ -107,7 +107,7 @@ public final class RoundEngine {
             this.tokensPerStep = family.tokensPerStep();
             this.step = start.step();
             this.sessionStartStep = start.step();
-            this.tokens = start.tokens();
+            this.tokens = family.tokensAtStart(start);
             this.best = start.bestValLoss();
             this.elapsedBefore = start.elapsedMillis();
         }

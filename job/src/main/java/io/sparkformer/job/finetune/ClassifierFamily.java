@@ -67,6 +67,12 @@ final class ClassifierFamily implements Family {
         return examplesPerStep * data.meanTrainLength();
     }
 
+    /** Steps x the mean tokens per step, unrounded: the checkpoint's count is rounded. */
+    @Override
+    public double tokensAtStart(TrainingState start) {
+        return start.step() * tokensPerStep();
+    }
+
     @Override
     public int vocabularySize() {
         return tokenizer.vocabSize();
