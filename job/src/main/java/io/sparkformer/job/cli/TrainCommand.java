@@ -2,8 +2,8 @@ package io.sparkformer.job.cli;
 
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.ConfigLoader;
-import io.sparkformer.config.ModelConfig;
 import io.sparkformer.config.SparkformerConfig;
+import io.sparkformer.job.engine.FamilyKind;
 import io.sparkformer.job.spark.SparkContexts;
 import io.sparkformer.job.train.TrainingJob;
 import io.sparkformer.job.translate.PairFiles;
@@ -59,7 +59,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (JavaSparkContext sc = SparkContexts.create("sparkformer train")) {
             SparkformerConfig c = config.load(sc.hadoopConfiguration());
             LOG.info("Effective config:\n{}", ConfigLoader.render(c));
-            if (c.model().family() == ModelConfig.ModelFamily.SEQ2SEQ) {
+            if (FamilyKind.of(c) == FamilyKind.SEQ2SEQ) {
                 TranslationTrainingJob.Result r = TranslationTrainingJob.run(sc, c, new TranslationTrainingJob.Options(
                         requirePairs(new PairFiles(source, target, corpus, "")),
                         new PairFiles(valSource, valTarget, valCorpus, "val-"), out, resume, overwrite));
@@ -69,7 +69,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (corpus == null || source != null || target != null || valSource != null || valTarget != null
                     || valCorpus != null) {
-                throw new ConfigException("model.family = " + c.model().family().name().toLowerCase(java.util.Locale.ROOT)
+                throw new ConfigException("model.family = " + FamilyKind.of(c).configName()
                         + " trains on --corpus only (--source/--target/--val-* are for seq2seq)");
             }
             TrainingJob.Result r = TrainingJob.run(sc, c, new TrainingJob.Options(corpus, out, resume, overwrite));

@@ -6,6 +6,7 @@ import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.data.ClassLabels;
 import io.sparkformer.data.LabeledExamples;
 import io.sparkformer.data.LabeledTable;
+import io.sparkformer.job.engine.FamilyKind;
 import io.sparkformer.model.bert.BertClassifierLayer;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.tokenize.BertTokens;
@@ -57,8 +58,7 @@ public final class ClassifierCheckpoint {
 
     /** Whether a checkpoint holds a classifier (rather than a language model). */
     public static boolean holdsClassifier(Checkpoint c) {
-        return c.model().getLayers().length == 1
-                && c.model().getLayers()[0].conf().getLayer() instanceof BertClassifierLayer;
+        return FamilyKind.BERT_CLASSIFIER.holds(c);
     }
 
     public ClassLabels labels() {

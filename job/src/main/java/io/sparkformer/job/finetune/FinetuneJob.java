@@ -4,9 +4,10 @@ import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigLoader;
-import io.sparkformer.config.ModelConfig;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.InputException;
+import io.sparkformer.job.engine.FamilyKind;
+import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.RunIdentity;
@@ -71,6 +72,9 @@ public final class FinetuneJob {
                 == RunDirectory.Start.RESUME;
         CheckpointStore store = new CheckpointStore(run.root().toString(), conf, config.train().keepCheckpoints());
         Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
+        if (resumed.isPresent()) {
+            ResumeChecks.require(resumed.get(), config);
+        }
 
         ComputationGraph graph;
         if (resumed.isPresent()) {
@@ -99,9 +103,9 @@ public final class FinetuneJob {
 
     /** The fine-tune's settings on the checkpoint's architecture (with the fine-tune's dropout) and tokenizer. */
     static SparkformerConfig effectiveConfig(SparkformerConfig fineTune, SparkformerConfig pretrained) {
-        if (pretrained.model().family() != ModelConfig.ModelFamily.BERT) {
+        if (FamilyKind.of(pretrained) != FamilyKind.BERT_MLM) {
             throw new InputException("finetune needs a BERT checkpoint; this one is model.family = "
-                    + pretrained.model().family().name().toLowerCase(Locale.ROOT));
+                    + FamilyKind.of(pretrained).configName());
         }
         return fineTune.withArchitecture(pretrained.model().withDropout(fineTune.model().dropout()),
                 pretrained.tokenizer());

@@ -1,6 +1,5 @@
 package io.sparkformer.job.prepare;
 
-import io.sparkformer.config.ModelConfig;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TokenizerConfig;
 import io.sparkformer.data.CorpusFiles;
@@ -8,6 +7,7 @@ import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
 import io.sparkformer.data.TokenShards;
+import io.sparkformer.job.engine.FamilyKind;
 import io.sparkformer.tokenize.BertTokens;
 import io.sparkformer.tokenize.BpeTokenizer;
 import io.sparkformer.tokenize.BpeTrainer;
@@ -145,7 +145,7 @@ public final class PrepareJob {
 
     /** Special tokens the model family needs in its vocabulary (BERT's [PAD], [CLS], [SEP], [MASK]). */
     static List<String> specialTokens(SparkformerConfig config) {
-        return config.model().family() == ModelConfig.ModelFamily.BERT ? BertTokens.SPECIALS : List.of();
+        return FamilyKind.of(config) == FamilyKind.BERT_MLM ? BertTokens.SPECIALS : List.of();
     }
 
     private static Tokenizer fitTokenizer(TokenizerConfig config, List<String> specials,

@@ -1,6 +1,5 @@
 package io.sparkformer.job.train;
 
-import io.sparkformer.config.ModelConfig;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.BatchPlan;
@@ -9,6 +8,7 @@ import io.sparkformer.data.Batches;
 import io.sparkformer.data.MlmBatches;
 import io.sparkformer.data.MlmMasking;
 import io.sparkformer.data.TokenSource;
+import io.sparkformer.job.engine.FamilyKind;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.tokenize.BertTokens;
@@ -32,7 +32,7 @@ interface FamilyTraining {
     Validation validation(TokenSource val);
 
     static FamilyTraining of(SparkformerConfig config, Tokenizer tokenizer) {
-        return config.model().family() == ModelConfig.ModelFamily.BERT ? new Bert(config, BertTokens.of(tokenizer))
+        return FamilyKind.of(config) == FamilyKind.BERT_MLM ? new Bert(config, BertTokens.of(tokenizer))
                 : new Gpt(config);
     }
 

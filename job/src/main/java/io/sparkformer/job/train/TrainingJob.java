@@ -12,6 +12,7 @@ import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
 import io.sparkformer.data.ShardedTokenSource;
+import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.prepare.PrepareJob;
 import io.sparkformer.tokenize.Tokenizer;
@@ -64,7 +65,7 @@ public final class TrainingJob {
         if (resume && resumed.isEmpty()) {
             LOG.info("No checkpoint in {}: starting a new run", run.root());
         }
-        resumed.ifPresent(c -> ResumeChecks.requireSameArchitecture(c, config));
+        resumed.ifPresent(c -> ResumeChecks.require(c, config));
 
         String dataDir = dataDirectory(sc, config, options, run, hconf, resumed.map(Checkpoint::tokenizer));
         DataManifest manifest = DataManifest.fromJson(

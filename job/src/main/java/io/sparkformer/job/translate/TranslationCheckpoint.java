@@ -3,6 +3,7 @@ package io.sparkformer.job.translate;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.data.InputException;
 import io.sparkformer.decode.Seq2SeqTranslator;
+import io.sparkformer.job.engine.FamilyKind;
 import io.sparkformer.model.seq2seq.Seq2SeqLayer;
 import io.sparkformer.train.TranslationEvaluator;
 
@@ -13,7 +14,7 @@ public record TranslationCheckpoint(Checkpoint checkpoint, TranslationEvaluator 
 
     /** Whether {@code c} holds an encoder-decoder (so {@code evaluate} reports BLEU). */
     public static boolean holdsTranslator(Checkpoint c) {
-        return c.model().getLayers().length == 1 && c.model().getLayers()[0].conf().getLayer() instanceof Seq2SeqLayer;
+        return FamilyKind.SEQ2SEQ.holds(c);
     }
 
     /** The translator of {@code c}, or an input error naming the checkpoint and what it holds instead. */

@@ -6,10 +6,10 @@ import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
-import io.sparkformer.data.InputException;
 import io.sparkformer.data.PairBatches;
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.data.TranslationPairs;
+import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.RunIdentity;
@@ -64,7 +64,7 @@ public final class TranslationTrainingJob {
         TrainConfig t = config.train();
         CheckpointStore store = new CheckpointStore(run.root().toString(), conf, t.keepCheckpoints());
         Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
-        resumed.ifPresent(c -> requireSameArchitecture(c, config));
+        resumed.ifPresent(c -> ResumeChecks.require(c, config));
 
         ParallelCorpus corpus = split[0];
         ParallelCorpus validation = split[1];
@@ -119,19 +119,5 @@ public final class TranslationTrainingJob {
             return new ParallelCorpus[] {corpus, options.validation().read(conf)};
         }
         return corpus.splitLast((int) Math.floor(corpus.size() * config.data().valFraction()));
-    }
-
-    /** The model and seq2seq sections fix the architecture; a resumed run must not change them. */
-    static void requireSameArchitecture(Checkpoint c, SparkformerConfig config) {
-        SparkformerConfig saved = c.config();
-        boolean same = saved.model().equals(config.model())
-                && saved.seq2seq().sharedVocabulary() == config.seq2seq().sharedVocabulary()
-                && saved.seq2seq().sharedEmbeddings() == config.seq2seq().sharedEmbeddings()
-                && saved.tokenizer().equals(config.tokenizer());
-        if (!same) {
-            throw new InputException("checkpoint " + c.name() + " has a different architecture (model.*, tokenizer.*,"
-                    + " seq2seq.sharedVocabulary/sharedEmbeddings) than the config: start a new run or use the"
-                    + " checkpoint's config.conf");
-        }
     }
 }

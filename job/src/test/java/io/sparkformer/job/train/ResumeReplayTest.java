@@ -1,0 +1,66 @@
+package io.sparkformer.job.train;
+
+import io.sparkformer.job.Cli;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code --resume} replays the interrupted run exactly or refuses, naming the key and both values. */
+class ResumeReplayTest {
+    @TempDir
+    static Path dir;
+    private static String corpus;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        System.setProperty("spark.master", "local[2]");
+        System.setProperty("spark.ui.enabled", "false");
+        String text = Files.readString(Path.of(System.getProperty("sparkformer.shared", "../shared"),
+                "data/tinyshakespeare/input.txt")).substring(0, 30000);
+        corpus = dir.resolve("corpus.txt").toString();
+        Files.writeString(Path.of(corpus), text);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        System.clearProperty("spark.master");
+    }
+
+    private static String[] train(String out, String... more) {
+        List<String> a = new ArrayList<>(List.of("train", "--config", "../conf/gpt-tiny.conf", "--corpus", corpus,
+                "--out", out, "--set", "train.steps=10", "--set", "train.evalEvery=5", "--set",
+                "train.checkpointEvery=5"));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void resumingWithAnotherSeedOrWorkerCountIsRefusedAndTheRunIsKept() throws Exception {
+        String out = dir.resolve("seed").toString();
+        assertEquals(0, Cli.run(train(out)).code());
+        String metrics = Files.readString(Path.of(out, "metrics.jsonl"));
+
+        Cli.Result r = Cli.run(train(out, "--resume", "--set", "train.steps=20", "--set", "train.seed=7",
+                "--set", "spark.workers=2"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("sparkformer train: error: checkpoint step-000010 was trained with another batch"
+                + " plan or schedule: train.seed=1337 (config says 7), spark.workers=1 (config says 2); a resumed run"
+                + " replays them exactly (only train.steps and train.decaySteps may change): keep the checkpoint's"
+                + " values or start a new run"), r.err());
+        assertEquals("step-000010", Files.readString(Path.of(out, "checkpoints", "LATEST")).strip());
+        assertEquals(metrics, Files.readString(Path.of(out, "metrics.jsonl")), "metrics.jsonl untouched");
+
+        Cli.Result longer = Cli.run(train(out, "--resume", "--set", "train.steps=20"));
+        assertEquals(0, longer.code(), longer.err());
+        assertEquals("step-000020", Files.readString(Path.of(out, "checkpoints", "LATEST")).strip());
+    }
+}
