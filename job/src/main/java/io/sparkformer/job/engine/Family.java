@@ -36,9 +36,6 @@ public interface Family {
         return start.tokens();
     }
 
-    /** The vocabulary the off-heap estimate is made for (the larger one where there are two). */
-    int vocabularySize();
-
     /** The loss plot's title, e.g. {@code "Sparkformer seq2seq: run-name"}. */
     String plotTitle(String runName);
 

@@ -68,7 +68,8 @@ public final class ResumeChecks {
     /** The checkpoint's tokenizer must be the one the prepared data was encoded with. */
     public static void requireSameTokenizer(Checkpoint c, Tokenizer dataTokenizer, String dataDir) {
         if (!Tokenizer.fromJson(c.tokenizerJson()).sha256().equals(dataTokenizer.sha256())) {
-            throw new InputException("the tokenizer of checkpoint " + c.name() + " does not match the one in " + dataDir);
+            throw new InputException("the tokenizer of checkpoint " + c.name() + " does not match the one in "
+                    + dataDir);
         }
     }
 

@@ -54,16 +54,22 @@ public final class RoundEngine {
     private final RunDirectory run;
     private final CheckpointStore store;
 
-    public RoundEngine(JavaSparkContext sc, SparkformerConfig config, RunDirectory run, CheckpointStore store) {
+    /**
+     * An engine for a model of {@code config} with {@code vocabularySize} tokens. Made before the
+     * model is built: it refuses at once, with one line, when the driver's or an executor's
+     * off-heap budget is too small for that model.
+     */
+    public RoundEngine(JavaSparkContext sc, SparkformerConfig config, RunDirectory run, CheckpointStore store,
+                       int vocabularySize) {
         this.sc = sc;
         this.config = config;
         this.run = run;
         this.store = store;
+        OffHeapBudget.check(sc, config, vocabularySize);
     }
 
     /** Trains {@code family} from {@code start} (a resumed checkpoint's state or the initial one). */
     public Outcome run(Family family, TrainingState start) {
-        OffHeapBudget.check(sc, config, family.vocabularySize());
         MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), sc.hadoopConfiguration());
         metrics.resumeAt(start.step());
         CheckpointPolicy policy = family.checkpoints(config.train());

@@ -74,11 +74,6 @@ final class ClassifierFamily implements Family {
     }
 
     @Override
-    public int vocabularySize() {
-        return tokenizer.vocabSize();
-    }
-
-    @Override
     public String plotTitle(String runName) {
         return "Sparkformer fine-tune: " + runName;
     }

@@ -76,6 +76,7 @@ public final class FinetuneJob {
             ResumeChecks.require(resumed.get(), config);
         }
 
+        RoundEngine engine = new RoundEngine(sc, config, run, store, tokenizer.vocabSize());   // off-heap check
         ComputationGraph graph;
         if (resumed.isPresent()) {
             // LATEST is the best checkpoint so far: the steps after it are trained again, as before.
@@ -96,7 +97,7 @@ public final class FinetuneJob {
         // On SIGTERM the fine-tune stops after its round without a checkpoint: LATEST is kept the best
         // model, and a rerun replays the steps after it.
         ClassifierFamily family = new ClassifierFamily(config, graph, data, tokenizer);
-        RoundEngine.Outcome o = new RoundEngine(sc, config, run, store).run(family,
+        RoundEngine.Outcome o = engine.run(family,
                 resumed.map(Checkpoint::state).orElse(TrainingState.initial(config.train().seed())));
         return new Result(o.steps(), family.best().best(), family.best().bestStep(), o.stoppedEarly(), o.runDir());
     }

@@ -24,11 +24,6 @@ record LanguageModelFamily(SparkformerConfig config, Tokenizer tokenizer, Comput
     }
 
     @Override
-    public int vocabularySize() {
-        return tokenizer.vocabSize();
-    }
-
-    @Override
     public String plotTitle(String runName) {
         return "Sparkformer: " + runName;
     }

@@ -76,6 +76,7 @@ public final class TrainingJob {
             throw new InputException("tokenizer.json in " + dataDir + " does not match its manifest");
         }
         resumed.ifPresent(c -> ResumeChecks.requireSameTokenizer(c, tokenizer, dataDir));
+        RoundEngine engine = new RoundEngine(sc, config, run, store, tokenizer.vocabSize());   // off-heap check
         run.writeString(RunDirectory.CONFIG, ConfigLoader.render(config));
         run.writeString(RunDirectory.TOKENIZER, tokenizer.toJson());
 
@@ -89,8 +90,8 @@ public final class TrainingJob {
         ShardedTokenSource train = ShardedTokenSource.train(dataDir, manifest, hconf);
         ShardedTokenSource val = ShardedTokenSource.validation(dataDir, manifest, hconf);
         BatchPlan plan = family.plan(manifest.trainTokens());
-        RoundEngine.Outcome o = new RoundEngine(sc, config, run, store).run(new LanguageModelFamily(config, tokenizer,
-                graph, plan, family.trainBatches(train, plan), family.validation(val)), state);
+        RoundEngine.Outcome o = engine.run(new LanguageModelFamily(config, tokenizer, graph, plan,
+                family.trainBatches(train, plan), family.validation(val)), state);
         return new Result(o.steps(), o.trainLoss(), o.latest("val_loss"), o.meanTokensPerSecond(),
                 o.trainingTokensPerSecond(), o.runDir());
     }

@@ -27,12 +27,6 @@ record TranslationFamily(SparkformerConfig config, ComputationGraph graph, PairB
                          List<DataSet> valBatches, ParallelCorpus bleuPairs, TranslationVocabulary vocabulary,
                          double tokensPerStep) implements Family {
 
-    /** The off-heap estimate is a decoder's (a lower bound for the encoder-decoder) with the larger vocabulary. */
-    @Override
-    public int vocabularySize() {
-        return Math.max(vocabulary.source().vocabSize(), vocabulary.target().vocabSize());
-    }
-
     @Override
     public String plotTitle(String runName) {
         return "Sparkformer seq2seq: " + runName;

@@ -75,6 +75,9 @@ public final class TranslationTrainingJob {
                 .orElseGet(() -> TranslationVocabulary.fit(sc, config, corpus));
         LOG.info("Vocabulary: {} ({} source, {} target tokens)", vocabulary.shared() ? "shared" : "separate",
                 vocabulary.source().vocabSize(), vocabulary.target().vocabSize());
+        // The off-heap estimate is a decoder's with the larger vocabulary: a lower bound for the encoder-decoder.
+        RoundEngine engine = new RoundEngine(sc, config, run, store,
+                Math.max(vocabulary.source().vocabSize(), vocabulary.target().vocabSize()));
         run.writeString(RunDirectory.CONFIG, ConfigLoader.render(config));
         run.writeString(RunDirectory.TOKENIZER, vocabulary.target().toJson());
         if (!vocabulary.shared()) {
@@ -107,7 +110,7 @@ public final class TranslationTrainingJob {
         ParallelCorpus bleuPairs = validation.head(config.seq2seq().evalSentences());
         TranslationFamily family = new TranslationFamily(config, graph, batches, valBatches, bleuPairs, vocabulary,
                 tokensPerStep);
-        RoundEngine.Outcome o = new RoundEngine(sc, config, run, store).run(family, state);
+        RoundEngine.Outcome o = engine.run(family, state);
         return new Result(o.steps(), o.trainLoss(), o.latest("val_loss"), o.latest("val_bleu"), o.runDir());
     }
 

@@ -101,11 +101,6 @@ class RoundEngineTest {
         }
 
         @Override
-        public int vocabularySize() {
-            return tokenizer.vocabSize();
-        }
-
-        @Override
         public String plotTitle(String runName) {
             return "engine test: " + runName;
         }
@@ -144,7 +139,8 @@ class RoundEngineTest {
     private RoundEngine.Outcome run(SparkformerConfig config, Family family, String name) {
         RunDirectory run = new RunDirectory(dir.resolve(name).toString(), new Configuration());
         CheckpointStore store = new CheckpointStore(run.root().toString(), new Configuration(), 5);
-        return new RoundEngine(sc, config, run, store).run(family, TrainingState.initial(config.train().seed()));
+        return new RoundEngine(sc, config, run, store, tokenizer.vocabSize())
+                .run(family, TrainingState.initial(config.train().seed()));
     }
 
     private List<JsonNode> metrics(String name) throws Exception {
