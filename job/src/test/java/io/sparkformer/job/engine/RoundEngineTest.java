@@ -73,13 +73,17 @@ class RoundEngineTest {
         return ConfigLoader.defaults(o);
     }
 
-    /** Next-token batches whose label mask at {@code poisonedStep} (0-based) is NaN: one bad step, then good ones. */
+    /**
+     * Next-token batches whose label mask at {@code poisonedStep} (0-based) is infinite: the weighted
+     * mean loss is inf/inf = NaN and so is every gradient. One bad step, then good ones.
+     */
     record PoisonedAt(BatchSource clean, long poisonedStep) implements BatchSource {
         @Override
         public DataSet batch(long step, int worker) {
             DataSet d = clean.batch(step, worker);
             if (step == poisonedStep) {
-                d.setLabelsMaskArray(Nd4j.valueArrayOf(d.getLabels().shape(), Float.NaN, DataType.FLOAT));
+                d.setLabelsMaskArray(Nd4j.valueArrayOf(d.getLabels().shape(), Float.POSITIVE_INFINITY,
+                        DataType.FLOAT));
             }
             return d;
         }
