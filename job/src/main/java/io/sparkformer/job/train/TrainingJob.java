@@ -65,7 +65,7 @@ public final class TrainingJob {
                         .withUri("corpus", options.corpus(), hconf.get()), options.resume(), options.overwrite(),
                 RunDirectory.Application.of(sc)) == RunDirectory.Start.RESUME;
         TrainConfig t = config.train();
-        CheckpointStore store = new CheckpointStore(run.root().toString(), hconf.get(), t.keepCheckpoints());
+        CheckpointStore store = CheckpointStore.forRun(run.root().toString(), hconf.get(), t);
         Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
         if (resume && resumed.isEmpty()) {
             LOG.info("No checkpoint in {}: starting a new run", run.root());
@@ -174,6 +174,7 @@ public final class TrainingJob {
             if (step >= t.steps()) {
                 LOG.info("Run already at step {} of {}: nothing to train", step, t.steps());
             }
+            NonFiniteSkips skips = new NonFiniteSkips(t);
             try {
                 while (step < t.steps() && !timing.stopRequested()) {
                     int n = roundLength(step);
@@ -182,6 +183,7 @@ public final class TrainingJob {
                     double loss = rounds.fit(step, n);
                     long done = step + n;
                     Optional<String> firstBad = rounds.firstNonFinite();
+                    skips.afterRound(step + 1, done, Double.isFinite(loss) && firstBad.isEmpty(), () -> store.latest().orElse("(none)"));
                     if (!Double.isFinite(loss) || firstBad.isPresent()) {
                         // A worker whose last update went non-finite can leave the round's loss finite:
                         // its parameters would still poison the average (and the next checkpoint).
