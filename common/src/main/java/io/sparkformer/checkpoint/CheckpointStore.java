@@ -54,7 +54,7 @@ import static io.sparkformer.checkpoint.CheckpointException.firstLine;
  * window makes readers fall back to the step before it.
  *
  * <p>One writer per run directory: saves from two processes into the same run may delete each
- * other's temporary files.
+ * other's temporary files (the training commands hold the run's {@code lease.json} for that).
  */
 public final class CheckpointStore {
     public static final String CHECKPOINTS = "checkpoints";

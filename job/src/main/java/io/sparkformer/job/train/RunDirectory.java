@@ -92,6 +92,9 @@ public final class RunDirectory {
      * deleted before this call: the caller validates config and inputs first, and the directory is
      * checked to be writable before {@code --overwrite} empties it.
      * <ul>
+     *   <li>files but no run here (someone else's): refused unless {@code --overwrite}, which deletes them;</li>
+     *   <li>another live job writing here (its {@code lease.json}): refused naming it, before anything is
+     *       deleted; otherwise this job takes the lease ({@link RunLease});</li>
      *   <li>no run here: a new run;</li>
      *   <li>a later YARN attempt of the application that claimed the run: resume (whatever the flags,
      *       so {@code --overwrite} never deletes attempt 1's checkpoints);</li>
