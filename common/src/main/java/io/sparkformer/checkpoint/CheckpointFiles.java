@@ -89,7 +89,7 @@ final class CheckpointFiles {
             }
             return new Checkpoint(name, state, configText, tokenizerJson, model, sourceTokenizerJson);
         } catch (IOException e) {
-            throw new CheckpointException("cannot read checkpoint " + dir + ": " + firstLine(e), e);
+            throw unreadable(dir, e);
         } finally {
             if (modelCopy != null) {
                 modelCopy.toFile().delete();
@@ -113,8 +113,22 @@ final class CheckpointFiles {
                 readVerified(fs, dir, SOURCE_TOKENIZER, manifest, OutputStream.nullOutputStream());
             }
         } catch (IOException e) {
-            throw new CheckpointException("cannot read checkpoint " + dir + ": " + firstLine(e), e);
+            throw unreadable(dir, e);
         }
+    }
+
+    /**
+     * An I/O failure while reading a checkpoint. A checksum mismatch reported by the file system is
+     * damage, like a wrong SHA-256 (readers fall back to an older checkpoint); anything else
+     * (permission, an unreachable datanode, an expired token) says nothing about the checkpoint
+     * and may pass: a {@link io.sparkformer.data.StorageException}, so that a resume stops instead
+     * of silently going back to an older checkpoint.
+     */
+    static RuntimeException unreadable(Path dir, IOException e) {
+        if (e instanceof org.apache.hadoop.fs.ChecksumException) {
+            return corrupt(dir, firstLine(e));
+        }
+        return new io.sparkformer.data.StorageException("cannot read checkpoint " + dir + ": " + firstLine(e), e);
     }
 
     static CheckpointException corrupt(Path dir, String detail) {

@@ -44,15 +44,17 @@ import static io.sparkformer.checkpoint.CheckpointException.firstLine;
  * {@code LATEST} at it by renaming a temporary file over it: atomically on HDFS (rename with
  * OVERWRITE) and on local disks (POSIX rename); on file systems whose rename does not replace
  * (object stores), by delete-then-rename. Readers never trust a directory without checking it
- * against its manifest, and when {@code LATEST} is missing, unreadable or names a checkpoint that
- * fails verification they warn and fall back to the newest older checkpoint that verifies. So a
+ * against its manifest, and when {@code LATEST} is missing, garbled or names a checkpoint that
+ * fails verification they warn and fall back to the newest older checkpoint that verifies. A file
+ * that cannot be read at all (permission, unreachable datanodes, an expired token) is not
+ * corruption: that throws a {@link io.sparkformer.data.StorageException} instead of falling back. So a
  * save killed at any point leaves the previous checkpoint loadable. Temporary directories are never
  * listed or loaded; the next successful save deletes them. Saving a step that already exists moves
  * the old copy aside first (no file system swaps directories atomically): a crash in that short
  * window makes readers fall back to the step before it.
  *
  * <p>One writer per run directory: saves from two processes into the same run may delete each
- * other's temporary files.
+ * other's temporary files (the training commands hold the run's {@code lease.json} for that).
  */
 public final class CheckpointStore {
     public static final String CHECKPOINTS = "checkpoints";
@@ -67,17 +69,37 @@ public final class CheckpointStore {
     private final Configuration conf;   // for URIs on other file systems; fs.getConf() is whoever cached fs first
     private final Path dir;
     private final int keep;
+    private final Retries retries;
+
+    /**
+     * How often a save that failed on an I/O error is tried again, and how long to wait before the
+     * first retry (doubled before each further one): storage faults such as HDFS safe mode, a full
+     * quota freed by an operator or a datanode restart often pass within seconds or minutes.
+     */
+    public record Retries(int retries, int firstDelaySeconds) {
+        public static final Retries NONE = new Retries(0, 0);
+    }
 
     /**
      * @param runDir the run directory ({@code --out}); its {@code checkpoints/} need not exist yet
      * @param keep   how many of the newest checkpoints {@link #save} keeps ({@code train.keepCheckpoints})
      */
     public CheckpointStore(String runDir, Configuration conf, int keep) {
-        this(fileSystemFor(new Path(runDir), conf), new Path(runDir), conf, keep);
+        this(fileSystemFor(new Path(runDir), conf), new Path(runDir), conf, keep, Retries.NONE);
+    }
+
+    /** The store of a training run: keeps and retries as {@code train.keepCheckpoints} and {@code train.checkpointRetries*} say. */
+    public static CheckpointStore forRun(String runDir, Configuration conf, io.sparkformer.config.TrainConfig train) {
+        return new CheckpointStore(fileSystemFor(new Path(runDir), conf), new Path(runDir), conf,
+                train.keepCheckpoints(), new Retries(train.checkpointRetries(), train.checkpointRetrySeconds()));
     }
 
     /** For tests that wrap the file system to inject failures. */
     CheckpointStore(FileSystem fs, Path runDir, Configuration conf, int keep) {
+        this(fs, runDir, conf, keep, Retries.NONE);
+    }
+
+    CheckpointStore(FileSystem fs, Path runDir, Configuration conf, int keep, Retries retries) {
         if (keep < 1) {
             throw new IllegalArgumentException("keep must be >= 1 (checkpoints to keep), got " + keep);
         }
@@ -85,6 +107,7 @@ public final class CheckpointStore {
         this.conf = conf;
         this.dir = new Path(fs.makeQualified(runDir), CHECKPOINTS);
         this.keep = keep;
+        this.retries = retries;
     }
 
     /** The fully qualified {@code <run>/checkpoints} directory. */
@@ -95,12 +118,46 @@ public final class CheckpointStore {
     /**
      * Writes {@code checkpoint} (replacing an earlier one of the same step), points {@code LATEST}
      * at it, then deletes all but the newest {@code keep} checkpoints and leftovers of interrupted
-     * saves. A failure to prune is logged, not thrown: the checkpoint itself is safe by then.
+     * saves. A failure to prune is logged, not thrown: the checkpoint itself is safe by then. A save
+     * that fails on an I/O error is retried as {@link Retries} says, each attempt from scratch in a
+     * new temporary directory; earlier checkpoints and {@code LATEST} are not touched by a failed one.
      *
-     * @throws CheckpointException if the checkpoint could not be written; {@code LATEST} then still
-     *                             names the previous checkpoint
+     * @throws io.sparkformer.data.StorageException if every attempt failed on an I/O error;
+     *                             {@code LATEST} then still names the previous checkpoint
+     * @throws IllegalStateException if the checkpoint could not be serialised (not retried)
      */
     public void save(Checkpoint checkpoint) {
+        int attempts = retries.retries() + 1;
+        long delaySeconds = retries.firstDelaySeconds();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                saveOnce(checkpoint);
+                return;
+            } catch (IOException e) {
+                Path target = new Path(dir, checkpoint.name());
+                if (attempt >= attempts) {
+                    throw new io.sparkformer.data.StorageException("cannot save checkpoint " + target + (attempts > 1
+                            ? " after " + attempts + " attempts" : "") + ": " + firstLine(e), e);
+                }
+                LOG.warn("cannot save checkpoint {} (attempt {} of {}): {}; retrying in {} s", target, attempt, attempts,
+                        firstLine(e), delaySeconds);
+                sleepSeconds(delaySeconds, target, e);
+                delaySeconds *= 2;
+            }
+        }
+    }
+
+    private static void sleepSeconds(long seconds, Path target, IOException cause) {
+        try {
+            Thread.sleep(seconds * 1000);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new io.sparkformer.data.StorageException("cannot save checkpoint " + target
+                    + " (interrupted before retrying): " + firstLine(cause), cause);
+        }
+    }
+
+    private void saveOnce(Checkpoint checkpoint) throws IOException {
         String name = checkpoint.name();
         Path target = new Path(dir, name);
         Path temp = new Path(dir, TEMP_PREFIX + name + "-" + randomSuffix());
@@ -120,10 +177,14 @@ public final class CheckpointStore {
             }
             rename(temp, target, false);
             writeLatest(name);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             discard(temp);
             restore(replaced, target);
-            throw new CheckpointException("cannot save checkpoint " + target + ": " + firstLine(e), e);
+            throw e;
+        } catch (RuntimeException e) {
+            discard(temp);
+            restore(replaced, target);
+            throw new IllegalStateException("cannot save checkpoint " + target + ": " + firstLine(e), e);
         }
         LOG.info("saved checkpoint {} ({} bytes) in {} ms", target, bytes, (System.nanoTime() - start) / 1_000_000);
         prune(name);
@@ -187,7 +248,7 @@ public final class CheckpointStore {
             }
             return steps.stream().sorted().map(Checkpoint::nameFor).toList();
         } catch (IOException e) {
-            throw new CheckpointException("cannot list checkpoints in " + dir + ": " + firstLine(e), e);
+            throw new io.sparkformer.data.StorageException("cannot list checkpoints in " + dir + ": " + firstLine(e), e);
         }
     }
 
@@ -223,7 +284,7 @@ public final class CheckpointStore {
             return store.loadLatest().orElseThrow(() -> new CheckpointException(
                     "run " + qualified + " has no checkpoint yet (" + store.dir + " is empty)"));
         } catch (IOException e) {
-            throw new CheckpointException("cannot read " + qualified + ": " + firstLine(e), e);
+            throw new io.sparkformer.data.StorageException("cannot read " + qualified + ": " + firstLine(e), e);
         }
     }
 
@@ -302,8 +363,8 @@ public final class CheckpointStore {
             }
             return Optional.of(name);
         } catch (IOException e) {
-            LOG.warn("cannot read {} ({}); using the newest checkpoint that verifies", latest, firstLine(e));
-            return Optional.empty();
+            // Unreadable is not missing: scanning past it could resume from an older checkpoint.
+            throw new io.sparkformer.data.StorageException("cannot read " + latest + ": " + firstLine(e), e);
         }
     }
 

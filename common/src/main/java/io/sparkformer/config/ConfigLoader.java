@@ -94,6 +94,9 @@ public final class ConfigLoader {
                 "  onNonFinite = " + lower(t.onNonFinite()),
                 "  checkpointEveryMinutes = " + t.checkpointEveryMinutes(),
                 "  shutdownGraceSeconds = " + t.shutdownGraceSeconds(),
+                "  checkpointRetries = " + t.checkpointRetries(),
+                "  checkpointRetrySeconds = " + t.checkpointRetrySeconds(),
+                "  maxSkippedSteps = " + t.maxSkippedSteps(),
                 "}",
                 "spark {",
                 "  workers = " + c.spark().workers(),
@@ -186,7 +189,10 @@ public final class ConfigLoader {
                 t.longValue("train.seed"),
                 t.enumValue("train.onNonFinite", TrainConfig.NonFinitePolicy.class),
                 t.doubleValue("train.checkpointEveryMinutes"),
-                t.intValue("train.shutdownGraceSeconds"));
+                t.intValue("train.shutdownGraceSeconds"),
+                t.intValue("train.checkpointRetries"),
+                t.intValue("train.checkpointRetrySeconds"),
+                t.intValue("train.maxSkippedSteps"));
         SparkConfig spark = new SparkConfig(
                 t.intValue("spark.workers"),
                 t.intValue("spark.averagingFrequency"),

@@ -21,7 +21,10 @@ public record TrainConfig(
         long seed,
         NonFinitePolicy onNonFinite,
         double checkpointEveryMinutes,
-        int shutdownGraceSeconds) implements Serializable {
+        int shutdownGraceSeconds,
+        int checkpointRetries,
+        int checkpointRetrySeconds,
+        int maxSkippedSteps) implements Serializable {
 
     /** What a non-finite loss does: stop the run (keeping the last good checkpoint) or skip the step. */
     public enum NonFinitePolicy { STOP, SKIP }
@@ -46,5 +49,8 @@ public record TrainConfig(
         ConfigChecks.positive("train.keepCheckpoints", keepCheckpoints);
         ConfigChecks.nonNegative("train.checkpointEveryMinutes", checkpointEveryMinutes);
         ConfigChecks.nonNegative("train.shutdownGraceSeconds", shutdownGraceSeconds);
+        ConfigChecks.nonNegative("train.checkpointRetries", checkpointRetries);
+        ConfigChecks.nonNegative("train.checkpointRetrySeconds", checkpointRetrySeconds);
+        ConfigChecks.positive("train.maxSkippedSteps", maxSkippedSteps);
     }
 }

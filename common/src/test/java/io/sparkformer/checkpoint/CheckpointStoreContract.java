@@ -203,7 +203,8 @@ abstract class CheckpointStoreContract {
 
         CrashingFileSystem dying = CrashingFileSystem.afterBytes(fileSystem(), "model.zip", 1000);
         CheckpointStore crashing = new CheckpointStore(dying, new Path(run), conf(), 3);
-        CheckpointException e = assertThrows(CheckpointException.class, () -> crashing.save(checkpointAt(600, net)));
+        io.sparkformer.data.StorageException e = assertThrows(io.sparkformer.data.StorageException.class,
+                () -> crashing.save(checkpointAt(600, net)));
 
         assertTrue(dying.crashed());
         assertEquals(CrashingFileSystem.CRASH + " after 1000 bytes of model.zip", e.getCause().getMessage());
@@ -244,7 +245,7 @@ abstract class CheckpointStoreContract {
                 boolean threw = false;
                 try {
                     new CheckpointStore(dying, new Path(run), conf(), 2).save(checkpointAt(step, net));
-                } catch (CheckpointException e) {
+                } catch (io.sparkformer.data.StorageException e) {
                     threw = true;
                 }
                 String where = "saving " + name + ", crash at operation " + k + " of " + operations;

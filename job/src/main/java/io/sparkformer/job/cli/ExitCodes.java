@@ -7,7 +7,9 @@ import picocli.CommandLine;
 
 /**
  * Exit codes schedulers understand: 0 success, 2 a problem the user can fix (usage, config, input;
- * one line on stderr naming the culprit), 1 anything else (logged with its stack trace).
+ * one line on stderr naming the culprit), 1 anything else: runtime and storage faults (disk full,
+ * quota, safe mode, a permission lost, an expired token), which a scheduler may retry, logged with
+ * their stack trace and summed up in one line on stderr.
  */
 public final class ExitCodes {
     public static final int OK = 0;
@@ -36,9 +38,17 @@ public final class ExitCodes {
         return BAD_INPUT;
     }
 
-    /** The user-fixable cause, looking through Spark's wrapping of executor-side exceptions. */
+    /**
+     * The user-fixable cause, looking through Spark's wrapping of executor-side exceptions. The
+     * outermost classified exception decides: an I/O failure wrapping an exception that looks like
+     * bad input (a Hadoop client may throw IllegalArgumentException deep inside) is still a storage
+     * fault, while bad input that names an I/O cause ({@code output X is not writable}) stays bad input.
+     */
     static Throwable userError(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.UncheckedIOException || t instanceof java.io.IOException) {
+                return null;
+            }
             if (t instanceof IllegalArgumentException || t instanceof CheckpointException) {
                 return t;
             }

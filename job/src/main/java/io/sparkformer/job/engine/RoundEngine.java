@@ -10,6 +10,8 @@ import io.sparkformer.job.train.GracefulStop;
 import io.sparkformer.job.train.LossPlot;
 import io.sparkformer.job.train.MetricsLog;
 import io.sparkformer.job.train.NonFiniteLossException;
+import io.sparkformer.job.train.NonFiniteSkips;
+import io.sparkformer.job.train.NonFiniteSkips;
 import io.sparkformer.job.train.OffHeapBudget;
 import io.sparkformer.job.train.Progress;
 import io.sparkformer.job.train.RunDirectory;
@@ -95,6 +97,7 @@ public final class RoundEngine {
         private final long sessionStartStep;
         private final long elapsedBefore;
         private final Map<String, Double> latest = new LinkedHashMap<>();
+        private final NonFiniteSkips skips = new NonFiniteSkips(t);
         private long step;
         private double tokens;
         private double best;
@@ -152,6 +155,8 @@ public final class RoundEngine {
             double loss = rounds.fit(step, n);
             long done = step + n;
             Optional<String> firstBad = rounds.firstNonFinite();
+            skips.afterRound(step + 1, done, Double.isFinite(loss) && firstBad.isEmpty(),
+                    () -> store.latest().orElse("(none)"));
             if (!Double.isFinite(loss) || firstBad.isPresent()) {
                 // A worker whose last update went non-finite can leave the round's loss finite: its
                 // parameters would still poison the average (and the next checkpoint).

@@ -70,7 +70,7 @@ public final class FinetuneJob {
                 .withUri("train", options.train(), conf).withUri("validation", options.validation(), conf);
         boolean resume = run.claim(identity, false, options.overwrite(), RunDirectory.Application.of(sc))
                 == RunDirectory.Start.RESUME;
-        CheckpointStore store = new CheckpointStore(run.root().toString(), conf, config.train().keepCheckpoints());
+        CheckpointStore store = CheckpointStore.forRun(run.root().toString(), conf, config.train());
         Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
         if (resumed.isPresent()) {
             ResumeChecks.require(resumed.get(), config);

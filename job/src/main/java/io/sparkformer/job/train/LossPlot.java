@@ -14,7 +14,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code loss.png}: train and validation loss against step, redrawn at each evaluation. */
+/** {@code loss.png}: train and validation loss against step, redrawn at each evaluation; never fatal to training. */
 public final class LossPlot {
     private LossPlot() {
     }
@@ -44,17 +44,23 @@ public final class LossPlot {
         // ImageIO's default disk cache registers a JVM shutdown hook per stream, which fails once a
         // shutdown has begun: the plot of the round a SIGTERM lets finish must not need one.
         javax.imageio.ImageIO.setUseCache(false);
+        byte[] png;
         try {
-            byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+            png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot draw " + file + ": " + e.getMessage(), e);
+        }
+        // A plot that cannot be stored is reported once and drawn again at the next evaluation.
+        AuxiliaryWrites.attempt(file, () -> {
             FileSystem fs = file.getFileSystem(conf);
             Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp");
             try (var out = fs.create(tmp, true)) {
                 out.write(png);
             }
             fs.delete(file, false);
-            fs.rename(tmp, file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+            if (!fs.rename(tmp, file)) {
+                throw new IOException("rename " + tmp + " -> " + file + " failed");
+            }
+        });
     }
 }

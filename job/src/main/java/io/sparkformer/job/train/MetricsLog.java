@@ -98,25 +98,40 @@ public final class MetricsLog {
         return lines;
     }
 
+    /**
+     * Rewrites the file; a failure is reported once by {@link AuxiliaryWrites} and the lines stay in
+     * memory, so the next write (the next evaluation, interval or flush) carries them all.
+     */
     private void write() {
         StringBuilder sb = new StringBuilder();
         for (ObjectNode n : lines) {
             sb.append(n.toString()).append('\n');
         }
+        int count = lines.size();
+        lastWrite = System.nanoTime();   // after a failure too: the next try waits for the next write
+        if (AuxiliaryWrites.attempt(file, () -> replace(sb.toString()))) {
+            written = count;
+        }
+    }
+
+    private void replace(String text) throws IOException {
+        FileSystem fs = file.getFileSystem(conf);
+        Path tmp = new Path(file.getParent(), "." + file.getName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            FileSystem fs = file.getFileSystem(conf);
-            Path tmp = new Path(file.getParent(), "." + file.getName() + "." + UUID.randomUUID() + ".tmp");
             try (var out = fs.create(tmp, true)) {
-                out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+                out.write(text.getBytes(StandardCharsets.UTF_8));
             }
             fs.delete(file, false);
             if (!fs.rename(tmp, file)) {
                 throw new IOException("rename " + tmp + " -> " + file + " failed");
             }
-            written = lines.size();
-            lastWrite = System.nanoTime();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            try {
+                fs.delete(tmp, false);   // best effort: a left-over hidden temporary file harms nothing
+            } catch (IOException ignored) {
+                e.addSuppressed(ignored);
+            }
+            throw e;
         }
     }
 }

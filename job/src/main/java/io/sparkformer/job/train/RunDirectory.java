@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /** The run directory of the contract ({@code --out}): where each file of a run lives. */
@@ -65,11 +67,17 @@ public final class RunDirectory {
     /**
      * The Spark application claiming a run: its id and attempt ({@code null} outside YARN cluster
      * mode). YARN starts a failed driver again with the same arguments as attempt 2 of the same id.
+     * {@code context} (null in tests that claim without Spark) is the application whose end releases
+     * the run's lease and which is stopped if another job takes the lease over.
      */
-    public record Application(String id, String attempt) {
+    public record Application(String id, String attempt, org.apache.spark.SparkContext context) {
+        public Application(String id, String attempt) {
+            this(id, attempt, null);
+        }
+
         public static Application of(org.apache.spark.api.java.JavaSparkContext sc) {
             scala.Option<String> attempt = sc.sc().applicationAttemptId();
-            return new Application(sc.sc().applicationId(), attempt.isDefined() ? attempt.get() : null);
+            return new Application(sc.sc().applicationId(), attempt.isDefined() ? attempt.get() : null, sc.sc());
         }
 
         /** True for a later attempt of the application that {@code held} records. */
@@ -84,6 +92,9 @@ public final class RunDirectory {
      * deleted before this call: the caller validates config and inputs first, and the directory is
      * checked to be writable before {@code --overwrite} empties it.
      * <ul>
+     *   <li>files but no run here (someone else's): refused unless {@code --overwrite}, which deletes them;</li>
+     *   <li>another live job writing here (its {@code lease.json}): refused naming it, before anything is
+     *       deleted; otherwise this job takes the lease ({@link RunLease});</li>
      *   <li>no run here: a new run;</li>
      *   <li>a later YARN attempt of the application that claimed the run: resume (whatever the flags,
      *       so {@code --overwrite} never deletes attempt 1's checkpoints);</li>
@@ -97,6 +108,11 @@ public final class RunDirectory {
         FileSystem fs = fs();
         try {
             requireWritableDirectory(fs);
+            boolean runHere = holdsRun(fs);
+            if (!runHere) {
+                refuseForeignFiles(fs, overwrite);
+            }
+            takeLease(fs, application);
             Path runJson = file(RunIdentity.FILE);
             RunIdentity.Held held = fs.exists(runJson)
                     ? RunIdentity.fromJson(PrepareJob.readString(runJson, conf), runJson.toString()) : null;
@@ -104,13 +120,79 @@ public final class RunDirectory {
             writeString(RunIdentity.FILE, identity.toJson(application.id()));
             return start;
         } catch (IOException e) {
-            throw new InputException("output " + root + " is not writable: " + e.getMessage().split("\n")[0], e);
+            throw notWritable(e);
         }
+    }
+
+    /**
+     * Takes the run's writer lease ({@link RunLease}) before anything in the directory is deleted or
+     * written, and releases it when the Spark application ends.
+     */
+    private void takeLease(FileSystem fs, Application application) throws IOException {
+        org.apache.spark.SparkContext sc = application.context();
+        Runnable onLost = sc == null ? () -> { } : () -> new Thread(sc::stop, "sparkformer-lease-lost").start();
+        RunLease taken = RunLease.acquire(fs, root, application, onLost);
+        if (sc != null) {
+            sc.addSparkListener(new org.apache.spark.scheduler.SparkListener() {
+                @Override
+                public void onApplicationEnd(org.apache.spark.scheduler.SparkListenerApplicationEnd end) {
+                    taken.close();
+                }
+            });
+        }
+    }
+
+    /**
+     * A directory that holds files but no run (someone else's, or a typo for another directory) is
+     * not trained into: its files would be mixed with the run's, and {@code --overwrite} would later
+     * delete them. With {@code --overwrite} the user says they may go.
+     */
+    private void refuseForeignFiles(FileSystem fs, boolean overwrite) throws IOException {
+        List<String> foreign = new ArrayList<>();
+        for (FileStatus s : fs.listStatus(root)) {
+            String name = s.getPath().getName();
+            if (!isOurs(name)) {
+                foreign.add(name + (s.isDirectory() ? "/" : ""));
+            }
+        }
+        if (foreign.isEmpty() || overwrite) {
+            return;
+        }
+        java.util.Collections.sort(foreign);
+        String shown = String.join(", ", foreign.subList(0, Math.min(3, foreign.size())))
+                + (foreign.size() > 3 ? " and " + (foreign.size() - 3) + " more" : "");
+        throw new InputException("output " + root + " is not empty and holds no Sparkformer run (it has " + shown
+                + "): choose a new or empty directory, or pass --overwrite to delete its contents");
+    }
+
+    /** The lease and the hidden temporary files this class writes, which a claim may find left over. */
+    private static boolean isOurs(String name) {
+        return name.equals(RunLease.FILE) || name.startsWith(".write-probe-")
+                || (name.startsWith(".") && name.endsWith(".tmp"));
+    }
+
+    /**
+     * A claim that cannot write: a permission problem is the user's choice of {@code --out} (exit 2);
+     * anything else (safe mode, a quota, an unreachable namenode, an expired token) is a storage
+     * fault that may pass (exit 1).
+     */
+    private RuntimeException notWritable(IOException e) {
+        String cause = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
+        if (e instanceof org.apache.hadoop.security.AccessControlException
+                || e instanceof java.nio.file.AccessDeniedException
+                || (e instanceof java.io.FileNotFoundException && cause.contains("Permission denied"))) {
+            return new InputException("output " + root + " is not writable: " + cause, e);
+        }
+        return new io.sparkformer.data.StorageException("cannot prepare output " + root + ": "
+                + io.sparkformer.data.StorageException.firstLine(e), e);
     }
 
     private Start decide(FileSystem fs, RunIdentity identity, RunIdentity.Held held, boolean resume,
                          boolean overwrite, Application application) throws IOException {
         if (!holdsRun(fs)) {
+            if (overwrite) {
+                deleteContents(fs);   // someone else's files: --overwrite said they may go
+            }
             return Start.NEW;
         }
         if (held != null && application.retries(held.application())) {
@@ -152,9 +234,14 @@ public final class RunDirectory {
                     throw new InputException("output " + root + " already holds a run: pass --overwrite to replace it");
                 }
                 deleteContents(fs);
+            } else {
+                refuseForeignFiles(fs, overwrite);
+                if (overwrite) {
+                    deleteContents(fs);
+                }
             }
         } catch (IOException e) {
-            throw new InputException("output " + root + " is not writable: " + e.getMessage().split("\n")[0], e);
+            throw notWritable(e);
         }
     }
 
@@ -175,10 +262,17 @@ public final class RunDirectory {
         fs.delete(probe, false);
     }
 
+    /** Deletes everything but the lease (which this job holds by now). */
     private void deleteContents(FileSystem fs) throws IOException {
-        LOG.info("--overwrite: deleting the run in {}", root);
-        for (FileStatus s : fs.listStatus(root)) {
-            fs.delete(s.getPath(), true);
+        FileStatus[] entries = fs.listStatus(root);
+        if (java.util.Arrays.stream(entries).allMatch(s -> isOurs(s.getPath().getName()))) {
+            return;
+        }
+        LOG.info("--overwrite: deleting the contents of {}", root);
+        for (FileStatus s : entries) {
+            if (!s.getPath().getName().equals(RunLease.FILE)) {
+                fs.delete(s.getPath(), true);
+            }
         }
     }
 

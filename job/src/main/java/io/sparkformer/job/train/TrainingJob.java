@@ -60,7 +60,7 @@ public final class TrainingJob {
                         .withUri("corpus", options.corpus(), hconf.get()), options.resume(), options.overwrite(),
                 RunDirectory.Application.of(sc)) == RunDirectory.Start.RESUME;
         TrainConfig t = config.train();
-        CheckpointStore store = new CheckpointStore(run.root().toString(), hconf.get(), t.keepCheckpoints());
+        CheckpointStore store = CheckpointStore.forRun(run.root().toString(), hconf.get(), t);
         Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
         if (resume && resumed.isEmpty()) {
             LOG.info("No checkpoint in {}: starting a new run", run.root());

@@ -62,7 +62,7 @@ public final class TranslationTrainingJob {
         boolean resume = run.claim(identity, options.resume(), options.overwrite(),
                 RunDirectory.Application.of(sc)) == RunDirectory.Start.RESUME;
         TrainConfig t = config.train();
-        CheckpointStore store = new CheckpointStore(run.root().toString(), conf, t.keepCheckpoints());
+        CheckpointStore store = CheckpointStore.forRun(run.root().toString(), conf, t);
         Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
         resumed.ifPresent(c -> ResumeChecks.require(c, config));
 

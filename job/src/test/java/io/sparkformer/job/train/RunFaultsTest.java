@@ -117,6 +117,25 @@ class RunFaultsTest {
     }
 
     @Test
+    void skipThatNeverRecoversFailsTheRunAfterMaxSkippedSteps() throws Exception {
+        String out = dir.resolve("skip").toString();
+        // A NaN parameter in the checkpoint: every round diverges, and skipping restores the NaN.
+        CheckpointStore store = poisonedRun(out, graph -> graph.getLayer("gpt").getParam("h1.mlp.fc.W")
+                .putScalar(0, 0, Float.NaN));
+        String metricsBefore = Files.readString(Path.of(out, "metrics.jsonl"));
+
+        Object[] r = cli(train(out, "--resume", "--set", "train.steps=40", "--set", "train.onNonFinite=skip",
+                "--set", "train.maxSkippedSteps=10"));
+        assertEquals(1, r[0]);
+        String err = (String) r[1];
+        assertTrue(err.contains("sparkformer train: failed: train.onNonFinite = skip did not recover: every round of"
+                + " steps 11-20 was non-finite and skipped (10 steps, train.maxSkippedSteps = 10); the last good"
+                + " checkpoint is step-000010"), err);
+        assertEquals("step-000010", store.latest().orElseThrow(), "no checkpoint of the skipped rounds was written");
+        assertEquals(metricsBefore, Files.readString(Path.of(out, "metrics.jsonl")), "skipped rounds log no metrics");
+    }
+
+    @Test
     void promptOutsideTheVocabularyIsABadInput() {
         String out = dir.resolve("prompt").toString();
         assertEquals(0, cli(train(out))[0]);
