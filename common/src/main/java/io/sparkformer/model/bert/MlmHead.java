@@ -1,6 +1,5 @@
 package io.sparkformer.model.bert;
 
-import io.sparkformer.model.nn.Gemm;
 import io.sparkformer.model.nn.Gelu;
 import io.sparkformer.model.nn.LayerNorm;
 import io.sparkformer.model.nn.Linear;
@@ -72,7 +71,7 @@ final class MlmHead implements BertHead {
         LayerNorm.Cache[] norm = new LayerNorm.Cache[1];
         pass.transformed = LayerNorm.forward(act, p.get(NORM_GAIN), p.get(NORM_BIAS), spec.layerNormEpsilon(), norm);
         pass.norm = norm[0];
-        pass.logits = Gemm.gemm(pass.transformed, p.get(TransformerStack.TOKEN_EMBEDDING), false, true)  // [R, V]
+        pass.logits = Nd4j.gemm(pass.transformed, p.get(TransformerStack.TOKEN_EMBEDDING), false, true)  // [R, V]
                 .addiRowVector(p.get(DECODER_BIAS));
         return pass;
     }
@@ -81,8 +80,8 @@ final class MlmHead implements BertHead {
     public INDArray backward(Map<String, INDArray> p, Map<String, INDArray> g, Pass head, INDArray dLogits) {
         MlmPass pass = (MlmPass) head;
         Reductions.addColumnSums(dLogits, g.get(DECODER_BIAS));
-        g.get(TransformerStack.TOKEN_EMBEDDING).addi(Gemm.gemm(dLogits, pass.transformed, true, false));  // [V, C]
-        INDArray dTransformed = Gemm.gemm(dLogits, p.get(TransformerStack.TOKEN_EMBEDDING), false, false);   // [R, C]
+        g.get(TransformerStack.TOKEN_EMBEDDING).addi(Nd4j.gemm(dLogits, pass.transformed, true, false));  // [V, C]
+        INDArray dTransformed = Nd4j.gemm(dLogits, p.get(TransformerStack.TOKEN_EMBEDDING), false, false);   // [R, C]
         INDArray dAct = LayerNorm.backward(pass.norm, p.get(NORM_GAIN), dTransformed, g.get(NORM_GAIN),
                 g.get(NORM_BIAS));
         INDArray dDense = Gelu.backward(pass.dense, pass.tanh, dAct);
@@ -97,6 +96,6 @@ final class MlmHead implements BertHead {
         for (int i = 0; i < rows.length; i++) {
             oneHot.putScalar(rows[i], i, 1.0);
         }
-        return Gemm.gemm(oneHot, dSelected, false, false);
+        return Nd4j.gemm(oneHot, dSelected, false, false);
     }
 }

@@ -1,11 +1,11 @@
 package io.sparkformer.model.gpt;
 
-import io.sparkformer.model.nn.Gemm;
 import io.sparkformer.model.nn.Linear;
 import io.sparkformer.model.nn.TransformerBlock.Init;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
 import io.sparkformer.model.layer.TransformerStack;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +65,7 @@ public final class GptModel {
         pass.stack = stack.forward(p, ids, batch, padding, training);
         INDArray normed = pass.stack.out;                                          // [N, C]
         pass.logits = spec.tiedEmbeddings()
-                ? Gemm.gemm(normed, p.get(TOKEN_EMBEDDING), false, true)            // [N, V]
+                ? Nd4j.gemm(normed, p.get(TOKEN_EMBEDDING), false, true)            // [N, V]
                 : Linear.forward(normed, p.get(OUTPUT_WEIGHT), null);
         return pass;
     }
@@ -75,8 +75,8 @@ public final class GptModel {
         INDArray normed = pass.stack.out;
         INDArray dNormed;
         if (spec.tiedEmbeddings()) {
-            Gemm.gemm(dLogits, normed, g.get(TOKEN_EMBEDDING), true, false, 1.0, 1.0);      // dwte += dL^T h, [V, C]
-            dNormed = Gemm.gemm(dLogits, p.get(TOKEN_EMBEDDING), false, false);            // [N, C]
+            g.get(TOKEN_EMBEDDING).addi(Nd4j.gemm(dLogits, normed, true, false));           // [V, C]
+            dNormed = Nd4j.gemm(dLogits, p.get(TOKEN_EMBEDDING), false, false);            // [N, C]
         } else {
             dNormed = Linear.backward(normed, p.get(OUTPUT_WEIGHT), dLogits, g.get(OUTPUT_WEIGHT), null);
         }

@@ -1,6 +1,7 @@
 package io.sparkformer.model.nn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Affine map over rows, {@code y = x W + b}, with W stored [in, out] (the GPT-2 Conv1D layout, so
@@ -11,9 +12,9 @@ public final class Linear {
     }
 
     public static INDArray forward(INDArray x, INDArray w, INDArray b) {
-        // Gemm (direct cblas), not INDArray.mmul: mmul measured ~9x slower for [768,128]x[128,384] (3.6 ms vs
+        // Nd4j.gemm, not INDArray.mmul: mmul measured ~9x slower for [768,128]x[128,384] (3.6 ms vs
         // 0.4 ms inside a workspace), and gemm keeps c-order output for c-order inputs.
-        INDArray y = Gemm.gemm(x, w, false, false);    // [N, out]
+        INDArray y = Nd4j.gemm(x, w, false, false);    // [N, out]
         if (b != null) {
             y.addiRowVector(b);
         }
@@ -24,10 +25,10 @@ public final class Linear {
      * Accumulates dW += x^T dy and db += sum_rows(dy); returns dx = dy W^T.
      */
     public static INDArray backward(INDArray x, INDArray w, INDArray dy, INDArray dw, INDArray db) {
-        Gemm.gemm(x, dy, dw, true, false, 1.0, 1.0);   // dw += x^T dy, [in, out]
+        Nd4j.gemm(x, dy, dw, true, false, 1.0, 1.0);   // dw += x^T dy, [in, out]
         if (db != null) {
             Reductions.addColumnSums(dy, db);
         }
-        return Gemm.gemm(dy, w, false, true);          // [N, in]
+        return Nd4j.gemm(dy, w, false, true);          // [N, in]
     }
 }

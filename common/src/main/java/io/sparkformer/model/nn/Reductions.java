@@ -24,7 +24,7 @@ public final class Reductions {
 
     /** Sum over the rows of x [N, M]: [1, M]. */
     public static INDArray columnSums(INDArray x) {
-        return Gemm.gemm(ones(x.dataType(), 1, x.size(0)), x, false, false);
+        return Nd4j.gemm(ones(x.dataType(), 1, x.size(0)), x, false, false);
     }
 
     /**
@@ -32,13 +32,13 @@ public final class Reductions {
      * temporary and no separate add. {@code target} holds M elements, contiguous (a gradient view).
      */
     public static void addColumnSums(INDArray x, INDArray target) {
-        Gemm.gemm(ones(x.dataType(), 1, x.size(0)), x, target.reshape('c', 1, x.size(1)), false, false, 1.0, 1.0);
+        Nd4j.gemm(ones(x.dataType(), 1, x.size(0)), x, target.reshape('c', 1, x.size(1)), false, false, 1.0, 1.0);
     }
 
     /** Row means of x [N, C] weighted by w [C]: (x w) / C as one GEMV, [N, 1]. */
     public static INDArray rowMeansWeighted(INDArray x, INDArray w) {
         INDArray out = Nd4j.createUninitialized(x.dataType(), x.size(0), 1);
-        return Gemm.gemm(x, w.reshape('c', w.length(), 1), out, false, false, 1.0 / x.size(1), 0.0);
+        return Nd4j.gemm(x, w.reshape('c', w.length(), 1), out, false, false, 1.0 / x.size(1), 0.0);
     }
 
     private static INDArray ones(DataType type, long rows, long columns) {

@@ -3,7 +3,6 @@ package io.sparkformer.model.seq2seq;
 import io.sparkformer.model.nn.AttentionMask;
 import io.sparkformer.model.nn.Dropout;
 import io.sparkformer.model.nn.Embedding;
-import io.sparkformer.model.nn.Gemm;
 import io.sparkformer.model.nn.LayerNorm;
 import io.sparkformer.model.nn.Linear;
 import io.sparkformer.model.nn.TransformerBlock;
@@ -210,7 +209,7 @@ public final class Seq2SeqModel {
     /** Next-token logits [R, V] of decoder states [R, C]. */
     public INDArray project(Map<String, INDArray> p, INDArray states) {
         return spec.tiedOutput()
-                ? Gemm.gemm(states, p.get(TARGET_EMBEDDING), false, true)                              // [R, V]
+                ? Nd4j.gemm(states, p.get(TARGET_EMBEDDING), false, true)                              // [R, V]
                 : Linear.forward(states, p.get(OUTPUT_WEIGHT), null);
     }
 
@@ -218,7 +217,7 @@ public final class Seq2SeqModel {
     public void backward(Map<String, INDArray> p, Map<String, INDArray> g, Pass pass, INDArray dLogits) {
         INDArray dStates;
         if (spec.tiedOutput()) {
-            g.get(TARGET_EMBEDDING).addi(Gemm.gemm(dLogits, pass.states, true, false));                // [V, C]
+            g.get(TARGET_EMBEDDING).addi(Nd4j.gemm(dLogits, pass.states, true, false));                // [V, C]
             dStates = dLogits.mmul(p.get(TARGET_EMBEDDING));                                           // [B*T, C]
         } else {
             dStates = Linear.backward(pass.states, p.get(OUTPUT_WEIGHT), dLogits, g.get(OUTPUT_WEIGHT), null);
