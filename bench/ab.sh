@@ -2,7 +2,7 @@
 # Interleaved A/B of two builds of Sparkformer on one shape: single JVM (one worker, T threads),
 # A B A B ..., the same environment as bench/vs-pytorch.sh (OPENBLAS_CORETYPE, OMP_WAIT_POLICY=PASSIVE,
 # T threads). Prints each run's tokens/s and the mean ratio B/A. A and B are checkouts with a build
-# (mvn -DskipTests package), e.g. a snapshot of the base commit and this worktree.
+# (mvn -DskipTests package), e.g. bench/snapshot-build.sh DEST of the base commit and this checkout.
 #   bench/ab.sh A_ROOT B_ROOT [--shape baby|10m|gemm] [--steps 60] [--reps 3] [--threads 2] [--corpus FILE]
 #               [--env-b VAR=VALUE]...   (environment only B's runs get, e.g. OPENBLAS_THREAD_TIMEOUT=4;
 #                                         A and B may then be the same build)
