@@ -120,8 +120,8 @@ class OnnxBertImporterTest {
     }
 
     @Test
-    void aGraphWithoutBertLayerNormsIsRefused() {
-        // The file's bytes up to the graph field make a model with no graph.
+    void aModelWithoutGraphIsRefused() {
+        // ir_version = 7 and nothing else.
         InputException e = assertThrows(InputException.class, () -> OnnxBertImporter.read(new byte[] {0x08, 0x07}));
         assertEquals("ONNX: the file has no graph (is it an ONNX model?)", e.getMessage());
     }
