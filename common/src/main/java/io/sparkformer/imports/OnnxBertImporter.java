@@ -381,7 +381,7 @@ public final class OnnxBertImporter {
                 }
                 OnnxGraph.Attribute eps = node.attributes().get("epsilon");
                 norms.add(new Norm(node.inputs().get(0), node.outputs().get(0), gamma, beta,
-                        eps == null ? 1e-5 : eps.f()));
+                        eps == null ? 1e-5 : decimal(eps.f())));
             } else if (node.opType().equals("Sqrt")) {
                 norms.add(decomposedNorm(node));
             }
@@ -412,7 +412,12 @@ public final class OnnxBertImporter {
         if (eps == null || gamma == null || beta == null) {
             throw fail(where + " with constant epsilon, scale and bias");
         }
-        return new Norm(sub.inputs().get(0), add.outputs().get(0), gamma, beta, eps.floats()[0]);
+        return new Norm(sub.inputs().get(0), add.outputs().get(0), gamma, beta, decimal(eps.floats()[0]));
+    }
+
+    /** The decimal a float epsilon was written as (1e-12 is stored as 9.99999996e-13 in float). */
+    private static double decimal(float value) {
+        return Double.parseDouble(Float.toString(value));
     }
 
     private Node single(List<Node> nodes, String op, String where) {
