@@ -197,10 +197,17 @@ public final class HfImporter {
     }
 
     private static Tokenizer readTokenizer(String json, Path file) {
+        Tokenizer tokenizer;
         try {
-            return Tokenizer.fromJson(json);
+            tokenizer = Tokenizer.fromJson(json);
         } catch (IllegalArgumentException e) {
             throw new InputException(file + ": " + e.getMessage(), e);
         }
+        // tokenizer.json now also reads BERT's WordPiece, which a GPT-2 run has no config for.
+        if (!"bpe".equals(tokenizer.type()) && !"char".equals(tokenizer.type())) {
+            throw new InputException(file + ": a GPT-2 import needs a byte-level BPE or character tokenizer, got "
+                    + tokenizer.type());
+        }
+        return tokenizer;
     }
 }

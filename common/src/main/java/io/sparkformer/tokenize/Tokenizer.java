@@ -14,7 +14,10 @@ import java.util.HexFormat;
  */
 public interface Tokenizer extends Serializable {
 
-    /** Token ids of {@code text}; {@code decode(encode(text))} gives {@code text} back exactly. */
+    /**
+     * Token ids of {@code text}; for {@code char} and {@code bpe}, {@code decode(encode(text))} gives
+     * {@code text} back exactly ({@code wordpiece} normalizes, see {@link WordPieceTokenizer}).
+     */
     int[] encode(String text);
 
     /** The text the ids stand for; rejects ids outside {@code [0, vocabSize())}. */
@@ -23,7 +26,7 @@ public interface Tokenizer extends Serializable {
     /** Number of distinct ids; the model's embedding and output layers have this many rows. */
     int vocabSize();
 
-    /** {@code "char"} or {@code "bpe"}. */
+    /** {@code "char"}, {@code "bpe"} or {@code "wordpiece"}. */
     String type();
 
     /** The Hugging Face {@code tokenizer.json} form; the same tokenizer always gives the same text. */

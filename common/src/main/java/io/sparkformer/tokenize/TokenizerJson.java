@@ -29,13 +29,13 @@ import java.util.TreeSet;
  */
 final class TokenizerJson {
 
-    private static final ObjectMapper MAPPER =
+    static final ObjectMapper MAPPER =
             JsonMapper.builder()
                     .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     .build();
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /**
      * Hugging Face WordLevel needs an unknown token; this one is not in any character vocabulary
@@ -141,8 +141,11 @@ final class TokenizerJson {
             throw invalid("no \"model\" object");
         }
         String type = string(model, "type", "model");
-        requireNull(root, "normalizer");
         try {
+            if (type.equals("WordPiece")) {
+                return WordPieceJson.read(root, model);
+            }
+            requireNull(root, "normalizer");
             switch (type) {
                 case "BPE":
                     return readBpe(root, model);
@@ -150,7 +153,7 @@ final class TokenizerJson {
                     return readChar(root, model);
                 default:
                     throw invalid("unsupported model type '" + type
-                            + "'; expected 'BPE' (byte-level) or 'WordLevel' (characters)");
+                            + "'; expected 'BPE' (byte-level), 'WordLevel' (characters) or 'WordPiece' (BERT)");
             }
         } catch (IllegalArgumentException e) {
             throw e.getMessage().startsWith("tokenizer JSON: ") ? e : invalid(e.getMessage());
@@ -297,7 +300,7 @@ final class TokenizerJson {
     }
 
     /** model.vocab as id -> token, checked to hold ids 0..n-1 exactly once. */
-    private static Map<Integer, String> vocab(JsonNode model) {
+    static Map<Integer, String> vocab(JsonNode model) {
         return vocab(model, Map.of());
     }
 
@@ -340,7 +343,7 @@ final class TokenizerJson {
         return byId;
     }
 
-    private static ObjectNode header(ArrayNode addedTokens) {
+    static ObjectNode header(ArrayNode addedTokens) {
         ObjectNode root = NODES.objectNode().put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
@@ -376,7 +379,7 @@ final class TokenizerJson {
         }
     }
 
-    private static void requireNull(JsonNode node, String field) {
+    static void requireNull(JsonNode node, String field) {
         JsonNode value = node.get(field);
         if (value != null && !value.isNull()) {
             throw invalid(field + " is not supported, got " + value);
@@ -392,7 +395,7 @@ final class TokenizerJson {
         }
     }
 
-    private static String string(JsonNode node, String field, String where) {
+    static String string(JsonNode node, String field, String where) {
         JsonNode value = node.get(field);
         if (value == null || !value.isTextual()) {
             throw invalid(where + " has no \"" + field + "\" string");
@@ -408,12 +411,12 @@ final class TokenizerJson {
     }
 
     /** One line whatever the offending content holds, so it fits a log line or an exit message. */
-    private static IllegalArgumentException invalid(String message) {
+    static IllegalArgumentException invalid(String message) {
         return new IllegalArgumentException(
                 "tokenizer JSON: " + message.replace("\r", "\\r").replace("\n", "\\n"));
     }
 
-    private static String write(ObjectNode root) {
+    static String write(ObjectNode root) {
         try {
             return MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {

@@ -167,8 +167,8 @@ class TokenizerJsonTest {
     void unknownModelTypeIsRejected() {
         assertRejected(
                 "{\"model\":{\"type\":\"Unigram\",\"vocab\":[]}}",
-                "tokenizer JSON: unsupported model type 'Unigram'; expected 'BPE' (byte-level) or"
-                        + " 'WordLevel' (characters)");
+                "tokenizer JSON: unsupported model type 'Unigram'; expected 'BPE' (byte-level),"
+                        + " 'WordLevel' (characters) or 'WordPiece' (BERT)");
     }
 
     @Test
