@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.ByteArrayInputStream;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -140,6 +140,8 @@ final class ModelZipReader {
      * One array as {@code Nd4j.write} lays it out (a shape-information buffer, then the data buffer,
      * each with a header naming its allocation mode, length and type), read only once the data
      * buffer's header says it has exactly {@code expectedLength} elements and the entry's size agrees.
+     * The entry is streamed twice (checked, then read) rather than held as one byte[]: a byte[] stops
+     * at 2 GB, which coefficients reach at ~537 M float parameters and Adam's state at ~268 M.
      */
     private static INDArray readArray(ZipFile file, ZipEntry entry, long expectedLength, String what)
             throws IOException {
@@ -149,9 +151,7 @@ final class ModelZipReader {
             throw refused(what, entry.getName() + " has " + declared + " bytes, more than " + expectedLength
                     + " values can take");
         }
-        byte[] bytes = readBounded(file, entry, maxBytes, what);
-        try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        try (DataInputStream in = stream(file, entry)) {
             BufferHeader shape = BufferHeader.read(in);
             if (shape.length() < 0 || shape.length() > MAX_SHAPE_INFO_LONGS) {
                 throw refused(what, entry.getName() + " declares a shape of " + shape.length() + " values");
@@ -165,14 +165,39 @@ final class ModelZipReader {
             if (data.type() != DataType.FLOAT && data.type() != DataType.DOUBLE) {
                 throw refused(what, entry.getName() + " holds " + data.type() + " values, not FLOAT or DOUBLE");
             }
-            if (in.available() != data.length() * data.type().width()) {
-                throw refused(what, entry.getName() + " has " + in.available() + " bytes of data for " + data.length()
-                        + " " + data.type() + " values");
+            long dataBytes = data.length() * data.type().width();
+            // The declared size can lie: count what inflates, at most one byte past what the header implies.
+            long present = skipUpTo(in, dataBytes + 1);
+            if (present != dataBytes) {
+                throw refused(what, entry.getName() + " has " + (present < dataBytes ? "fewer" : "more")
+                        + " bytes of data than " + data.length() + " " + data.type() + " values take");
             }
         } catch (IOException | IllegalArgumentException e) {
             throw refused(what, entry.getName() + " is not an ND4J array: " + CheckpointException.firstLine(e));
         }
-        return Nd4j.read(new DataInputStream(new ByteArrayInputStream(bytes)));
+        try (DataInputStream in = stream(file, entry)) {
+            return Nd4j.read(in);
+        }
+    }
+
+    /** Skips up to {@code n} bytes and returns how many there were (InflaterInputStream skips at most 2^31 - 1 a call). */
+    private static long skipUpTo(InputStream in, long n) throws IOException {
+        long total = 0;
+        while (total < n) {
+            long k = in.skip(n - total);
+            if (k <= 0) {
+                if (in.read() < 0) {
+                    break;
+                }
+                k = 1;
+            }
+            total += k;
+        }
+        return total;
+    }
+
+    private static DataInputStream stream(ZipFile file, ZipEntry entry) throws IOException {
+        return new DataInputStream(new BufferedInputStream(file.getInputStream(entry), 1 << 16));
     }
 
     /** The header {@code BaseDataBuffer.write} puts before each buffer. */

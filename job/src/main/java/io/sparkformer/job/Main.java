@@ -1,6 +1,7 @@
 package io.sparkformer.job;
 
 import io.sparkformer.job.bench.BenchCommand;
+import io.sparkformer.job.bench.CostCommand;
 import io.sparkformer.job.cli.ClassifyCommand;
 import io.sparkformer.job.cli.EvaluateCommand;
 import io.sparkformer.job.cli.ExitCodes;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
         description = "Train Transformer models on Apache Spark with Deeplearning4j.",
         subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class,
                 FinetuneCommand.class, ClassifyCommand.class, ExportCommand.class, ImportCommand.class,
-                BenchCommand.class, TranslateCommand.class, MemoryCommand.class})
+                BenchCommand.class, TranslateCommand.class, MemoryCommand.class, CostCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -27,9 +27,13 @@ public final class SparkContexts {
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         conf.setIfMissing("spark.kryo.registrator", NdArrayKryoRegistrator.class.getName());
         conf.setIfMissing("spark.kryoserializer.buffer", "16m");
-        // A task result (a worker's parameters and Adam state, 12 bytes a parameter) is one Kryo
-        // buffer: the largest Spark allows, grown only as far as a result needs (RoundSizeLimits).
+        // Task results and broadcasts are Kryo streams (no ceiling); this only bounds objects Spark
+        // serializes in one piece, e.g. a collected array: the largest Spark allows, grown as needed.
         conf.setIfMissing("spark.kryoserializer.buffer.max", "2047m");
+        // The driver holds each result it is receiving on its heap about 3 times over (RoundSizeLimits):
+        // one at a time rather than Spark's 4 keeps a big model's driver heap at ~4x one result (the
+        // DAG scheduler sums them one at a time anyway).
+        conf.setIfMissing("spark.resultGetter.threads", "1");
         // Parameters and Adam state are float noise to LZ4: compressing the round's broadcast only
         // costs CPU. Task results (the same arrays, back) go straight to the driver instead of
         // through a block-manager fetch, up to the RPC message limit.

@@ -1,6 +1,7 @@
 package io.sparkformer.job.train;
 
 import io.sparkformer.data.InputException;
+import io.sparkformer.job.spark.TreeAggregation;
 import org.apache.spark.SparkConf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,59 +10,78 @@ import static io.sparkformer.model.MemoryEstimate.human;
 
 /**
  * Spark settings that the model's size decides, checked before the first round so that a big model
- * fails at once with a line naming the setting, not after its first round with a serializer
- * overflow or an aborted job. Each round, every worker returns its parameters and its updater state
- * (Adam: two moments) as one task result: 12 bytes a float parameter, ~1.3 GB for gpt-small.
+ * fails at once with a line naming the setting, not after its first round with an aborted job or a
+ * driver out of heap. Each round the driver broadcasts the parameters and updater state (Adam: two
+ * moments, 12 bytes a float parameter, ~1.3 GB for gpt-small) and every worker returns the same
+ * amount as one task result; Spark's tree aggregation sums results on executors first when there are
+ * enough workers ({@link TreeAggregation}), so the driver receives fewer results than there are workers.
  * <ul>
- *   <li>{@code spark.kryoserializer.buffer.max}: a task result is serialized into one Kryo buffer
- *       (the job's default is the largest Spark allows, 2047m; a result above that cannot be
- *       returned at all);</li>
- *   <li>{@code spark.driver.maxResultSize}: caps the sum of a round's results (default 1g);</li>
+ *   <li>{@code spark.driver.maxResultSize}: caps the sum of the results the driver receives in a round
+ *       (Spark's default 1g);</li>
+ *   <li>the driver's heap ({@code spark.driver.memory}): Spark holds a received result on the heap
+ *       twice (the fetched block, then the value's bytes) before it becomes off-heap arrays, for up to
+ *       {@code spark.resultGetter.threads} results at once, next to the broadcast's serialized blocks.
+ *       Measured with 491 MiB results (42.8 M parameters), 2 workers, 4 result threads: a 3g heap ran
+ *       out, 6g did not; {@link #RESULT_HEAP_COPIES} is set between those two.</li>
  * </ul>
- * {@code spark.rpc.message.maxSize} needs nothing: Spark sends results larger than
- * {@code min(spark.task.maxDirectResultSize, spark.rpc.message.maxSize)} through the block manager.
- * The broadcast of the averaged model is written as a stream in {@code spark.broadcast.blockSize}
- * blocks, without a size ceiling.
+ * Nothing needs a ceiling beyond these. Since Spark 3.4 (SPARK-40622) a task result is serialized as a
+ * stream into chunks, so neither {@code spark.kryoserializer.buffer.max} nor a 2 GB array limit bounds
+ * it; results above {@code min(spark.task.maxDirectResultSize, spark.rpc.message.maxSize)} travel
+ * through the block manager, not as one RPC message, so {@code spark.rpc.message.maxSize} needs
+ * nothing. The broadcast is written as a stream in {@code spark.broadcast.blockSize} blocks.
  */
 public final class RoundSizeLimits {
     private static final Logger LOG = LoggerFactory.getLogger(RoundSizeLimits.class);
-    /** Spark refuses a larger spark.kryoserializer.buffer.max (a Java array's limit). */
-    static final long KRYO_CEILING = 2047L << 20;
-    /** Kryo's own framing per array and the training result's other fields (score, stats). */
+    /** The training result's other fields (score, counts) and Kryo's framing, per result. */
     static final long RESULT_OVERHEAD = 1L << 20;
+    /** Heap bytes per byte of a result being received (see the class comment). */
+    static final double RESULT_HEAP_COPIES = 3;
+    /** What the driver's heap holds besides results and the broadcast: Spark itself, the data plan. */
+    static final long DRIVER_BASE_HEAP = 512L << 20;
 
     private RoundSizeLimits() {
+    }
+
+    /** {@link #check(SparkConf, long, int, long)} against this JVM's heap (the driver's). */
+    public static void check(SparkConf conf, long resultBytes, int workers) {
+        check(conf, resultBytes, workers, Runtime.getRuntime().maxMemory());
     }
 
     /**
      * @param resultBytes what one worker returns: parameters and updater state, serialized
      * @param workers     task results per round
+     * @param driverHeap  the driver JVM's maximum heap
      * @throws InputException naming the setting to raise
      */
-    public static void check(SparkConf conf, long resultBytes, int workers) {
+    static void check(SparkConf conf, long resultBytes, int workers, long driverHeap) {
         long result = resultBytes + RESULT_OVERHEAD;
-        LOG.info("Each round: {} worker result(s) of {} (parameters and updater state) to the driver, {} in all",
-                workers, human(result), human(result * workers));
-        if (conf.get("spark.serializer", "").endsWith("KryoSerializer")) {
-            if (result > KRYO_CEILING) {
-                throw new InputException("a worker's round result (parameters and updater state) is " + human(result)
-                        + ", above the 2047m Spark's Kryo serializer can write (spark.kryoserializer.buffer.max):"
-                        + " this model is too large for parameter averaging; use fewer parameters");
-            }
-            long max = conf.getSizeAsBytes("spark.kryoserializer.buffer.max", "64m");
-            if (result > max) {
-                throw new InputException("spark.kryoserializer.buffer.max = " + conf.get("spark.kryoserializer.buffer.max",
-                        "64m") + " is below a worker's round result of " + human(result) + ": set it to at least "
-                        + mib(result) + " (at most 2047m)");
-            }
-        }
+        int received = TreeAggregation.driverResults(workers, TreeAggregation.DL4J_DEPTH);
+        LOG.info("Each round: a broadcast of {} to each of {} worker(s); {} worker result(s) of {} (parameters and"
+                        + " updater state), {} summed on executors first, {} result(s) to the driver, {} in all",
+                human(resultBytes), workers, workers, human(result), workers - received, received,
+                human(result * received));
         long maxResult = conf.getSizeAsBytes("spark.driver.maxResultSize", "1g");
-        if (maxResult > 0 && result * workers > maxResult) {
+        if (maxResult > 0 && result * received > maxResult) {
             throw new InputException("spark.driver.maxResultSize = " + conf.get("spark.driver.maxResultSize", "1g")
-                    + " is below the " + human(result * workers) + " a round returns (" + workers + " worker(s) x "
+                    + " is below the " + human(result * received) + " a round returns (" + received + " result(s) x "
                     + human(result) + " of parameters and updater state): set it to at least "
-                    + mib(result * workers) + " (or 0 for no limit)");
+                    + mib(result * received) + " (or 0 for no limit)");
         }
+        int concurrent = Math.min(conf.getInt("spark.resultGetter.threads", 4), received);
+        long heap = DRIVER_BASE_HEAP + resultBytes + (long) (RESULT_HEAP_COPIES * result * concurrent);
+        if (!local(conf) && driverHeap < heap) {
+            throw new InputException("the driver's heap (spark.driver.memory, " + human(driverHeap) + ") is below the"
+                    + " ~" + human(heap) + " a round needs to receive " + concurrent + " result(s) of " + human(result)
+                    + " at once (spark.resultGetter.threads = " + conf.getInt("spark.resultGetter.threads", 4)
+                    + ") beside the broadcast: set spark.driver.memory to at least " + mib(heap)
+                    + ", or spark.resultGetter.threads to 1");
+        }
+    }
+
+    /** In local[N] the executors share the driver's JVM and heap: its size is the launcher's business. */
+    private static boolean local(SparkConf conf) {
+        String master = conf.get("spark.master", "local[*]");
+        return master.equals("local") || master.startsWith("local[");
     }
 
     private static String mib(long bytes) {

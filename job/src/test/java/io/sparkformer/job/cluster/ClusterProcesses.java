@@ -115,29 +115,6 @@ public final class ClusterProcesses implements AutoCloseable {
     }
 
     /**
-     * A stand-in Spark distribution: bin/spark-submit runs {@code SparkSubmit} from this JVM's
-     * classpath (Maven's Spark jars) behind {@code classpathPrefix}, with the Java 17 options and
-     * {@code jvmOptions}; jars/ is empty. For surefire tests, which run before the app jar exists;
-     * the tests of the real artifact ({@code *IT}) use {@link SparkDistribution} instead.
-     */
-    static Path fakeSparkHome(Path dir, String classpathPrefix, List<String> jvmOptions) {
-        try {
-            Files.createDirectories(dir.resolve("bin"));
-            Files.createDirectories(dir.resolve("jars"));
-            String cp = classpathPrefix == null ? classpathString() : classpathPrefix + File.pathSeparator + classpathString();
-            String script = "#!/bin/sh\n# Test stand-in for a Spark distribution's spark-submit.\nexec '"
-                    + Path.of(System.getProperty("java.home"), "bin", "java") + "' " + java17Options() + " "
-                    + String.join(" ", jvmOptions) + " -cp '" + cp + "' org.apache.spark.deploy.SparkSubmit \"$@\"\n";
-            Path submit = dir.resolve("bin/spark-submit");
-            Files.writeString(submit, script);
-            submit.toFile().setExecutable(true);
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
      * SPARK_SUBMIT_OPTS for a client-mode driver (Spark's launcher adds it to the spark-submit JVM):
      * the project's log4j2 configuration, so the driver logs as the embedded launcher does.
      */

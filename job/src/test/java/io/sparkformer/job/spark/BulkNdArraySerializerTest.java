@@ -3,14 +3,24 @@ package io.sparkformer.job.spark;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
+import org.apache.spark.serializer.DeserializationStream;
+import org.apache.spark.serializer.SerializationStream;
+import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import scala.reflect.ClassTag$;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -18,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Arrays survive Spark's Kryo with the job's registrator exactly: values, shape, type, order. */
 class BulkNdArraySerializerTest {
@@ -99,6 +110,44 @@ class BulkNdArraySerializerTest {
             Object[] whole = throughWindows(a, BulkNdArraySerializer.WINDOW);
             assertSame(a, (INDArray) small[1]);
             assertArrayEquals((byte[]) whole[0], (byte[]) small[0], "the format does not depend on the window");
+        }
+    }
+
+    /**
+     * A real array over 2^31 bytes (a float array of 2^29 + 1,024 elements), written and read back
+     * through Spark's Kryo stream serializer, which is how a broadcast of the model is written. Needs
+     * about 4.3 GB of ND4J off-heap memory (the array and its copy) and 2 GB of temporary disk.
+     */
+    @Test
+    void anArrayOverTwoGigabytesRoundTripsThroughSparksStreamSerializer(@TempDir Path dir) throws Exception {
+        long length = (1L << 29) + 1024;
+        long bytes = length * Float.BYTES;
+        assumeTrue(Pointer.maxBytes() >= 2 * bytes + (512L << 20), "javacpp maxbytes " + Pointer.maxBytes()
+                + " cannot hold a " + bytes + "-byte array twice");
+        INDArray big = Nd4j.rand(DataType.FLOAT, length);
+        big.putScalar(length - 1, 42.5f);                    // a known value in the last window's last float
+        Path file = dir.resolve("big.kryo");
+        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            SerializationStream out = kryo.serializeStream(os);
+            out.writeObject(big, ClassTag$.MODULE$.AnyRef());
+            out.close();
+        }
+        assertTrue(Files.size(file) > bytes, "wrote " + Files.size(file) + " bytes");
+        INDArray back;
+        try (InputStream is = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+            DeserializationStream in = kryo.deserializeStream(is);
+            back = (INDArray) in.readObject(ClassTag$.MODULE$.AnyRef());
+            in.close();
+        }
+        try {
+            assertArrayEquals(new long[] {length}, back.shape());
+            assertEquals(DataType.FLOAT, back.dataType());
+            assertEquals(42.5f, back.getFloat(length - 1));
+            assertEquals(big.getFloat(Integer.MAX_VALUE / 4 + 7), back.getFloat(Integer.MAX_VALUE / 4 + 7));
+            assertEquals(big, back);
+        } finally {
+            big.close();
+            back.close();
         }
     }
 

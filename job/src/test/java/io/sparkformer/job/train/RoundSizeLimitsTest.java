@@ -23,33 +23,66 @@ class RoundSizeLimitsTest {
         return SparkContexts.withJobDefaults(new SparkConf(false));
     }
 
+    /** A driver heap that holds any round of these tests, so that only the setting under test can fail. */
+    private static final long BIG_HEAP = 64L << 30;
+
+    private static SparkConf cluster() {
+        return jobDefaults().setMaster("spark://master:7077");
+    }
+
     @Test
     void gptSmallOnTwoWorkersNeedsAMaxResultSizeAboveSparksDefault() {
         InputException e = assertThrows(InputException.class,
-                () -> RoundSizeLimits.check(jobDefaults(), GPT_SMALL_RESULT, 2));
-        assertEquals("spark.driver.maxResultSize = 1g is below the 2.5 GiB a round returns (2 worker(s) x 1.2 GiB of"
+                () -> RoundSizeLimits.check(cluster(), GPT_SMALL_RESULT, 2, BIG_HEAP));
+        assertEquals("spark.driver.maxResultSize = 1g is below the 2.5 GiB a round returns (2 result(s) x 1.2 GiB of"
                 + " parameters and updater state): set it to at least 2520m (or 0 for no limit)", e.getMessage());
-        assertDoesNotThrow(() -> RoundSizeLimits.check(jobDefaults().set("spark.driver.maxResultSize", "3g"),
-                GPT_SMALL_RESULT, 2));
-        assertDoesNotThrow(() -> RoundSizeLimits.check(jobDefaults().set("spark.driver.maxResultSize", "0"),
-                GPT_SMALL_RESULT, 2));
+        assertDoesNotThrow(() -> RoundSizeLimits.check(cluster().set("spark.driver.maxResultSize", "3g"),
+                GPT_SMALL_RESULT, 2, BIG_HEAP));
+        assertDoesNotThrow(() -> RoundSizeLimits.check(cluster().set("spark.driver.maxResultSize", "0"),
+                GPT_SMALL_RESULT, 2, BIG_HEAP));
+    }
+
+    /** 64 workers: Spark's tree aggregation sums on executors down to 8 results, which is what the driver receives. */
+    @Test
+    void maxResultSizeCountsOnlyTheResultsTreeAggregationLeavesForTheDriver() {
+        SparkConf conf = cluster().set("spark.driver.maxResultSize", "10g");
+        assertDoesNotThrow(() -> RoundSizeLimits.check(conf, GPT_SMALL_RESULT, 64, BIG_HEAP));
+        InputException e = assertThrows(InputException.class, () -> RoundSizeLimits.check(
+                cluster().set("spark.driver.maxResultSize", "9g"), GPT_SMALL_RESULT, 64, BIG_HEAP));
+        assertEquals("spark.driver.maxResultSize = 9g is below the 9.8 GiB a round returns (8 result(s) x 1.2 GiB of"
+                + " parameters and updater state): set it to at least 10079m (or 0 for no limit)", e.getMessage());
+    }
+
+    /**
+     * Results above 2 GB are no longer refused (Spark 3.4+ streams them into chunks), nor is a small
+     * spark.kryoserializer.buffer.max, which task results and broadcasts do not use.
+     */
+    @Test
+    void resultsAboveTwoGigabytesAndASmallKryoBufferAreAccepted() {
+        SparkConf conf = cluster().set("spark.driver.maxResultSize", "0").set("spark.kryoserializer.buffer.max", "64m");
+        assertDoesNotThrow(() -> RoundSizeLimits.check(conf, 12L * 200_000_000, 2, BIG_HEAP));
+    }
+
+    /** The 42.8 M-parameter round measured with bench/big-round.sh: a 3g driver heap ran out, 6g did not. */
+    @Test
+    void aDriverHeapTooSmallForTheResultsItReceivesIsNamed() {
+        long result = 12L * 42_800_000;
+        SparkConf fourThreads = cluster().set("spark.driver.maxResultSize", "0").set("spark.resultGetter.threads", "4");
+        InputException e = assertThrows(InputException.class,
+                () -> RoundSizeLimits.check(fourThreads, result, 2, 3L << 30));
+        assertEquals("the driver's heap (spark.driver.memory, 3.0 GiB) is below the ~3.9 GiB a round needs to receive"
+                + " 2 result(s) of 491 MiB at once (spark.resultGetter.threads = 4) beside the broadcast: set"
+                + " spark.driver.memory to at least 3947m, or spark.resultGetter.threads to 1", e.getMessage());
+        assertDoesNotThrow(() -> RoundSizeLimits.check(fourThreads, result, 2, 6L << 30));
+        // The job's default of one result thread: ~2.4 GiB.
+        assertDoesNotThrow(() -> RoundSizeLimits.check(cluster().set("spark.driver.maxResultSize", "0"), result, 2,
+                3L << 30));
     }
 
     @Test
-    void aKryoBufferBelowOneResultIsNamed() {
-        SparkConf conf = jobDefaults().set("spark.kryoserializer.buffer.max", "1g").set("spark.driver.maxResultSize", "0");
-        InputException e = assertThrows(InputException.class, () -> RoundSizeLimits.check(conf, GPT_SMALL_RESULT, 2));
-        assertEquals("spark.kryoserializer.buffer.max = 1g is below a worker's round result of 1.2 GiB: set it to at"
-                + " least 1260m (at most 2047m)", e.getMessage());
-    }
-
-    @Test
-    void aResultAboveWhatKryoCanWriteIsRefused() {
-        SparkConf conf = jobDefaults().set("spark.driver.maxResultSize", "0");
-        InputException e = assertThrows(InputException.class, () -> RoundSizeLimits.check(conf, 12L * 200_000_000, 1));
-        assertEquals("a worker's round result (parameters and updater state) is 2.2 GiB, above the 2047m Spark's Kryo"
-                + " serializer can write (spark.kryoserializer.buffer.max): this model is too large for parameter"
-                + " averaging; use fewer parameters", e.getMessage());
+    void inLocalModeTheHeapIsTheLaunchersBusiness() {
+        SparkConf local = jobDefaults().setMaster("local[2]").set("spark.driver.maxResultSize", "0");
+        assertDoesNotThrow(() -> RoundSizeLimits.check(local, GPT_SMALL_RESULT, 2, 1L << 30));
     }
 
     @Test
@@ -66,7 +99,7 @@ class RoundSizeLimitsTest {
             assertEquals(2, r.code());
             // ~28 K parameters x 12 bytes + 1 MiB of allowance per result, sizes rounded up to MiB.
             assertEquals("sparkformer train: error: spark.driver.maxResultSize = 2m is below the 3 MiB a round returns"
-                    + " (2 worker(s) x 2 MiB of parameters and updater state): set it to at least 3m (or 0 for no"
+                    + " (2 result(s) x 2 MiB of parameters and updater state): set it to at least 3m (or 0 for no"
                     + " limit)", r.err().strip());
             assertEquals(false, Files.exists(dir.resolve("run/checkpoints")), "no round ran");
         } finally {

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,9 +33,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * has written its first checkpoint the test SIGKILLs its driver (the application master's JVM).
  * YARN starts attempt 2 with the same arguments; it resumes the run from the newest complete
  * checkpoint, finishes, and its losses equal an undisturbed run's to the printed digits. The
- * clusters are set up as in YarnClusterIT (same sizes and settings).
+ * clusters are set up as in YarnClusterIT (same sizes and settings), and as there the shaded app jar
+ * is submitted through the test Spark distribution's {@code bin/spark-submit}.
  */
-class YarnDriverAttemptTest {
+class YarnDriverAttemptIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NAME = "sparkformer-yarn-attempts";
     private static final int STEPS = 40;
@@ -49,7 +48,7 @@ class YarnDriverAttemptTest {
 
     @BeforeAll
     static void startClusters() throws Exception {
-        cluster = MiniYarn.start(base, YarnDriverAttemptTest.class.getSimpleName());
+        cluster = MiniYarn.start(base, YarnDriverAttemptIT.class.getSimpleName());
         processes = new ClusterProcesses(base.toPath().resolve("logs"));
     }
 
@@ -73,7 +72,6 @@ class YarnDriverAttemptTest {
     /** submit/yarn.sh in cluster mode, sized and wired as in YarnClusterIT, allowing two attempts. */
     private static Process submit(String run) {
         String javaHome = System.getProperty("java.home");
-        String sparkJars = ClusterProcesses.classpath().stream().map(e -> "local:" + e).collect(Collectors.joining(","));
         List<String> command = new ArrayList<>(List.of("bash",
                 ClusterProcesses.projectRoot().resolve("submit/yarn.sh").toString(),
                 "--deploy-mode", "cluster", "--queue", "default", "--name", NAME,
@@ -84,26 +82,16 @@ class YarnDriverAttemptTest {
                 "--conf", "spark.driver.memoryOverhead=512m",
                 "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
                 "--conf", "spark.yarn.appMasterEnv.OMP_NUM_THREADS=1",
-                "--conf", "spark.yarn.jars=" + sparkJars,
+                "--conf", "spark.yarn.jars=" + SparkDistribution.yarnJars(),
                 "--conf", "spark.yarn.appMasterEnv.JAVA_HOME=" + javaHome,
                 "--conf", "spark.executorEnv.JAVA_HOME=" + javaHome,
                 "--conf", "spark.ui.enabled=false",
                 "--conf", "spark.yarn.report.interval=2s"));
         command.addAll(trainArgs("../conf/gpt-tiny.conf", run));
-        File appJar = new File(base, "sparkformer-app.jar");
-        try {
-            if (!appJar.exists()) {
-                new java.util.jar.JarOutputStream(new FileOutputStream(appJar)).close();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        java.nio.file.Path sparkHome = ClusterProcesses.fakeSparkHome(base.toPath().resolve("spark-home"),
-                cluster.confDir.getPath(), List.of("-Xmx768m", "-Dorg.bytedeco.javacpp.maxbytes=1g",
-                        "-Dlog4j.configurationFile=" + ClusterProcesses.projectRoot().resolve("conf/log4j2.properties")));
-        return processes.start("yarn-attempts", Map.of("SPARK_HOME", sparkHome.toString(), "HADOOP_CONF_DIR",
-                cluster.confDir.getPath(), "SPARKFORMER_JAR", appJar.getPath(), "SPARK_LOCAL_IP", "127.0.0.1",
-                "OMP_NUM_THREADS", "1"), command);
+        return processes.start("yarn-attempts", Map.of("SPARK_HOME", SparkDistribution.home().toString(),
+                "HADOOP_CONF_DIR", cluster.confDir.getPath(), "SPARKFORMER_JAR", SparkDistribution.appJar().toString(),
+                "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1",
+                "SPARK_SUBMIT_OPTS", ClusterProcesses.driverLogging()), command);
     }
 
     private static ApplicationReport report() throws Exception {
