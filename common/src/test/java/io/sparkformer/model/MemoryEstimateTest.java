@@ -1,21 +1,21 @@
 package io.sparkformer.model;
 
-import io.sparkformer.config.ModelConfig;
-import io.sparkformer.config.ModelConfig.ModelFamily;
-import io.sparkformer.config.ModelConfig.Positions;
+import io.sparkformer.config.ConfigLoader;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class MemoryEstimateTest {
-    private static ModelConfig gpt(int layers, int heads, int embedDim, int contextLength) {
-        return new ModelConfig(ModelFamily.GPT, layers, heads, embedDim, 0, contextLength, 0.0, Positions.LEARNED,
-                true, false, 1e-5);
+    private static MemoryEstimate gpt(int layers, int heads, int embedDim, int contextLength, int vocab, int batch) {
+        return MemoryEstimate.of(ConfigLoader.defaults(List.of("model.layers=" + layers, "model.heads=" + heads,
+                "model.embedDim=" + embedDim, "model.contextLength=" + contextLength, "train.batchSize=" + batch)), vocab);
     }
 
     @Test
     void gpt2SmallHasItsPublishedParameterCount() {
-        MemoryEstimate e = MemoryEstimate.of(gpt(12, 12, 768, 1024), 50257, 1);
+        MemoryEstimate e = gpt(12, 12, 768, 1024, 50257, 1);
         assertEquals(124_439_808L, e.params());
         assertEquals(4 * 124_439_808L * 4, e.stateBytes(), "params, gradients, Adam m and v in float32");
     }
@@ -23,7 +23,7 @@ class MemoryEstimateTest {
     @Test
     void tinyGptMatchesAHandCount() {
         // gpt-tiny: 2 layers, 2 heads, C 32, T 32, 65 characters, batch 8.
-        MemoryEstimate e = MemoryEstimate.of(gpt(2, 2, 32, 32), 65, 8);
+        MemoryEstimate e = gpt(2, 2, 32, 32, 65, 8);
         long block = 2 * 32 + (32 * 96 + 96) + (32 * 32 + 32) + 2 * 32 + (32 * 128 + 128) + (128 * 32 + 32);
         assertEquals(65 * 32 + 32 * 32 + 2 * block + 2 * 32, e.params());
         assertEquals(2L * 8 * 32 * (8 * 32 + 2 * 128 + 2 * 2 * 32) * 4, e.activationBytes());
@@ -35,14 +35,14 @@ class MemoryEstimateTest {
     @Test
     void activationsFollowTheUsualFormulaWhenTheFfnIsFourTimesWider() {
         int layers = 6, heads = 6, c = 384, t = 256, batch = 12;
-        MemoryEstimate e = MemoryEstimate.of(gpt(layers, heads, c, t), 65, batch);
+        MemoryEstimate e = gpt(layers, heads, c, t, 65, batch);
         assertEquals((long) layers * batch * t * (16L * c + 2L * heads * t) * 4, e.activationBytes());
     }
 
     @Test
     void activationsAndLogitsGrowLinearlyWithTheBatch() {
-        MemoryEstimate one = MemoryEstimate.of(gpt(4, 4, 128, 64), 512, 1);
-        MemoryEstimate ten = MemoryEstimate.of(gpt(4, 4, 128, 64), 512, 10);
+        MemoryEstimate one = gpt(4, 4, 128, 64, 512, 1);
+        MemoryEstimate ten = gpt(4, 4, 128, 64, 512, 10);
         assertEquals(10 * one.activationBytes(), ten.activationBytes());
         assertEquals(10 * one.logitBytes(), ten.logitBytes());
         assertEquals(one.stateBytes(), ten.stateBytes());
@@ -50,7 +50,7 @@ class MemoryEstimateTest {
 
     @Test
     void replicasInOneJvmShareTheRuntime() {
-        MemoryEstimate e = MemoryEstimate.of(gpt(2, 2, 32, 32), 65, 8);
+        MemoryEstimate e = gpt(2, 2, 32, 32, 65, 8);
         assertEquals(2 * (e.trainingBytes() - MemoryEstimate.RUNTIME_BYTES) + MemoryEstimate.RUNTIME_BYTES,
                 e.trainingBytes(2));
     }

@@ -26,12 +26,21 @@ public record JvmMemory(long heapBytes, long offHeapBytes, long maxPhysicalBytes
 
     /** For {@code replicas} training replicas in one JVM (local mode) plus the driver's model. */
     public static JvmMemory of(SparkformerConfig config, int replicas) {
-        TokenizerConfig t = config.tokenizer();
-        int vocab = t.type() == TokenizerConfig.Type.BPE ? t.vocabSize() : CHAR_VOCABULARY;
-        MemoryEstimate e = MemoryEstimate.of(config.model(), vocab, config.train().batchSize());
+        return of(config, MemoryEstimate.Task.of(config.model()), vocabulary(config), replicas);
+    }
+
+    /** For {@code replicas} replicas training {@code task} over {@code vocab} tokens, plus the driver's model. */
+    public static JvmMemory of(SparkformerConfig config, MemoryEstimate.Task task, int vocab, int replicas) {
+        MemoryEstimate e = MemoryEstimate.of(config, task, vocab);
         long offHeap = roundUp(3 * (e.trainingBytes(replicas) + e.stateBytes()) / 2);
         long heap = roundUp(BASE_HEAP + 2 * e.stateBytes());
         return new JvmMemory(heap, offHeap, heap + offHeap + NATIVE_BYTES);
+    }
+
+    /** The vocabulary the estimate assumes: the BPE's size, or {@link #CHAR_VOCABULARY} characters. */
+    public static int vocabulary(SparkformerConfig config) {
+        TokenizerConfig t = config.tokenizer();
+        return t.type() == TokenizerConfig.Type.BPE ? t.vocabSize() : CHAR_VOCABULARY;
     }
 
     /** Replicas a {@code local[N]} master trains at once: the workers, at most one per slot. */
