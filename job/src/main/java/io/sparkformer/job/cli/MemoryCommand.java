@@ -16,18 +16,24 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code memory}: the heap and javacpp limits a training JVM of this config needs, from the model's
- * off-heap estimate ({@link JvmMemory}); {@code submit/sparkformer} sizes its JVM with it. With
+ * off-heap estimate ({@link JvmMemory}); {@code submit/sparkformer} sizes its JVM with it, and with a
+ * cluster master the submit scripts their executors' and driver's memory settings. With
  * {@code --measure} it trains one replica a few steps instead and prints the estimate next to the
  * measured peak ({@link OffHeapPeak}, bench/memory-estimate.sh).
  */
 @Command(name = "memory", mixinStandardHelpOptions = true,
-        description = "Print the heap, ND4J off-heap and physical-memory limits (MiB) a training JVM of this config needs.")
+        description = {"Print the heap, ND4J off-heap and physical-memory limits (MiB) a training JVM of this config needs:",
+                "local masters: HEAP OFFHEAP MAXPHYSICAL; cluster masters: spark.executor.*/spark.driver.* memory settings."})
 public final class MemoryCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
     @Option(names = "--master", defaultValue = "local[*]", description = "Spark master; local[N] trains up to N replicas in this JVM")
     String master;
+
+    @Option(names = "--executor-replicas", defaultValue = "1",
+            description = "Cluster masters: replicas one executor trains at once (spark.executor.cores / spark.task.cpus)")
+    int executorReplicas;
 
     @Option(names = "--task", defaultValue = "train", description = "train (the config's family) or finetune (a BERT classifier)")
     String task;
@@ -64,9 +70,14 @@ public final class MemoryCommand implements Callable<Integer> {
             c = c.withArchitecture(p.model().withDropout(c.model().dropout()), p.tokenizer());
         }
         int v = vocab > 0 ? vocab : JvmMemory.vocabulary(c);
+        if (!measure && master.startsWith("local")) {
+            System.out.println(JvmMemory.of(c, t, v, JvmMemory.localReplicas(c, master)).launcherLine());
+            return ExitCodes.OK;
+        }
         if (!measure) {
-            int replicas = master.startsWith("local") ? JvmMemory.localReplicas(c, master) : 1;
-            System.out.println(JvmMemory.of(c, t, v, replicas).launcherLine());
+            // A cluster: one key=value per line, for spark-submit --conf (submit/lib.sh).
+            JvmMemory.executor(c, t, v, executorReplicas).sparkConf("executor").forEach(System.out::println);
+            JvmMemory.driver(c, t, v).sparkConf("driver").forEach(System.out::println);
             return ExitCodes.OK;
         }
         MemoryEstimate e = MemoryEstimate.of(c, t, v);
