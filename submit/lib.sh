@@ -75,8 +75,9 @@ derive_memory() {
   local lines line key value i
   lines="$(java -Xmx256m -cp "$app:$SPARK_HOME/jars/*" io.sparkformer.job.Main memory --master cluster \
       ${mem_args[@]+"${mem_args[@]}"} 2>/dev/null)" || return 0
+  local used=()
   while read -r line; do
-    case "$line" in spark.*=*) ;; *) continue ;; esac
+    case "$line" in spark.*=*) used+=("$line") ;; *) continue ;; esac
     key="${line%%=*}"; value="${line#*=}"
     for ((i = 1; i < ${#defaults[@]}; i += 2)); do
       if [ "${defaults[$i]%%=*}" = "$key" ]; then
@@ -90,5 +91,5 @@ derive_memory() {
     done
     defaults+=(--conf "$key=$value")
   done <<< "$lines"
-  echo "$script: memory from the model's estimate (sparkformer memory): $(tr '\n' ' ' <<< "$lines")" >&2
+  [ ${#used[@]} -eq 0 ] || echo "$script: memory from the model's estimate (sparkformer memory): ${used[*]}" >&2
 }

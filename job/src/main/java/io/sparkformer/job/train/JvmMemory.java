@@ -19,7 +19,7 @@ import java.util.Locale;
  * replicas without the driver's copy, the driver one model with its updater state (it averages and
  * validates), and the container YARN or Kubernetes grants is heap + memoryOverhead with
  * <pre>
- *   memoryOverhead = offHeap + 768 MiB        maxPhysical = heap + offHeap + 512 MiB
+ *   memoryOverhead = offHeap + 1 GiB          maxPhysical = heap + offHeap + 768 MiB
  * </pre>
  * so javacpp collects, or fails with a message, 256 MiB before the cluster manager would kill the
  * container, and {@link OffHeapBudget}'s check (overhead less 256 MiB for the JVM) passes.
@@ -31,7 +31,7 @@ public record JvmMemory(long heapBytes, long offHeapBytes, long maxPhysicalBytes
     static final long BASE_HEAP = 512 * MIB;
     static final long NATIVE_BYTES = 768 * MIB;
     static final int CHAR_VOCABULARY = 256;
-    static final long CONTAINER_NATIVE_BYTES = 768 * MIB;
+    static final long CONTAINER_NATIVE_BYTES = 1024 * MIB;
     static final long JAVACPP_MARGIN_BYTES = 256 * MIB;
 
     /** For {@code replicas} training replicas in one JVM (local mode) plus the driver's model. */
