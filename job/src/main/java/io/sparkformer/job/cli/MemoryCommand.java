@@ -28,7 +28,8 @@ public final class MemoryCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--master", defaultValue = "local[*]", description = "Spark master; local[N] trains up to N replicas in this JVM")
+    @Option(names = "--master", defaultValue = "${sys:spark.master:-local[*]}",
+            description = "Spark master (default: spark.master, which submit/sparkformer sets from its --master; else local[*]); local[N] trains up to N replicas in this JVM")
     String master;
 
     @Option(names = "--executor-replicas", defaultValue = "1",

@@ -60,8 +60,8 @@ class OffHeapBudgetTest {
 
     @Test
     void theBabyGptFitsTheShippedDefaultsButNotSparksDefaultOverhead() {
-        // conf/gpt-baby.conf (nanoGPT's CPU baby GPT): 6 layers, 6 heads, 384 wide, 256 tokens, batch 12,
-        // 65 characters: about 0.9 GiB off-heap per replica.
+        // nanoGPT's shakespeare-char GPT: 6 layers, 6 heads, 384 wide, 256 tokens, batch 12,
+        // 65 characters: about 2.4 GiB off-heap per replica (the workspaces of a step, 2.2 GiB, dominate).
         SparkformerConfig c = ConfigLoader.defaults(List.of("model.layers=6", "model.heads=6", "model.embedDim=384",
                 "model.contextLength=256", "train.batchSize=12"));
         long need = MemoryEstimate.of(c, 65).trainingBytes();
