@@ -38,6 +38,7 @@ case "$master" in k8s://*) ;; *) die "--master (or K8S_MASTER) must be k8s://htt
 driver_template="${DRIVER_POD_TEMPLATE:-$root/submit/k8s/driver-pod-template.yaml}"
 executor_template="${EXECUTOR_POD_TEMPLATE:-$root/submit/k8s/executor-pod-template.yaml}"
 [ -f "$driver_template" ] && [ -f "$executor_template" ] || die "pod template $driver_template or $executor_template is missing"
+derive_memory "$@"
 ship_config cluster "$@"
 if [ ${#files[@]} -gt 0 ]; then
   [ -n "${SPARKFORMER_UPLOAD_PATH:-}" ] || die "--config ${files[1]} is a local file: set SPARKFORMER_UPLOAD_PATH (an hdfs:// or s3a:// directory) to ship it, or name a config in the image (/opt/sparkformer/conf/...)"

@@ -48,3 +48,48 @@ ship_config() {
     esac
   done
 }
+
+# Sizes the executors and the driver for a `train` command from the model's off-heap estimate
+# (`sparkformer memory --master cluster`, README "Memory"): replaces spark.{executor,driver}.memory and
+# memoryOverhead in $defaults and the javacpp limits inside their extraJavaOptions, so --conf given
+# to a script still wins. Needs java and a local --config file; otherwise (a config on HDFS,
+# finetune, whose architecture is the checkpoint's) the template's documented values stay.
+# SPARKFORMER_DERIVE_MEMORY=0 keeps the template's values. Call after spark_defaults.
+derive_memory() {
+  [ "${1:-}" = train ] && [ "${SPARKFORMER_DERIVE_MEMORY:-1}" = 1 ] || return 0
+  shift
+  local mem_args=() c
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --config|--config=*)
+        if [ "$1" = --config ]; then c="${2:-}"; shift 2 || shift; else c="${1#--config=}"; shift; fi
+        [ -f "$c" ] || return 0
+        mem_args+=(--config "$c") ;;
+      --set) mem_args+=(--set "${2:-}"); shift 2 || shift ;;
+      --set=*) mem_args+=("$1"); shift ;;
+      *) shift ;;
+    esac
+  done
+  local app="${jar:-${SPARKFORMER_JAR:-$(ls "$root"/job/target/sparkformer-job-*-app.jar 2>/dev/null | head -1 || true)}}"
+  [ -f "$app" ] && command -v java >/dev/null 2>&1 || return 0
+  local lines line key value i
+  lines="$(java -Xmx256m -cp "$app:$SPARK_HOME/jars/*" io.sparkformer.job.Main memory --master cluster \
+      ${mem_args[@]+"${mem_args[@]}"} 2>/dev/null)" || return 0
+  local used=()
+  while read -r line; do
+    case "$line" in spark.*=*) used+=("$line") ;; *) continue ;; esac
+    key="${line%%=*}"; value="${line#*=}"
+    for ((i = 1; i < ${#defaults[@]}; i += 2)); do
+      if [ "${defaults[$i]%%=*}" = "$key" ]; then
+        case "$key" in
+          *.extraJavaOptions) value="$(sed -E 's/ ?-Dorg\.bytedeco\.javacpp\.max(physical)?bytes=[^ ]*//g' \
+              <<< "${defaults[$i]#*=}") $value" ;;
+        esac
+        defaults[$i]="$key=$value"
+        continue 2
+      fi
+    done
+    defaults+=(--conf "$key=$value")
+  done <<< "$lines"
+  [ ${#used[@]} -eq 0 ] || echo "$script: memory from the model's estimate (sparkformer memory): ${used[*]}" >&2
+}

@@ -31,6 +31,7 @@ case "$master" in spark://*) ;; *) die "--master (or SPARK_MASTER) must be spark
 case "$mode" in client|cluster) ;; *) die "--deploy-mode must be client or cluster, got '$mode'" ;; esac
 [ $# -gt 0 ] || die "usage: standalone.sh [standalone options] COMMAND [sparkformer options]   (COMMAND: train, prepare, evaluate)"
 # In client mode the driver is this machine, so a local config is read where it is.
+derive_memory "$@"
 ship_config client "$@"
 
 exec "$SPARK_HOME/bin/spark-submit" --master "$master" --deploy-mode "$mode" --class io.sparkformer.job.Main \

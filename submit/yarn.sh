@@ -33,6 +33,7 @@ while [ $# -gt 0 ]; do
 done
 case "$mode" in client|cluster) ;; *) die "--deploy-mode must be client or cluster, got '$mode'" ;; esac
 [ $# -gt 0 ] || die "usage: yarn.sh [yarn options] COMMAND [sparkformer options]   (COMMAND: train, prepare, evaluate)"
+derive_memory "$@"
 ship_config "$mode" "$@"
 
 exec "$SPARK_HOME/bin/spark-submit" --master yarn --deploy-mode "$mode" --class io.sparkformer.job.Main \

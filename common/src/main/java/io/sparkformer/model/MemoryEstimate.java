@@ -1,49 +1,116 @@
 package io.sparkformer.model;
 
 import io.sparkformer.config.ModelConfig;
+import io.sparkformer.config.SparkformerConfig;
+import io.sparkformer.model.bert.BertModel;
+import io.sparkformer.model.bert.BertSpec;
 import io.sparkformer.model.gpt.GptModel;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
+import io.sparkformer.model.seq2seq.Seq2SeqModel;
+import io.sparkformer.model.seq2seq.Seq2SeqSpec;
+
+import java.util.List;
 
 /**
- * ND4J off-heap bytes one training replica of a GPT needs (float32), so a job can refuse to start
- * on executors that are too small instead of being killed by the cluster manager mid-run.
- * With B = batch, T = context, C = embedDim, F = ffnDim, H = heads, L = layers, V = vocabulary:
+ * ND4J off-heap bytes one training replica needs (float32), per model family, so a job can refuse
+ * to start on executors that are too small instead of being killed by the cluster manager mid-run.
+ * With N = B x T tokens of a batch (B = batch, T = context), C = embedDim, F = ffnDim, H = heads,
+ * L = layers, V = vocabulary, P = parameters, in floats:
  * <pre>
- *   state       = 4 x params                      parameters, gradients, Adam m and v
- *   activations = L x B x T x (8C + 2F + 2HT)     what the explicit backward pass keeps per block:
- *                                                 x, LN1, qkv, attention out, LN2, projections (8C),
- *                                                 FFN pre-activation and GELU (2F), attention
- *                                                 probabilities before and after dropout (2HT)
- *   logits      = 2 x B x T x V                   logits and their gradient
- *   runtime     = 64 MiB                          ND4J's own buffers (BLAS, workspaces, javacpp)
+ *   state       = 4 P                              parameters, gradients, Adam m and v
+ *   activations = N x (blocks + head) + V C        the forward's and the backward's workspaces
+ *     encoder or GPT block   39 C + 6.3 F + 4.4 H T   (+ 4.4 (2C + H T) with dropout)
+ *     decoder block          encoder block + 30.7 C + 4.4 H T   (+ 4.4 (C + H T) with dropout)
+ *     head                   10 C (embeddings, final LayerNorm), 27 C for an encoder-decoder
+ *   logits      = 4.2 x rows x V                   logits, softmax, their gradient (4.6 with label
+ *                                                  smoothing: an encoder-decoder)
+ *   runtime     = 64 MiB                           ND4J's own buffers (BLAS, javacpp), not measured here
  * </pre>
- * With F = 4C the activation term is the usual L x B x T x (16C + 2HT). It is an estimate of the
- * peak, not an exact account: temporaries of one op come and go within it.
+ * The coefficients are fitted to measurements, not derived: a step runs in workspaces (DL4J's
+ * forward working memory, {@code BackwardWorkspace}) that keep every intermediate until the step
+ * ends, so their size is the sum of every op's output, not the few activations a backward pass
+ * needs. Measured with {@code sparkformer memory --measure} (bench/memory-estimate.sh) on GPTs that
+ * vary one of C, F, H, T, L, V and dropout at a time and on encoder-decoders that vary L, V and
+ * dropout; the shipped configs' figures are pinned in {@code MemoryEstimateTest}, so a model change
+ * that moves them shows up there. Rows scored: a GPT and an encoder-decoder every position, BERT's
+ * masked-LM head the selected share (about 15%), a classifier none worth counting.
  */
-public record MemoryEstimate(long params, long stateBytes, long activationBytes, long logitBytes) {
+public record MemoryEstimate(Task task, long params, long stateBytes, long activationBytes, long logitBytes) {
     public static final long FLOAT_BYTES = 4;
     public static final long RUNTIME_BYTES = 64L << 20;
 
-    public static MemoryEstimate of(ModelConfig model, int vocabSize, int batchSize) {
-        long params = new GptModel(GptSpec.of(model, vocabSize)).params().stream()
-                .mapToLong(MemoryEstimate::size).sum();
-        long tokens = (long) batchSize * model.contextLength();
-        long perToken = 8L * model.embedDim() + 2L * model.ffnDim() + 2L * model.heads() * model.contextLength();
-        return new MemoryEstimate(params,
-                4 * params * FLOAT_BYTES,
-                model.layers() * tokens * perToken * FLOAT_BYTES,
-                2 * tokens * vocabSize * FLOAT_BYTES);
+    /** What one replica trains: the family's model and its objective. */
+    public enum Task {
+        GPT, BERT_MLM, BERT_CLASSIFIER, SEQ2SEQ;
+
+        /** What {@code train} trains for the config's family ({@code finetune} trains {@link #BERT_CLASSIFIER}). */
+        public static Task of(ModelConfig model) {
+            return switch (model.family()) {
+                case GPT -> GPT;
+                case BERT -> BERT_MLM;
+                case SEQ2SEQ -> SEQ2SEQ;
+            };
+        }
+    }
+
+    /** The estimate for what {@code train} trains with this config (the family decides). */
+    public static MemoryEstimate of(SparkformerConfig config, int vocabSize) {
+        return of(config, Task.of(config.model()), vocabSize);
+    }
+
+    /**
+     * The estimate for {@code task} with this config's architecture and batch; a classifier has as
+     * many classes as {@code finetune.labels} lists (2 when it lists none: they come from the data).
+     */
+    public static MemoryEstimate of(SparkformerConfig config, Task task, int vocabSize) {
+        ModelConfig m = config.model();
+        long b = config.train().batchSize();
+        long t = m.contextLength();
+        double tokens = b * t;
+        int classes = Math.max(2, config.finetune().labels().size());
+        List<ParamSpec> specs = switch (task) {
+            case GPT -> new GptModel(GptSpec.of(m, vocabSize)).params();
+            case BERT_MLM -> BertModel.maskedLm(BertSpec.of(m, vocabSize)).params();
+            case BERT_CLASSIFIER -> BertModel.classifier(BertSpec.of(m, vocabSize), classes,
+                    config.finetune().pooling()).params();
+            case SEQ2SEQ -> new Seq2SeqModel(Seq2SeqSpec.of(m, config.seq2seq(), vocabSize, vocabSize)).params();
+        };
+        long params = specs.stream().mapToLong(MemoryEstimate::size).sum();
+        double c = m.embedDim();
+        double ht = (double) m.heads() * t;
+        boolean dropout = m.dropout() > 0;
+        double block = 39 * c + 6.3 * m.ffnDim() + 4.4 * ht + (dropout ? 4.4 * (2 * c + ht) : 0);
+        double cross = 30.7 * c + 4.4 * ht + (dropout ? 4.4 * (c + ht) : 0);
+        double perToken = switch (task) {
+            case GPT, BERT_MLM, BERT_CLASSIFIER -> m.layers() * block + 10 * c;
+            case SEQ2SEQ -> m.layers() * (2 * block + cross) + 27 * c;
+        };
+        long activations = (long) (tokens * perToken) + (long) vocabSize * m.embedDim();
+        double rows = switch (task) {
+            case GPT, SEQ2SEQ -> tokens;
+            case BERT_MLM -> tokens * config.bert().maskProbability();
+            case BERT_CLASSIFIER -> 0;
+        };
+        double perLogit = task == Task.SEQ2SEQ && config.seq2seq().labelSmoothing() > 0 ? 4.6 : 4.2;
+        long logits = (long) (perLogit * rows * vocabSize);
+        return new MemoryEstimate(task, params, 4 * params * FLOAT_BYTES, activations * FLOAT_BYTES,
+                logits * FLOAT_BYTES);
+    }
+
+    /** Off-heap bytes of one replica's arrays: state, activations and logits, without ND4J's runtime. */
+    public long replicaBytes() {
+        return stateBytes + activationBytes + logitBytes;
     }
 
     /** Off-heap bytes of one replica that trains: state, activations, logits and ND4J's runtime. */
     public long trainingBytes() {
-        return stateBytes + activationBytes + logitBytes + RUNTIME_BYTES;
+        return replicaBytes() + RUNTIME_BYTES;
     }
 
     /** Off-heap bytes for {@code replicas} training in one JVM (they share one ND4J runtime). */
     public long trainingBytes(int replicas) {
-        return replicas * (stateBytes + activationBytes + logitBytes) + RUNTIME_BYTES;
+        return replicas * replicaBytes() + RUNTIME_BYTES;
     }
 
     /** "1.2 GiB", "300 MiB": sizes as a user reads them. */

@@ -62,9 +62,17 @@ public final class OffHeapBudget {
     private OffHeapBudget() {
     }
 
-    /** Checks the driver and the executors of {@code sc}; throws {@link InputException} when one is short. */
+    /**
+     * Checks the driver and the executors of {@code sc} for what {@code train} trains with this config
+     * (the model family decides); throws {@link InputException} when one is short.
+     */
     public static void check(JavaSparkContext sc, SparkformerConfig config, int vocabSize) {
-        MemoryEstimate e = MemoryEstimate.of(config.model(), vocabSize, config.train().batchSize());
+        check(sc, config, MemoryEstimate.Task.of(config.model()), vocabSize);
+    }
+
+    /** The same check for {@code task} (a fine-tune trains {@link MemoryEstimate.Task#BERT_CLASSIFIER}). */
+    public static void check(JavaSparkContext sc, SparkformerConfig config, MemoryEstimate.Task task, int vocabSize) {
+        MemoryEstimate e = MemoryEstimate.of(config, task, vocabSize);
         SparkConf conf = sc.getConf();
         String master = sc.master();
         if (master.equals("local") || master.startsWith("local[")) {

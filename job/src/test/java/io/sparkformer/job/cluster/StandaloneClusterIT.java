@@ -65,8 +65,11 @@ class StandaloneClusterIT {
         Set<Long> pids = cluster.trainingPids();
         assertEquals(2, pids.size(), "two executor JVMs trained: " + pids);
         assertTrue(!pids.contains(ProcessHandle.current().pid()), "executors are not this JVM");
-        assertTrue(cluster.processes.logText("standalone-train").contains("maxbytes 3.0 GiB"),
-                "executors run with conf/spark-defaults.conf's ND4J off-heap setting");
+        // gpt-tiny at batch 4 (256 characters assumed): 1.5 x (3.7 MiB + 64 MiB), in whole 64 MiB units.
+        String log = cluster.processes.logText("standalone-train");
+        assertTrue(log.contains("standalone.sh: memory from the model's estimate (sparkformer memory): "
+                + "spark.executor.memory="), "the script sized the executors from the model: " + log);
+        assertTrue(log.contains("maxbytes 128 MiB"), "executors run with the derived ND4J off-heap limit");
 
         assertEquals("step-000020", hdfs.read("/runs/standalone/checkpoints/LATEST").trim());
         assertTrue(hdfs.fs().exists(new Path("/runs/standalone/checkpoints/step-000020/model.zip")));

@@ -1,6 +1,7 @@
 package io.sparkformer.job.train;
 
-import io.sparkformer.config.ModelConfig;
+import io.sparkformer.config.ConfigLoader;
+import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.InputException;
 import io.sparkformer.model.MemoryEstimate;
 import org.apache.spark.SparkConf;
@@ -59,11 +60,11 @@ class OffHeapBudgetTest {
 
     @Test
     void theBabyGptFitsTheShippedDefaultsButNotSparksDefaultOverhead() {
-        // conf/gpt-baby.conf (nanoGPT's CPU baby GPT): 6 layers, 6 heads, 384 wide, 256 tokens, batch 12,
-        // 65 characters: about 0.9 GiB off-heap per replica.
-        ModelConfig m = new ModelConfig(ModelConfig.ModelFamily.GPT, 6, 6, 384, 0, 256, 0.2,
-                ModelConfig.Positions.LEARNED, true, false, 1e-5);
-        long need = MemoryEstimate.of(m, 65, 12).trainingBytes();
+        // nanoGPT's shakespeare-char GPT: 6 layers, 6 heads, 384 wide, 256 tokens, batch 12,
+        // 65 characters: about 2.4 GiB off-heap per replica (the workspaces of a step, 2.2 GiB, dominate).
+        SparkformerConfig c = ConfigLoader.defaults(List.of("model.layers=6", "model.heads=6", "model.embedDim=384",
+                "model.contextLength=256", "train.batchSize=12"));
+        long need = MemoryEstimate.of(c, 65).trainingBytes();
         SparkConf conf = new SparkConf(false).set("spark.executor.memory", "4g");
         InputException e = assertThrows(InputException.class, () -> OffHeapBudget.require("the executor's", need,
                 "", List.of(OffHeapBudget.containerLimit(conf, "executor")), "spark.executor.memoryOverhead"));
