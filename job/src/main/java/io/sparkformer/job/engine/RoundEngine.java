@@ -16,6 +16,7 @@ import io.sparkformer.job.train.OffHeapBudget;
 import io.sparkformer.job.train.Progress;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.SparkRounds;
+import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.train.WarmupCosineSchedule;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -57,17 +58,17 @@ public final class RoundEngine {
     private final CheckpointStore store;
 
     /**
-     * An engine for a model of {@code config} with {@code vocabularySize} tokens. Made before the
-     * model is built: it refuses at once, with one line, when the driver's or an executor's
-     * off-heap budget is too small for that model.
+     * An engine for a model of {@code config} with {@code vocabularySize} tokens, trained for
+     * {@code task}. Made before the model is built: it refuses at once, with one line, when the
+     * driver's or an executor's off-heap budget is too small for that model.
      */
     public RoundEngine(JavaSparkContext sc, SparkformerConfig config, RunDirectory run, CheckpointStore store,
-                       int vocabularySize) {
+                       MemoryEstimate.Task task, int vocabularySize) {
         this.sc = sc;
         this.config = config;
         this.run = run;
         this.store = store;
-        OffHeapBudget.check(sc, config, vocabularySize);
+        OffHeapBudget.check(sc, config, task, vocabularySize);
     }
 
     /** Trains {@code family} from {@code start} (a resumed checkpoint's state or the initial one). */

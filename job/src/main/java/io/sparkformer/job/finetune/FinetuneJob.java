@@ -11,6 +11,7 @@ import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.RunIdentity;
+import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.bert.BertLayer;
 import io.sparkformer.tokenize.Tokenizer;
@@ -76,7 +77,8 @@ public final class FinetuneJob {
             ResumeChecks.require(resumed.get(), config);
         }
 
-        RoundEngine engine = new RoundEngine(sc, config, run, store, tokenizer.vocabSize());   // off-heap check
+        RoundEngine engine = new RoundEngine(sc, config, run, store, MemoryEstimate.Task.BERT_CLASSIFIER,
+                tokenizer.vocabSize());   // off-heap check
         ComputationGraph graph;
         if (resumed.isPresent()) {
             // LATEST is the best checkpoint so far: the steps after it are trained again, as before.

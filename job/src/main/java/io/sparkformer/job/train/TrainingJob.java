@@ -15,6 +15,7 @@ import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.prepare.PrepareJob;
+import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -76,7 +77,8 @@ public final class TrainingJob {
             throw new InputException("tokenizer.json in " + dataDir + " does not match its manifest");
         }
         resumed.ifPresent(c -> ResumeChecks.requireSameTokenizer(c, tokenizer, dataDir));
-        RoundEngine engine = new RoundEngine(sc, config, run, store, tokenizer.vocabSize());   // off-heap check
+        RoundEngine engine = new RoundEngine(sc, config, run, store, MemoryEstimate.Task.of(config.model()),
+                tokenizer.vocabSize());   // off-heap check
         run.writeString(RunDirectory.CONFIG, ConfigLoader.render(config));
         run.writeString(RunDirectory.TOKENIZER, tokenizer.toJson());
 

@@ -13,6 +13,7 @@ import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.RunIdentity;
+import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.model.seq2seq.Seq2SeqGraphBuilder;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -76,7 +77,7 @@ public final class TranslationTrainingJob {
         LOG.info("Vocabulary: {} ({} source, {} target tokens)", vocabulary.shared() ? "shared" : "separate",
                 vocabulary.source().vocabSize(), vocabulary.target().vocabSize());
         // The off-heap estimate is a decoder's with the larger vocabulary: a lower bound for the encoder-decoder.
-        RoundEngine engine = new RoundEngine(sc, config, run, store,
+        RoundEngine engine = new RoundEngine(sc, config, run, store, MemoryEstimate.Task.SEQ2SEQ,
                 Math.max(vocabulary.source().vocabSize(), vocabulary.target().vocabSize()));
         run.writeString(RunDirectory.CONFIG, ConfigLoader.render(config));
         run.writeString(RunDirectory.TOKENIZER, vocabulary.target().toJson());

@@ -14,6 +14,7 @@ import io.sparkformer.data.BatchSource;
 import io.sparkformer.data.Batches;
 import io.sparkformer.job.spark.SparkContexts;
 import io.sparkformer.job.train.RunDirectory;
+import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.tokenize.CharTokenizer;
 import io.sparkformer.train.LossEvaluator;
@@ -143,7 +144,7 @@ class RoundEngineTest {
     private RoundEngine.Outcome run(SparkformerConfig config, Family family, String name) {
         RunDirectory run = new RunDirectory(dir.resolve(name).toString(), new Configuration());
         CheckpointStore store = new CheckpointStore(run.root().toString(), new Configuration(), 5);
-        return new RoundEngine(sc, config, run, store, tokenizer.vocabSize())
+        return new RoundEngine(sc, config, run, store, MemoryEstimate.Task.GPT, tokenizer.vocabSize())
                 .run(family, TrainingState.initial(config.train().seed()));
     }
 
