@@ -56,7 +56,7 @@ public final class CostCommand implements Callable<Integer> {
     public Integer call() {
         SparkformerConfig c = config.load(new Configuration());
         int v = vocab != null ? vocab : c.tokenizer().vocabSize();
-        long params = MemoryEstimate.of(c.model(), v, c.train().batchSize()).params();
+        long params = MemoryEstimate.of(c, v).params();
         long state = 3 * params * MemoryEstimate.FLOAT_BYTES;
         double flopsPerStep = FlopCount.perToken(c.model(), v) * c.train().batchSize() * c.model().contextLength();
         double gflops = executorGflops != null ? executorGflops : MEASURED_FLOPS / 1e9;
