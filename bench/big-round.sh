@@ -82,7 +82,8 @@ end=$(date +%s)
 grep -E "Model:|Each round:" "$work/driver.log" | sed 's/^.*INFO //'
 echo "metrics (round 1 includes building the networks):"; cat "$work/run/metrics.jsonl"
 echo "executor timeline (task start, each step's start, task end):"
-grep -hE "Running task|starts in pid|Finished task" "$work"/spark-home/work/app-*/*/stderr | sort | sed 's/ INFO Executor//; s/ DEBUG GlobalStepHook//'
+apps="$work/spark-home/work"   # the standalone workers' application directories
+grep -hE "Running task|starts in pid|Finished task" "$apps"/app-*/*/stderr | sort | sed 's/ INFO Executor//; s/ DEBUG GlobalStepHook//'
 echo "peak RSS (MiB):"
 sort -k1,1 -k2,2n "$work/rss.txt" | awk '{m[$1]=$2} END {for (p in m) printf "  %s: %d\n", p, m[p]/1024}'
 echo "wall: $((end - start)) s (JVM start, prepare and the final checkpoint included)"
