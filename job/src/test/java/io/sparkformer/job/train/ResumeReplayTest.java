@@ -1,6 +1,7 @@
 package io.sparkformer.job.train;
 
 import io.sparkformer.job.Cli;
+import io.sparkformer.job.TestCorpus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,17 +23,13 @@ class ResumeReplayTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        System.setProperty("spark.master", "local[2]");
-        System.setProperty("spark.ui.enabled", "false");
-        String text = Files.readString(Path.of(System.getProperty("sparkformer.shared", "../shared"),
-                "data/tinyshakespeare/input.txt")).substring(0, 30000);
-        corpus = dir.resolve("corpus.txt").toString();
-        Files.writeString(Path.of(corpus), text);
+        TestCorpus.useLocalSpark();
+        corpus = TestCorpus.writeShakespeare(dir, 30000);
     }
 
     @AfterAll
     static void tearDown() {
-        System.clearProperty("spark.master");
+        TestCorpus.clearLocalSpark();
     }
 
     private static String[] train(String out, String... more) {
