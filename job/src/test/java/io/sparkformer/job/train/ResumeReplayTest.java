@@ -45,6 +45,7 @@ class ResumeReplayTest {
         String out = dir.resolve("seed").toString();
         assertEquals(0, Cli.run(train(out)).code());
         String metrics = Files.readString(Path.of(out, "metrics.jsonl"));
+        String identity = Files.readString(Path.of(out, "run.json"));
 
         Cli.Result r = Cli.run(train(out, "--resume", "--set", "train.steps=20", "--set", "train.seed=7",
                 "--set", "spark.workers=2"));
@@ -55,6 +56,10 @@ class ResumeReplayTest {
                 + " values or start a new run"), r.err());
         assertEquals("step-000010", Files.readString(Path.of(out, "checkpoints", "LATEST")).strip());
         assertEquals(metrics, Files.readString(Path.of(out, "metrics.jsonl")), "metrics.jsonl untouched");
+        assertEquals(identity, Files.readString(Path.of(out, "run.json")), "run.json names the original command");
+
+        Cli.Result rerun = Cli.run(train(out));   // the original command is still this run's
+        assertEquals(0, rerun.code(), rerun.err());
 
         Cli.Result longer = Cli.run(train(out, "--resume", "--set", "train.steps=20"));
         assertEquals(0, longer.code(), longer.err());
