@@ -15,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,8 +39,7 @@ class EndToEndHdfsTest {
         cluster = new MiniDFSCluster.Builder(conf, new File(base, "dfs")).numDataNodes(1).build();
         cluster.waitActive();
         hdfs = "hdfs://localhost:" + cluster.getNameNodePort();
-        String text = Files.readString(java.nio.file.Path.of(System.getProperty("sparkformer.shared", "../shared"),
-                "data/tinyshakespeare/input.txt")).substring(0, 60000);
+        String text = TestCorpus.shakespeare(60000);
         FileSystem fs = cluster.getFileSystem();
         try (var out = fs.create(new Path("/corpus/shakespeare.txt"))) {
             out.write(text.getBytes(StandardCharsets.UTF_8));

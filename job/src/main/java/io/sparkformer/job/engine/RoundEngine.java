@@ -73,6 +73,7 @@ public final class RoundEngine {
 
     /** Trains {@code family} from {@code start} (a resumed checkpoint's state or the initial one). */
     public Outcome run(Family family, TrainingState start) {
+        run.recordIdentity();   // every check of a resumed run has passed by now
         MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), sc.hadoopConfiguration());
         metrics.resumeAt(start.step());
         CheckpointPolicy policy = family.checkpoints(config.train());

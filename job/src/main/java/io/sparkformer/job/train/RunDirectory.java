@@ -29,6 +29,7 @@ public final class RunDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
     private final Path root;
     private final Configuration conf;
+    private String pendingIdentity;   // run.json of a resumed run, written once its checks have passed
 
     public RunDirectory(String uri, Configuration conf) {
         this.conf = conf;
@@ -88,7 +89,8 @@ public final class RunDirectory {
 
     /**
      * Decides, for a training command whose inputs are all validated, whether it starts a new run or
-     * resumes the one in this directory, and records {@code identity} in {@code run.json}. Nothing is
+     * resumes the one in this directory, and records {@code identity} in {@code run.json} (a resumed
+     * run's only through {@link #recordIdentity()}, once its checks have passed). Nothing is
      * deleted before this call: the caller validates config and inputs first, and the directory is
      * checked to be writable before {@code --overwrite} empties it.
      * <ul>
@@ -117,10 +119,25 @@ public final class RunDirectory {
             RunIdentity.Held held = fs.exists(runJson)
                     ? RunIdentity.fromJson(PrepareJob.readString(runJson, conf), runJson.toString()) : null;
             Start start = decide(fs, identity, held, resume, overwrite, application);
-            writeString(RunIdentity.FILE, identity.toJson(application.id()));
+            pendingIdentity = identity.toJson(application.id());
+            if (start == Start.NEW || held == null) {
+                recordIdentity();
+            }
             return start;
         } catch (IOException e) {
             throw notWritable(e);
+        }
+    }
+
+    /**
+     * Writes {@code run.json} for the command that claimed the run. A run that is resumed keeps the
+     * identity it has until the resume checks have passed (the engine records it when training
+     * starts): a refused {@code --resume} must not make the original command look like another run.
+     */
+    public void recordIdentity() {
+        if (pendingIdentity != null) {
+            writeString(RunIdentity.FILE, pendingIdentity);
+            pendingIdentity = null;
         }
     }
 

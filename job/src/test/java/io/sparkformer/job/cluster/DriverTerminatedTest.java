@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.job.Cli;
+import io.sparkformer.job.TestCorpus;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,8 +41,7 @@ class DriverTerminatedTest {
     @BeforeAll
     static void setUp() throws Exception {
         processes = new ClusterProcesses(base.toPath().resolve("logs"));
-        String text = Files.readString(Path.of(System.getProperty("sparkformer.shared", "../shared"),
-                "data/tinyshakespeare/input.txt")).substring(0, 60000);
+        String text = TestCorpus.shakespeare(60000);
         corpus = new File(base, "corpus.txt").toString();
         Files.writeString(Path.of(corpus), text);
     }

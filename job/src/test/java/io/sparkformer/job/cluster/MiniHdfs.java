@@ -1,5 +1,6 @@
 package io.sparkformer.job.cluster;
 
+import io.sparkformer.job.TestCorpus;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -8,7 +9,6 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 
 /** An HDFS (one datanode unless asked for more) holding the first 60,000 characters of Tiny Shakespeare at /corpus/shakespeare.txt. */
 final class MiniHdfs implements AutoCloseable {
@@ -28,8 +28,7 @@ final class MiniHdfs implements AutoCloseable {
         cluster = new MiniDFSCluster.Builder(conf, dir).numDataNodes(dataNodes).build();
         cluster.waitActive();
         uri = "hdfs://localhost:" + cluster.getNameNodePort();
-        String text = Files.readString(java.nio.file.Path.of(System.getProperty("sparkformer.shared", "../shared"),
-                "data/tinyshakespeare/input.txt")).substring(0, 60000);
+        String text = TestCorpus.shakespeare(60000);
         try (var out = fs().create(new Path(CORPUS))) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }

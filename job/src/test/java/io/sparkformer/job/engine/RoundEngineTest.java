@@ -12,6 +12,7 @@ import io.sparkformer.data.ArrayTokenSource;
 import io.sparkformer.data.BatchPlan;
 import io.sparkformer.data.BatchSource;
 import io.sparkformer.data.Batches;
+import io.sparkformer.job.TestCorpus;
 import io.sparkformer.job.spark.SparkContexts;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.model.MemoryEstimate;
@@ -56,8 +57,7 @@ class RoundEngineTest {
     static void start() throws Exception {
         sc = new JavaSparkContext(SparkContexts.withJobDefaults(new SparkConf().setMaster("local[1]")
                 .setAppName("engine").set("spark.ui.enabled", "false")));
-        String text = Files.readString(Path.of(System.getProperty("sparkformer.shared", "../shared"),
-                "data/tinyshakespeare/input.txt")).substring(0, 20000);
+        String text = TestCorpus.shakespeare(20000);
         tokenizer = CharTokenizer.fit(text);
         tokens = tokenizer.encode(text);
     }

@@ -1,6 +1,7 @@
 package io.sparkformer.job.train;
 
 import io.sparkformer.job.Cli;
+import io.sparkformer.job.TestCorpus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,17 +23,13 @@ class ResumeReplayTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        System.setProperty("spark.master", "local[2]");
-        System.setProperty("spark.ui.enabled", "false");
-        String text = Files.readString(Path.of(System.getProperty("sparkformer.shared", "../shared"),
-                "data/tinyshakespeare/input.txt")).substring(0, 30000);
-        corpus = dir.resolve("corpus.txt").toString();
-        Files.writeString(Path.of(corpus), text);
+        TestCorpus.useLocalSpark();
+        corpus = TestCorpus.writeShakespeare(dir, 30000);
     }
 
     @AfterAll
     static void tearDown() {
-        System.clearProperty("spark.master");
+        TestCorpus.clearLocalSpark();
     }
 
     private static String[] train(String out, String... more) {
@@ -48,6 +45,7 @@ class ResumeReplayTest {
         String out = dir.resolve("seed").toString();
         assertEquals(0, Cli.run(train(out)).code());
         String metrics = Files.readString(Path.of(out, "metrics.jsonl"));
+        String identity = Files.readString(Path.of(out, "run.json"));
 
         Cli.Result r = Cli.run(train(out, "--resume", "--set", "train.steps=20", "--set", "train.seed=7",
                 "--set", "spark.workers=2"));
@@ -58,6 +56,10 @@ class ResumeReplayTest {
                 + " values or start a new run"), r.err());
         assertEquals("step-000010", Files.readString(Path.of(out, "checkpoints", "LATEST")).strip());
         assertEquals(metrics, Files.readString(Path.of(out, "metrics.jsonl")), "metrics.jsonl untouched");
+        assertEquals(identity, Files.readString(Path.of(out, "run.json")), "run.json names the original command");
+
+        Cli.Result rerun = Cli.run(train(out));   // the original command is still this run's
+        assertEquals(0, rerun.code(), rerun.err());
 
         Cli.Result longer = Cli.run(train(out, "--resume", "--set", "train.steps=20"));
         assertEquals(0, longer.code(), longer.err());

@@ -2,6 +2,7 @@ package io.sparkformer.job.train;
 
 import io.sparkformer.data.InputException;
 import io.sparkformer.job.Cli;
+import io.sparkformer.job.TestCorpus;
 import io.sparkformer.job.spark.SparkContexts;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
@@ -88,8 +89,7 @@ class RoundSizeLimitsTest {
     @Test
     void trainFailsBeforeItsFirstRoundWhenMaxResultSizeIsTooSmall(@TempDir Path dir) throws Exception {
         String corpus = dir.resolve("corpus.txt").toString();
-        Files.writeString(Path.of(corpus), Files.readString(Path.of(System.getProperty("sparkformer.shared",
-                "../shared"), "data/tinyshakespeare/input.txt")).substring(0, 20000));
+        Files.writeString(Path.of(corpus), TestCorpus.shakespeare(20000));
         System.setProperty("spark.master", "local[2]");
         System.setProperty("spark.ui.enabled", "false");
         System.setProperty("spark.driver.maxResultSize", "2m");

@@ -3,6 +3,7 @@ package io.sparkformer.job.train;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.job.Main;
+import io.sparkformer.job.TestCorpus;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,17 +31,13 @@ class RunFaultsTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        System.setProperty("spark.master", "local[2]");
-        System.setProperty("spark.ui.enabled", "false");
-        String text = Files.readString(Path.of(System.getProperty("sparkformer.shared", "../shared"),
-                "data/tinyshakespeare/input.txt")).substring(0, 30000);
-        corpus = dir.resolve("corpus.txt").toString();
-        Files.writeString(Path.of(corpus), text);
+        TestCorpus.useLocalSpark();
+        corpus = TestCorpus.writeShakespeare(dir, 30000);
     }
 
     @AfterAll
     static void tearDown() {
-        System.clearProperty("spark.master");
+        TestCorpus.clearLocalSpark();
     }
 
     private static Object[] cli(String... args) {

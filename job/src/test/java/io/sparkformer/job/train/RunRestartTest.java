@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.job.Cli;
 import io.sparkformer.job.LogLines;
+import io.sparkformer.job.TestCorpus;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,17 +36,13 @@ class RunRestartTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        System.setProperty("spark.master", "local[2]");
-        System.setProperty("spark.ui.enabled", "false");
-        String text = Files.readString(Path.of(System.getProperty("sparkformer.shared", "../shared"),
-                "data/tinyshakespeare/input.txt")).substring(0, 30000);
-        corpus = dir.resolve("corpus.txt").toString();
-        Files.writeString(Path.of(corpus), text);
+        TestCorpus.useLocalSpark();
+        corpus = TestCorpus.writeShakespeare(dir, 30000);
     }
 
     @AfterAll
     static void tearDown() {
-        System.clearProperty("spark.master");
+        TestCorpus.clearLocalSpark();
     }
 
     private static String[] train(String out, String corpusUri, String... more) {

@@ -8,6 +8,7 @@ import io.sparkformer.data.Batches;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.train.LocalTrainer;
 import io.sparkformer.tokenize.CharTokenizer;
+import io.sparkformer.job.TestCorpus;
 import io.sparkformer.job.spark.SparkContexts;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -18,8 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,8 +35,7 @@ class SparkEquivalenceTest {
         // The job's own Spark settings (Kryo with bulk array copies): equivalence covers them too.
         sc = new JavaSparkContext(SparkContexts.withJobDefaults(new SparkConf().setMaster("local[2]")
                 .setAppName("equivalence").set("spark.ui.enabled", "false")));
-        Path corpus = Path.of(System.getProperty("sparkformer.shared", "../shared"), "data/tinyshakespeare/input.txt");
-        String text = Files.readString(corpus).substring(0, 20000);
+        String text = TestCorpus.shakespeare(20000);
         CharTokenizer tokenizer = CharTokenizer.fit(text);
         tokens = tokenizer.encode(text);
         vocab = tokenizer.vocabSize();

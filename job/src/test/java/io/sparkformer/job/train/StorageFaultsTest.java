@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.job.Cli;
 import io.sparkformer.job.LogLines;
+import io.sparkformer.job.TestCorpus;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -62,8 +63,7 @@ class StorageFaultsTest {
         hdfs = "hdfs://localhost:" + cluster.getNameNodePort();
         admin = superuser.doAs((PrivilegedExceptionAction<DistributedFileSystem>) () ->
                 (DistributedFileSystem) FileSystem.newInstance(new java.net.URI(hdfs), conf));
-        String text = Files.readString(java.nio.file.Path.of(System.getProperty("sparkformer.shared", "../shared"),
-                "data/tinyshakespeare/input.txt")).substring(0, 60000);
+        String text = TestCorpus.shakespeare(60000);
         try (var out = admin.create(new Path("/corpus/shakespeare.txt"))) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }
