@@ -1,14 +1,23 @@
 package io.sparkformer.model;
 
+import io.sparkformer.config.ModelConfig;
+import io.sparkformer.model.bert.BertClassifierLayer;
 import io.sparkformer.model.bert.BertGraphBuilder;
+import io.sparkformer.model.bert.BertSpec;
 import io.sparkformer.model.gpt.GptGraphBuilder;
+import io.sparkformer.model.gpt.GptLayer;
+import io.sparkformer.model.gpt.GptSpec;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 import java.io.File;
 import java.io.IOException;
@@ -50,6 +59,29 @@ class CheckpointCompatibilityTest {
         try (InputStream in = CheckpointCompatibilityTest.class.getResourceAsStream(path)) {
             return new String(Objects.requireNonNull(in, path).readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    private static final Architecture ARCH = Architecture.preNorm(16, 2, 2, 24, false, false, 1e-5, 0.0);
+
+    @Test
+    void anEarlierGptCheckpointHoldsTheSameSpecAndANewGraphWritesTheSameJson() throws Exception {
+        ComputationGraph old = ModelSerializer.restoreComputationGraph(fixture("gpt", "model.zip"), false);
+        GptSpec spec = ((GptLayer) old.getLayer(GptGraphBuilder.LAYER).conf().getLayer()).spec();
+        assertEquals(new GptSpec(13, 8, ARCH, true), spec);
+        ComputationGraph fresh = GptGraphBuilder.build(spec, new Adam(1e-2), List.of(new WeightDecay(0.01, true)), 1.0,
+                11, DataType.FLOAT);
+        fresh.getConfiguration().setIterationCount(1);   // the fixture was written after one step
+        assertEquals(text("gpt", "configuration.json"), fresh.getConfiguration().toJson());
+    }
+
+    @Test
+    void anEarlierBertCheckpointReadsAsPreNormTanhGeluWithoutTokenTypes() throws Exception {
+        ComputationGraph old = ModelSerializer.restoreComputationGraph(fixture("bert", "model.zip"), false);
+        BertClassifierLayer layer = BertGraphBuilder.layer(old, BertClassifierLayer.class, "fixture");
+        assertEquals(new BertSpec(13, 8, ARCH), layer.spec());
+        assertEquals(ModelConfig.Norm.PRE, layer.spec().arch().norm());
+        assertEquals(ModelConfig.Activation.GELU_TANH, layer.spec().arch().activation());
+        assertEquals(0, layer.spec().arch().typeVocabSize());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -27,7 +27,7 @@ public final class BertModel {
     private final BertHead head;
 
     private BertModel(BertSpec spec, BertHead head) {
-        this.encoder = new TransformerStack(spec.encoderShape());
+        this.encoder = spec.encoder();
         this.head = head;
     }
 

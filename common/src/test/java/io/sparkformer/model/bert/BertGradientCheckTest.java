@@ -1,5 +1,6 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.model.layer.WholeModelGraph;
 import io.sparkformer.model.nn.GraphGradientCheck;
@@ -26,7 +27,7 @@ class BertGradientCheckTest {
     private static final int VOCAB = 9;
 
     static BertSpec spec(boolean sinusoidal) {
-        return new BertSpec(VOCAB, 6, 8, 2, 2, 12, sinusoidal, false, 1e-5, 0.0);
+        return new BertSpec(VOCAB, 6, Architecture.preNorm(8, 2, 2, 12, sinusoidal, false, 1e-5, 0.0));
     }
 
     /** Rows 0 and 2 end in padding. */
