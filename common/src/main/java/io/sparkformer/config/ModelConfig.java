@@ -1,7 +1,6 @@
 package io.sparkformer.config;
 
 import io.sparkformer.model.Architecture;
-
 import java.io.Serializable;
 
 /**

@@ -1,7 +1,7 @@
 package io.sparkformer.checkpoint;
 
-import io.sparkformer.model.Architecture;
 import io.sparkformer.config.ConfigLoader;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.testing.LogCapture;

@@ -1,8 +1,8 @@
 package io.sparkformer.decode;
 
-import io.sparkformer.model.Architecture;
 import io.sparkformer.data.PairBatches;
 import io.sparkformer.data.TranslationPairs;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.seq2seq.Seq2SeqGraphBuilder;
 import io.sparkformer.model.seq2seq.Seq2SeqSpec;
 import io.sparkformer.tokenize.TranslationTokens;

@@ -1,7 +1,7 @@
 package io.sparkformer.model.bert;
 
-import io.sparkformer.model.Architecture;
 import io.sparkformer.config.FinetuneConfig;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.WholeModelGraph;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
