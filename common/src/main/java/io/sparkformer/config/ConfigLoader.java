@@ -49,6 +49,24 @@ public final class ConfigLoader {
         return load("", "defaults", overrides);
     }
 
+    /**
+     * The BERT-only architecture keys, rendered only when they differ from the defaults: runs recorded
+     * before these keys existed hold no such line, and a resume compares the rendered text.
+     */
+    private static String bertOnlyKeys(ModelConfig m) {
+        StringBuilder s = new StringBuilder();
+        if (m.norm() != ModelConfig.Norm.PRE) {
+            s.append("  norm = ").append(lower(m.norm())).append('\n');
+        }
+        if (m.activation() != ModelConfig.Activation.GELU_TANH) {
+            s.append("  activation = ").append(lower(m.activation())).append('\n');
+        }
+        if (m.typeVocabSize() != 0) {
+            s.append("  typeVocabSize = ").append(m.typeVocabSize()).append('\n');
+        }
+        return s.toString();
+    }
+
     /** Renders every key of the effective config as HOCON, for {@code config.conf} and checkpoints. */
     public static String render(SparkformerConfig c) {
         ModelConfig m = c.model();
@@ -66,7 +84,7 @@ public final class ConfigLoader {
                 "  tiedEmbeddings = " + m.tiedEmbeddings(),
                 "  scaleEmbeddings = " + m.scaleEmbeddings(),
                 "  layerNormEpsilon = " + m.layerNormEpsilon(),
-                "}",
+                bertOnlyKeys(m) + "}",
                 "tokenizer {",
                 "  type = " + lower(c.tokenizer().type()),
                 "  vocabSize = " + c.tokenizer().vocabSize(),
@@ -166,7 +184,10 @@ public final class ConfigLoader {
                 t.enumValue("model.positions", ModelConfig.Positions.class),
                 t.booleanValue("model.tiedEmbeddings"),
                 t.booleanValue("model.scaleEmbeddings"),
-                t.doubleValue("model.layerNormEpsilon"));
+                t.doubleValue("model.layerNormEpsilon"),
+                t.enumValue("model.norm", ModelConfig.Norm.class),
+                t.enumValue("model.activation", ModelConfig.Activation.class),
+                t.intValue("model.typeVocabSize"));
         TokenizerConfig tokenizer = new TokenizerConfig(
                 t.enumValue("tokenizer.type", TokenizerConfig.Type.class),
                 t.intValue("tokenizer.vocabSize"));

@@ -1,5 +1,6 @@
 package io.sparkformer.config;
 
+import io.sparkformer.model.Architecture;
 import java.io.Serializable;
 
 /**
@@ -17,38 +18,50 @@ public record ModelConfig(
         Positions positions,
         boolean tiedEmbeddings,
         boolean scaleEmbeddings,
-        double layerNormEpsilon) implements Serializable {
+        double layerNormEpsilon,
+        Norm norm,
+        Activation activation,
+        int typeVocabSize) implements Serializable {
 
     public enum ModelFamily { GPT, BERT, SEQ2SEQ }
 
     public enum Positions { LEARNED, SINUSOIDAL }
 
+    /** Where a block's LayerNorms sit: before each sublayer (GPT-2) or after each residual sum (BERT). */
+    public enum Norm { PRE, POST }
+
+    /** The feed-forward nonlinearity: GELU's tanh approximation (GPT-2) or the exact erf form (BERT). */
+    public enum Activation { GELU_TANH, GELU_ERF }
+
+    /** The architecture's values are validated once, by {@link io.sparkformer.model.Architecture}. */
     public ModelConfig {
-        ConfigChecks.positive("model.layers", layers);
-        ConfigChecks.positive("model.heads", heads);
-        ConfigChecks.positive("model.embedDim", embedDim);
         ConfigChecks.positive("model.contextLength", contextLength);
-        if (embedDim % heads != 0) {
-            throw new ConfigException("model.embedDim (" + embedDim + ") is not divisible by model.heads (" + heads + ")");
-        }
         if (ffnDim < 0) {
             throw new ConfigException("model.ffnDim must be >= 0 (0 = 4 x embedDim), got " + ffnDim);
         }
         if (ffnDim == 0) {
             ffnDim = 4 * embedDim;
         }
-        ConfigChecks.inRange("model.dropout", dropout, 0.0, 0.95);
-        ConfigChecks.inRange("model.layerNormEpsilon", layerNormEpsilon, 1e-12, 1e-2);
+        Architecture architecture = new Architecture(embedDim, heads, layers, ffnDim, positions == Positions.SINUSOIDAL,
+                scaleEmbeddings, layerNormEpsilon, dropout, norm, activation, typeVocabSize);
+        if (family != ModelFamily.BERT) {
+            architecture.requireGpt2Style(family.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** The trunk these keys describe (validated when this config was built). */
+    public Architecture architecture() {
+        return Architecture.of(this);
     }
 
     /** The same architecture with another dropout (a training setting that changes no parameter). */
     public ModelConfig withDropout(double other) {
         return new ModelConfig(family, layers, heads, embedDim, ffnDim, contextLength, other, positions, tiedEmbeddings,
-                scaleEmbeddings, layerNormEpsilon);
+                scaleEmbeddings, layerNormEpsilon, norm, activation, typeVocabSize);
     }
 
     /** Width of one attention head. */
     public int headDim() {
-        return embedDim / heads;
+        return architecture().headDim();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkformer.data.InputException;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.tokenize.BpeTokenizer;
 import io.sparkformer.tokenize.Tokenizer;
@@ -122,7 +123,7 @@ public final class Gpt2Config {
         if (embedDim % heads != 0) {
             throw new InputException(source + ": n_embd (" + embedDim + ") is not divisible by n_head (" + heads + ")");
         }
-        return new GptSpec(vocabSize, context, embedDim, heads, layers, ffnDim, false, tied, false, epsilon, dropout);
+        return new GptSpec(vocabSize, context, Architecture.preNorm(embedDim, heads, layers, ffnDim, false, false, epsilon, dropout), tied);
     }
 
     /** {@code "GPT2LMHeadModel (2 layers, 2 heads, n_embd 32, ...)"}, for messages. */

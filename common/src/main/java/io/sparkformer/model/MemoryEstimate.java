@@ -77,16 +77,17 @@ public record MemoryEstimate(Task task, long params, long stateBytes, long activ
             case SEQ2SEQ -> new Seq2SeqModel(Seq2SeqSpec.of(m, config.seq2seq(), vocabSize, vocabSize)).params();
         };
         long params = specs.stream().mapToLong(MemoryEstimate::size).sum();
-        double c = m.embedDim();
-        double ht = (double) m.heads() * t;
-        boolean dropout = m.dropout() > 0;
-        double block = 39 * c + 6.3 * m.ffnDim() + 4.4 * ht + (dropout ? 4.4 * (2 * c + ht) : 0);
+        Architecture a = m.architecture();
+        double c = a.embedDim();
+        double ht = (double) a.heads() * t;
+        boolean dropout = a.dropout() > 0;
+        double block = 39 * c + 6.3 * a.ffnDim() + 4.4 * ht + (dropout ? 4.4 * (2 * c + ht) : 0);
         double cross = 30.7 * c + 4.4 * ht + (dropout ? 4.4 * (c + ht) : 0);
         double perToken = switch (task) {
-            case GPT, BERT_MLM, BERT_CLASSIFIER -> m.layers() * block + 10 * c;
-            case SEQ2SEQ -> m.layers() * (2 * block + cross) + 27 * c;
+            case GPT, BERT_MLM, BERT_CLASSIFIER -> a.layers() * block + 10 * c;
+            case SEQ2SEQ -> a.layers() * (2 * block + cross) + 27 * c;
         };
-        long activations = (long) (tokens * perToken) + (long) vocabSize * m.embedDim();
+        long activations = (long) (tokens * perToken) + (long) vocabSize * a.embedDim();
         double rows = switch (task) {
             case GPT, SEQ2SEQ -> tokens;
             case BERT_MLM -> tokens * config.bert().maskProbability();

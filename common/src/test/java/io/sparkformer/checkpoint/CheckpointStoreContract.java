@@ -1,6 +1,7 @@
 package io.sparkformer.checkpoint;
 
 import io.sparkformer.config.ConfigLoader;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.testing.LogCapture;
@@ -42,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * tiny GPTs fitted a step or two so that parameters and Adam's moments are non-trivial.
  */
 abstract class CheckpointStoreContract {
-    private static final GptSpec SPEC = new GptSpec(13, 8, 16, 2, 2, 24, true, false, true, 1e-5, 0.1);
+    private static final GptSpec SPEC = new GptSpec(13, 8, Architecture.preNorm(16, 2, 2, 24, true, true, 1e-5, 0.1), false);
     private static final long SEED = 9;
     private static final String CONFIG = ConfigLoader.render(ConfigLoader.defaults(List.of()));
     private static final String TOKENIZER = CharTokenizer.fit("hello, checkpoint world\n").toJson();

@@ -28,6 +28,35 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void bertArchitectureKeysReachTheArchitectureAndRenderOnlyWhenSet() {
+        SparkformerConfig c = ConfigLoader.defaults(List.of("model.family=bert", "tokenizer.type=bpe",
+                "model.norm=post", "model.activation=gelu_erf", "model.typeVocabSize=2"));
+        io.sparkformer.model.Architecture a = c.model().architecture();
+        assertEquals(ModelConfig.Norm.POST, a.norm());
+        assertEquals(ModelConfig.Activation.GELU_ERF, a.activation());
+        assertEquals(2, a.typeVocabSize());
+        String rendered = ConfigLoader.render(c);
+        assertEquals(true, rendered.contains("  norm = post\n  activation = gelu_erf\n  typeVocabSize = 2\n}"));
+        assertEquals(c, ConfigLoader.load(rendered, "rendered", List.of()));
+        // Defaults render no such line, so run.json files written before these keys still match on resume.
+        assertEquals(false, ConfigLoader.render(ConfigLoader.defaults(List.of())).contains("norm ="));
+    }
+
+    @Test
+    void postNormOutsideTheBertFamilyIsRejected() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.defaults(List.of("model.norm=post")));
+        assertEquals("model.norm = post is supported by the bert family only, not gpt", e.getMessage());
+    }
+
+    @Test
+    void headDivisibilityIsCheckedOnceWithTheKeys() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.defaults(List.of("model.embedDim=100", "model.heads=3")));
+        assertEquals("model.embedDim (100) is not divisible by model.heads (3)", e.getMessage());
+    }
+
+    @Test
     void unknownConfigKeyIsRejected() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.load("model {\n  layer = 2\n}\n", "conf/x.conf", List.of()));

@@ -1,5 +1,6 @@
 package io.sparkformer.data;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.bert.BertSpec;
 import io.sparkformer.model.layer.WholeModelGraph;
@@ -123,7 +124,7 @@ class MlmMaskingTest {
         DataSet batch = batches.of(new long[] {0, 37, 120}, 0);
         INDArray selected = batch.getLabelsMaskArray();
         assertTrue(selected.sumNumber().doubleValue() > 0, "something to predict");
-        ComputationGraph net = BertGraphBuilder.maskedLm(new BertSpec(vocab, 10, 16, 2, 1, 32, false, false, 1e-5, 0.0),
+        ComputationGraph net = BertGraphBuilder.maskedLm(new BertSpec(vocab, 10, Architecture.preNorm(16, 2, 1, 32, false, false, 1e-5, 0.0)),
                 new WholeModelGraph.Optimizer(new NoOp(), List.of(), 0), 3, DataType.FLOAT);
         net.params().muli(5);
         double score = net.score(batch, false);

@@ -1,5 +1,6 @@
 package io.sparkformer.decode;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptSpec;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -27,7 +28,7 @@ class GptLanguageModelDecodingTest {
 
     @BeforeAll
     static void tinyGpt() {
-        GptSpec spec = new GptSpec(VOCAB, CONTEXT, 16, 4, 2, 32, false, true, false, 1e-5, 0.0);
+        GptSpec spec = new GptSpec(VOCAB, CONTEXT, Architecture.preNorm(16, 4, 2, 32, false, false, 1e-5, 0.0), true);
         graph = GptGraphBuilder.build(spec, new NoOp(), List.of(), 0, 5, DataType.FLOAT);
         graph.params().muli(5);   // sharper than at init, so that contexts visibly matter
         lm = new GptLanguageModel(graph);

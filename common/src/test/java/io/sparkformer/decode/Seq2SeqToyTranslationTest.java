@@ -2,6 +2,7 @@ package io.sparkformer.decode;
 
 import io.sparkformer.data.PairBatches;
 import io.sparkformer.data.TranslationPairs;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.seq2seq.Seq2SeqGraphBuilder;
 import io.sparkformer.model.seq2seq.Seq2SeqSpec;
 import io.sparkformer.tokenize.TranslationTokens;
@@ -60,7 +61,8 @@ class Seq2SeqToyTranslationTest {
             targets[i] = reversed(sources[i]);
         }
         PairBatches batches = new PairBatches(new TranslationPairs(sources, targets), TOKENS, TOKENS, 32, 1, 7);
-        Seq2SeqSpec spec = new Seq2SeqSpec(13, 13, 8, 64, 4, 2, 128, false, true, true, false, 1e-5, 0.0, 0.0);
+        Seq2SeqSpec spec = new Seq2SeqSpec(13, 13, 8, Architecture.preNorm(64, 4, 2, 128, false, false, 1e-5, 0.0),
+                true, true, 0.0);
         Adam adam = Adam.builder().learningRateSchedule(new WarmupCosineSchedule(3e-3, 3e-4, 40, STEPS))
                 .beta1(0.9).beta2(0.98).build();
         net = Seq2SeqGraphBuilder.build(spec, adam, List.of(), 1.0, 11, DataType.FLOAT);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.data.InputException;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.tokenize.BpeTrainer;
 import io.sparkformer.tokenize.CharTokenizer;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HfExportConfigTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final GptSpec SPEC = new GptSpec(17, 8, 16, 2, 2, 24, false, false, false, 1e-5, 0.1);
+    private static final GptSpec SPEC = new GptSpec(17, 8, Architecture.preNorm(16, 2, 2, 24, false, false, 1e-5, 0.1), false);
 
     @Test
     void configJsonDescribesAGpt2LMHeadModelThatComputesWhatOurModelComputes(@TempDir File dir) throws Exception {
@@ -53,7 +54,7 @@ class HfExportConfigTest {
 
     @Test
     void tiedModelSetsTieWordEmbeddings() {
-        GptSpec tied = new GptSpec(17, 8, 16, 2, 2, 24, false, true, false, 1e-5, 0.0);
+        GptSpec tied = new GptSpec(17, 8, Architecture.preNorm(16, 2, 2, 24, false, false, 1e-5, 0.0), true);
         assertEquals(true, Gpt2Config.toJson(tied, CharTokenizer.fit(TinyCheckpoints.TEXT))
                 .get("tie_word_embeddings").asBoolean());
     }
@@ -61,7 +62,7 @@ class HfExportConfigTest {
     @Test
     void bpeWithEndOfTextGetsBosAndEosIds() {
         Tokenizer bpe = BpeTrainer.train(TinyCheckpoints.TEXT, 259).withSpecialTokens(List.of("<|endoftext|>"));
-        GptSpec spec = new GptSpec(bpe.vocabSize(), 8, 16, 2, 2, 24, false, true, false, 1e-5, 0.0);
+        GptSpec spec = new GptSpec(bpe.vocabSize(), 8, Architecture.preNorm(16, 2, 2, 24, false, false, 1e-5, 0.0), true);
         ObjectNode j = Gpt2Config.toJson(spec, bpe);
         assertEquals(259, j.get("bos_token_id").asInt());
         assertEquals(259, j.get("eos_token_id").asInt());
@@ -95,7 +96,7 @@ class HfExportConfigTest {
     void unsetKeysTakeGpt2ConfigDefaults() throws Exception {
         JsonNode minimal = JSON.readTree("{\"vocab_size\": 17, \"n_ctx\": 8, \"n_embd\": 16, \"n_layer\": 2,"
                 + " \"n_head\": 2, \"n_inner\": null}");
-        assertEquals(new GptSpec(17, 8, 16, 2, 2, 64, false, true, false, 1e-5, 0.1),
+        assertEquals(new GptSpec(17, 8, Architecture.preNorm(16, 2, 2, 64, false, false, 1e-5, 0.1), true),
                 Gpt2Config.fromJson(minimal, "c"));
     }
 

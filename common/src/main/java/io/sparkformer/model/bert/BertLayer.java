@@ -1,5 +1,7 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.config.ModelConfig;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.WholeModelLayer;
 import io.sparkformer.model.layer.WholeModelLayerImpl;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
@@ -26,6 +28,10 @@ public abstract class BertLayer extends WholeModelLayer {
     @JsonProperty private boolean scaleEmbeddings;
     @JsonProperty private double layerNormEpsilon;
     @JsonProperty private double dropout;
+    // Absent from checkpoints written before 2026-12-02, which were all pre-LN, tanh GELU, no token types.
+    @JsonProperty private ModelConfig.Norm norm = ModelConfig.Norm.PRE;
+    @JsonProperty private ModelConfig.Activation activation = ModelConfig.Activation.GELU_TANH;
+    @JsonProperty private int typeVocabSize;
 
     protected BertLayer() {
         // for JSON
@@ -42,11 +48,14 @@ public abstract class BertLayer extends WholeModelLayer {
         scaleEmbeddings = spec.scaleEmbeddings();
         layerNormEpsilon = spec.layerNormEpsilon();
         dropout = spec.dropout();
+        norm = spec.arch().norm();
+        activation = spec.arch().activation();
+        typeVocabSize = spec.arch().typeVocabSize();
     }
 
     public BertSpec spec() {
-        return new BertSpec(vocabSize, contextLength, embedDim, heads, layers, ffnDim, sinusoidalPositions,
-                scaleEmbeddings, layerNormEpsilon, dropout);
+        return new BertSpec(vocabSize, contextLength, new Architecture(embedDim, heads, layers, ffnDim,
+                sinusoidalPositions, scaleEmbeddings, layerNormEpsilon, dropout, norm, activation, typeVocabSize));
     }
 
     /** The model this layer runs. */

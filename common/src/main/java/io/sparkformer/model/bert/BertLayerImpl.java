@@ -26,8 +26,13 @@ public class BertLayerImpl extends WholeModelLayerImpl<BertLayer, BertModel.Pass
     protected BertModel.Pass forward(Map<String, INDArray> params, int[] ids, int batch, INDArray padding,
                                      int[] selected, boolean training) {
         // Without a selected row there is nothing to score; a full pass gives the (zero) loss its shape.
-        return model().forward(params, ids, batch, padding, selected == null || selected.length == 0 ? null : selected,
-                training);
+        int[] rows = selected == null || selected.length == 0 ? null : selected;
+        int width = ids.length / batch;
+        if (layerConf().spec().arch().typeVocabSize() > 0 && padding != null && width == 2 * padding.size(1)) {
+            int[][] split = BertInputs.unpack(ids, batch);
+            return model().forward(params, split[0], split[1], batch, padding, rows, training);
+        }
+        return model().forward(params, ids, batch, padding, rows, training);
     }
 
     @Override

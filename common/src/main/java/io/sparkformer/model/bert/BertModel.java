@@ -11,15 +11,14 @@ import java.util.Map;
 
 /**
  * BERT on plain ND4J with an explicit backward pass: a bidirectional encoder (token + learned
- * position embeddings, N pre-LayerNorm blocks with key-padding masks, final LayerNorm; no segment
- * embeddings, as only single-text tasks are trained) and one task head:
+ * position (+ token-type) embeddings, N blocks with key-padding masks) and one task head:
  * <pre>
  *   h      = TransformerStack(ids), padding masked    [B*T, C]
  *   logits = MlmHead(h)                                [B*T, V]   masked-LM pretraining, tied to wte
  *          | ClassifierHead(h)                         [B, K]     classification of the pooled [CLS] (or mean)
  * </pre>
- * Pre-LN rather than BERT's post-LN, to share the GPT's block; hence no embedding LayerNorm (the
- * first block normalises its input) and a final one. Both variants name the encoder's parameters
+ * Models trained here default to pre-LN (the GPT's block: no embedding LayerNorm, a final one);
+ * {@code model.norm = post} gives BERT's original order, which imported BERTs need. Both variants name the encoder's parameters
  * alike, so a classifier starts from a pretrained MLM by copying them by name. Stateless.
  */
 public final class BertModel {
@@ -27,7 +26,7 @@ public final class BertModel {
     private final BertHead head;
 
     private BertModel(BertSpec spec, BertHead head) {
-        this.encoder = new TransformerStack(spec.encoderShape());
+        this.encoder = spec.encoder();
         this.head = head;
     }
 
@@ -76,8 +75,14 @@ public final class BertModel {
      */
     public Pass forward(Map<String, INDArray> p, int[] ids, int batch, INDArray padding, int[] selected,
                         boolean training) {
+        return forward(p, ids, null, batch, padding, selected, training);
+    }
+
+    /** @param types token-type (segment) ids like {@code ids}, or null for all 0 (with {@code typeVocabSize > 0}) */
+    public Pass forward(Map<String, INDArray> p, int[] ids, int[] types, int batch, INDArray padding, int[] selected,
+                        boolean training) {
         Pass pass = new Pass();
-        pass.encoder = encoder.forward(p, ids, batch, padding, training);
+        pass.encoder = encoder.forward(p, ids, types, batch, padding, training);
         pass.head = head.forward(p, pass.encoder.out, batch, padding, selected, training);
         return pass;
     }

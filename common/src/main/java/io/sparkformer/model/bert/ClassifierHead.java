@@ -25,9 +25,9 @@ import java.util.Map;
  * Masked-LM pretraining trains every position's output but never [CLS]'s (it is never predicted),
  * so MEAN lets a classifier start from representations pretraining shaped.
  */
-final class ClassifierHead implements BertHead {
-    static final String POOLER_WEIGHT = "pooler.W";
-    static final String POOLER_BIAS = "pooler.b";
+public final class ClassifierHead implements BertHead {
+    public static final String POOLER_WEIGHT = "pooler.W";
+    public static final String POOLER_BIAS = "pooler.b";
     static final String CLASSIFIER_WEIGHT = "classifier.W";
     static final String CLASSIFIER_BIAS = "classifier.b";
 

@@ -1,5 +1,6 @@
 package io.sparkformer.model.gpt;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.WholeModelLayer;
 import io.sparkformer.model.layer.WholeModelLayerImpl;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
@@ -46,8 +47,8 @@ public class GptLayer extends WholeModelLayer {
     }
 
     public GptSpec spec() {
-        return new GptSpec(vocabSize, contextLength, embedDim, heads, layers, ffnDim, sinusoidalPositions,
-                tiedEmbeddings, scaleEmbeddings, layerNormEpsilon, dropout);
+        return new GptSpec(vocabSize, contextLength, Architecture.preNorm(embedDim, heads, layers, ffnDim,
+                sinusoidalPositions, scaleEmbeddings, layerNormEpsilon, dropout), tiedEmbeddings);
     }
 
     @Override

@@ -31,9 +31,7 @@ public final class GptModel {
 
     public GptModel(GptSpec spec) {
         this.spec = spec;
-        this.stack = new TransformerStack(new TransformerStack.Shape(spec.vocabSize(), spec.contextLength(),
-                spec.embedDim(), spec.heads(), spec.layers(), spec.ffnDim(), spec.sinusoidalPositions(),
-                spec.scaleEmbeddings(), spec.layerNormEpsilon(), spec.dropout(), true));
+        this.stack = new TransformerStack(spec.arch(), spec.vocabSize(), spec.contextLength(), true);
     }
 
     public GptSpec spec() {

@@ -1,30 +1,62 @@
 package io.sparkformer.model.gpt;
 
 import io.sparkformer.config.ModelConfig;
+import io.sparkformer.model.Architecture;
 
 import java.io.Serializable;
 
 /**
- * Everything that fixes the shape and function of a GPT: the model config plus the vocabulary size
- * that the tokenizer decides. Held by the DL4J layer bean, so it is plain and serialisable.
+ * Everything that fixes the shape and function of a GPT: the shared {@link Architecture} plus what a
+ * GPT adds (the vocabulary size the tokenizer decides, the context, tied input/output embeddings).
+ * The accessors below the constructor read through to the architecture, so callers need not know
+ * which part holds a value.
  */
-public record GptSpec(int vocabSize, int contextLength, int embedDim, int heads, int layers, int ffnDim,
-                      boolean sinusoidalPositions, boolean tiedEmbeddings, boolean scaleEmbeddings,
-                      double layerNormEpsilon, double dropout) implements Serializable {
+public record GptSpec(int vocabSize, int contextLength, Architecture arch, boolean tiedEmbeddings)
+        implements Serializable {
 
     public GptSpec {
         if (vocabSize < 2) {
             throw new IllegalArgumentException("vocabulary size must be >= 2, got " + vocabSize);
         }
-        if (embedDim % heads != 0) {
-            throw new IllegalArgumentException("embedding size (" + embedDim + ") is not divisible by head count ("
-                    + heads + ")");
+        if (contextLength < 1) {
+            throw new IllegalArgumentException("model.contextLength must be > 0, got " + contextLength);
         }
+        arch.requireGpt2Style("gpt");
     }
 
     public static GptSpec of(ModelConfig m, int vocabSize) {
-        return new GptSpec(vocabSize, m.contextLength(), m.embedDim(), m.heads(), m.layers(), m.ffnDim(),
-                m.positions() == ModelConfig.Positions.SINUSOIDAL, m.tiedEmbeddings(), m.scaleEmbeddings(),
-                m.layerNormEpsilon(), m.dropout());
+        return new GptSpec(vocabSize, m.contextLength(), m.architecture(), m.tiedEmbeddings());
+    }
+
+    public int embedDim() {
+        return arch.embedDim();
+    }
+
+    public int heads() {
+        return arch.heads();
+    }
+
+    public int layers() {
+        return arch.layers();
+    }
+
+    public int ffnDim() {
+        return arch.ffnDim();
+    }
+
+    public boolean sinusoidalPositions() {
+        return arch.sinusoidalPositions();
+    }
+
+    public boolean scaleEmbeddings() {
+        return arch.scaleEmbeddings();
+    }
+
+    public double layerNormEpsilon() {
+        return arch.layerNormEpsilon();
+    }
+
+    public double dropout() {
+        return arch.dropout();
     }
 }

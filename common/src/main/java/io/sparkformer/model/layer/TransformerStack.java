@@ -1,5 +1,6 @@
 package io.sparkformer.model.layer;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.nn.AttentionMask;
 import io.sparkformer.model.nn.Dropout;
 import io.sparkformer.model.nn.Embedding;
@@ -18,13 +19,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The trunk every family shares: token and position embeddings, N pre-LayerNorm blocks and a final
- * LayerNorm, with an explicit backward pass. GPT runs it causal, BERT bidirectional; both mask
- * padded keys. Dimensions: B batch, T sequence length, C embedDim, V vocabulary, N = B*T.
+ * The trunk every family shares: token, position (and token-type) embeddings and N blocks, with an
+ * explicit backward pass. GPT runs it causal, BERT bidirectional; both mask padded keys.
+ * Dimensions: B batch, T sequence length, C embedDim, V vocabulary, N = B*T.
  * <pre>
- *   h0  = wte[ids] (* sqrt(C)) + pos            [N, C]   pos learned (wpe) or sinusoidal
- *   hL  = blocks(h0)                            [N, C]   causal and/or key-padding masked
- *   out = LN_f(hL)                              [N, C]
+ *   e   = wte[ids] (* sqrt(C)) + pos (+ type.w[types])   [N, C]   pos learned (wpe) or sinusoidal
+ *   pre-LN (GPT-2, default):   out = LN_f(blocks(e))           blocks normalise their sublayer inputs
+ *   post-LN (BERT):            out = blocks(LN_emb(e))         blocks normalise after each residual sum
  * </pre>
  */
 public final class TransformerStack {
@@ -32,37 +33,49 @@ public final class TransformerStack {
     public static final String POSITION_EMBEDDING = "wpe";
     public static final String FINAL_NORM_GAIN = "lnf.g";
     public static final String FINAL_NORM_BIAS = "lnf.b";
+    public static final String TYPE_EMBEDDING = "type.w";
+    public static final String EMBEDDING_NORM_GAIN = "emb.ln.g";
+    public static final String EMBEDDING_NORM_BIAS = "emb.ln.b";
 
-    /** The shape of a stack; {@code causal} = a query never sees later keys. */
-    public record Shape(int vocabSize, int contextLength, int embedDim, int heads, int layers, int ffnDim,
-                        boolean sinusoidalPositions, boolean scaleEmbeddings, double layerNormEpsilon,
-                        double dropout, boolean causal) {
-    }
-
-    private final Shape shape;
+    private final Architecture shape;
+    private final int vocabSize;
+    private final int contextLength;
+    /** A query never sees later keys. */
+    private final boolean causal;
     private final List<TransformerBlock> blocks = new ArrayList<>();
 
-    public TransformerStack(Shape shape) {
-        this.shape = shape;
-        for (int i = 0; i < shape.layers(); i++) {
-            blocks.add(new TransformerBlock("h" + i + ".", shape.embedDim(), shape.heads(), shape.ffnDim(), false,
-                    shape.layerNormEpsilon(), shape.dropout()));
+    public TransformerStack(Architecture arch, int vocabSize, int contextLength, boolean causal) {
+        this.shape = arch;
+        this.vocabSize = vocabSize;
+        this.contextLength = contextLength;
+        this.causal = causal;
+        for (int i = 0; i < arch.layers(); i++) {
+            blocks.add(new TransformerBlock("h" + i + ".", arch, false));
         }
     }
 
-    /** Parameters in storage order: embeddings, blocks, final LayerNorm. */
+    /** Parameters in storage order: embeddings (Hugging Face's order), blocks, final LayerNorm (pre-LN only). */
     public List<ParamSpec> params() {
         long c = shape.embedDim();
         List<ParamSpec> p = new ArrayList<>();
-        p.add(new ParamSpec(TOKEN_EMBEDDING, new long[] {shape.vocabSize(), c}, Init.NORMAL));
+        p.add(new ParamSpec(TOKEN_EMBEDDING, new long[] {vocabSize, c}, Init.NORMAL));
         if (!shape.sinusoidalPositions()) {
-            p.add(new ParamSpec(POSITION_EMBEDDING, new long[] {shape.contextLength(), c}, Init.NORMAL));
+            p.add(new ParamSpec(POSITION_EMBEDDING, new long[] {contextLength, c}, Init.NORMAL));
+        }
+        if (shape.typeVocabSize() > 0) {
+            p.add(new ParamSpec(TYPE_EMBEDDING, new long[] {shape.typeVocabSize(), c}, Init.NORMAL));
+        }
+        if (shape.postNorm()) {
+            p.add(new ParamSpec(EMBEDDING_NORM_GAIN, new long[] {c}, Init.ONE));
+            p.add(new ParamSpec(EMBEDDING_NORM_BIAS, new long[] {c}, Init.ZERO));
         }
         for (TransformerBlock b : blocks) {
             p.addAll(b.params());
         }
-        p.add(new ParamSpec(FINAL_NORM_GAIN, new long[] {c}, Init.ONE));
-        p.add(new ParamSpec(FINAL_NORM_BIAS, new long[] {c}, Init.ZERO));
+        if (!shape.postNorm()) {
+            p.add(new ParamSpec(FINAL_NORM_GAIN, new long[] {c}, Init.ONE));
+            p.add(new ParamSpec(FINAL_NORM_BIAS, new long[] {c}, Init.ZERO));
+        }
         return p;
     }
 
@@ -71,10 +84,12 @@ public final class TransformerStack {
         int batch;
         int length;
         int[] ids;
+        int[] types;
+        LayerNorm.Cache embedNorm;
         INDArray embedDrop;
         final List<TransformerBlock.Cache> blocks = new ArrayList<>();
         LayerNorm.Cache finalNorm;
-        /** [N, C] the final LayerNorm's output. */
+        /** [N, C] the last hidden states (after the final LayerNorm of a pre-LN stack). */
         public INDArray out;
 
         public int batch() {
@@ -91,12 +106,21 @@ public final class TransformerStack {
      * @param padding [B, T] with 1 for real tokens and 0 for padding, or null
      */
     public Pass forward(Map<String, INDArray> p, int[] ids, int batch, INDArray padding, boolean training) {
+        return forward(p, ids, null, batch, padding, training);
+    }
+
+    /**
+     * @param types token-type (segment) ids like {@code ids}, or null for all 0; only with
+     *              {@code typeVocabSize > 0} (a model without the table ignores them)
+     */
+    public Pass forward(Map<String, INDArray> p, int[] ids, int[] types, int batch, INDArray padding,
+                        boolean training) {
         int t = ids.length / batch;
-        if (t > shape.contextLength()) {
+        if (t > contextLength) {
             throw new IllegalArgumentException("sequence length " + t + " exceeds the model's context length "
-                    + shape.contextLength());
+                    + contextLength);
         }
-        checkIds(ids);
+        checkIds(ids, vocabSize, "token");
         INDArray wte = p.get(TOKEN_EMBEDDING);
         DataType dt = wte.dataType();
         Pass pass = new Pass();
@@ -111,14 +135,31 @@ public final class TransformerStack {
         INDArray pos = positions(p, t, dt);                                        // [T, C]
         INDArray x3 = x.reshape('c', batch, t, shape.embedDim());
         Broadcast.add(x3, pos, x3, 1, 2);
+        if (shape.typeVocabSize() > 0) {
+            pass.types = types != null ? types : new int[ids.length];
+            if (pass.types.length != ids.length) {
+                throw new IllegalArgumentException(pass.types.length + " token types for " + ids.length + " tokens");
+            }
+            checkIds(pass.types, shape.typeVocabSize(), "token type");
+            x.addi(Embedding.lookup(p.get(TYPE_EMBEDDING), pass.types));
+        }
+        if (shape.postNorm()) {
+            LayerNorm.Cache[] ln = new LayerNorm.Cache[1];
+            x = LayerNorm.forward(x, p.get(EMBEDDING_NORM_GAIN), p.get(EMBEDDING_NORM_BIAS), shape.layerNormEpsilon(), ln);
+            pass.embedNorm = ln[0];
+        }
         pass.embedDrop = Dropout.mask(x, training ? shape.dropout() : 0.0);
         x = Dropout.apply(x, pass.embedDrop);
 
-        INDArray bias = AttentionMask.bias(batch, shape.heads(), t, t, shape.causal(), padding, dt);
+        INDArray bias = AttentionMask.bias(batch, shape.heads(), t, t, causal, padding, dt);
         for (TransformerBlock block : blocks) {
             TransformerBlock.Cache cache = new TransformerBlock.Cache();
             x = block.forward(p, x, batch, bias, null, null, training, cache);
             pass.blocks.add(cache);
+        }
+        if (shape.postNorm()) {
+            pass.out = x;
+            return pass;
         }
         LayerNorm.Cache[] lnf = new LayerNorm.Cache[1];
         pass.out = LayerNorm.forward(x, p.get(FINAL_NORM_GAIN), p.get(FINAL_NORM_BIAS), shape.layerNormEpsilon(), lnf);
@@ -128,12 +169,19 @@ public final class TransformerStack {
 
     /** Accumulates every stack parameter's gradient into {@code g} for dOut [N, C]. */
     public void backward(Map<String, INDArray> p, Map<String, INDArray> g, Pass pass, INDArray dOut) {
-        INDArray dx = LayerNorm.backward(pass.finalNorm, p.get(FINAL_NORM_GAIN), dOut,
+        INDArray dx = shape.postNorm() ? dOut : LayerNorm.backward(pass.finalNorm, p.get(FINAL_NORM_GAIN), dOut,
                 g.get(FINAL_NORM_GAIN), g.get(FINAL_NORM_BIAS));
         for (int i = blocks.size() - 1; i >= 0; i--) {
             dx = blocks.get(i).backward(p, g, pass.blocks.get(i), dx, pass.batch, null);
         }
         dx = Dropout.apply(dx, pass.embedDrop);
+        if (shape.postNorm()) {
+            dx = LayerNorm.backward(pass.embedNorm, p.get(EMBEDDING_NORM_GAIN), dx, g.get(EMBEDDING_NORM_GAIN),
+                    g.get(EMBEDDING_NORM_BIAS));
+        }
+        if (shape.typeVocabSize() > 0) {
+            Embedding.accumulate(g.get(TYPE_EMBEDDING), pass.types, dx);
+        }
         if (!shape.sinusoidalPositions()) {
             INDArray dPos = Reductions.columnSums(dx.reshape('c', pass.batch, pass.length * (long) shape.embedDim()))
                     .reshape('c', pass.length, shape.embedDim());                          // [T, C]
@@ -152,11 +200,11 @@ public final class TransformerStack {
         return p.get(POSITION_EMBEDDING).get(NDArrayIndex.interval(0, t), NDArrayIndex.all());
     }
 
-    private void checkIds(int[] ids) {
+    private static void checkIds(int[] ids, int size, String what) {
         for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= shape.vocabSize()) {
-                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
-                        + " is outside the vocabulary of " + shape.vocabSize());
+            if (ids[i] < 0 || ids[i] >= size) {
+                throw new IllegalArgumentException(what + " id " + ids[i] + " at position " + i
+                        + " is outside the vocabulary of " + size);
             }
         }
     }

@@ -1,5 +1,7 @@
 package io.sparkformer.model.nn;
 
+import io.sparkformer.config.ModelConfig;
+import io.sparkformer.model.Architecture;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,9 +29,30 @@ public final class TransformerBlock {
     private final boolean crossAttention;
     private final double eps;
     private final double dropout;
+    /** BERT's order: LayerNorm after each residual sum instead of before each sublayer. */
+    private final boolean postNorm;
+    /** Exact erf GELU ({@link ErfGelu}) instead of the tanh form ({@link Gelu}). */
+    private final boolean erfGelu;
 
+    /** A pre-LayerNorm block with tanh GELU (GPT-2's). */
     public TransformerBlock(String prefix, int embedDim, int heads, int ffnDim, boolean crossAttention,
                             double eps, double dropout) {
+        this(prefix, embedDim, heads, ffnDim, crossAttention, eps, dropout, false, false);
+    }
+
+    /** A block of {@code arch}'s norm placement and activation (post-LN has no cross-attention). */
+    public TransformerBlock(String prefix, Architecture arch, boolean crossAttention) {
+        this(prefix, arch.embedDim(), arch.heads(), arch.ffnDim(), crossAttention, arch.layerNormEpsilon(),
+                arch.dropout(), arch.postNorm(), arch.activation() == ModelConfig.Activation.GELU_ERF);
+    }
+
+    private TransformerBlock(String prefix, int embedDim, int heads, int ffnDim, boolean crossAttention,
+                             double eps, double dropout, boolean postNorm, boolean erfGelu) {
+        if (postNorm && crossAttention) {
+            throw new IllegalArgumentException("post-LayerNorm blocks have no cross-attention (encoder only)");
+        }
+        this.postNorm = postNorm;
+        this.erfGelu = erfGelu;
         this.prefix = prefix;
         this.embedDim = embedDim;
         this.heads = heads;
@@ -110,6 +133,9 @@ public final class TransformerBlock {
     public INDArray forward(Map<String, INDArray> p, INDArray x, int batch, INDArray selfBias,
                             INDArray memory, INDArray crossBias, boolean training, Cache cache) {
         double drop = training ? dropout : 0.0;
+        if (postNorm) {
+            return PostNorm.forward(this, p, x, batch, selfBias, drop, cache);
+        }
         long c = embedDim;
         long t = x.size(0) / batch;
         LayerNorm.Cache[] lnc = new LayerNorm.Cache[1];
@@ -159,7 +185,7 @@ public final class TransformerBlock {
         cache.ln2 = lnc[0];
         INDArray hidden = Linear.forward(a2, p.get(prefix + "mlp.fc.W"), p.get(prefix + "mlp.fc.b"));    // [N, F]
         INDArray[] sigmoid = new INDArray[1];
-        INDArray act = Gelu.forward(hidden, sigmoid);
+        INDArray act = activate(hidden, sigmoid);
         INDArray out = Linear.forward(act, p.get(prefix + "mlp.proj.W"), p.get(prefix + "mlp.proj.b"));  // [N, C]
         cache.dropMlp = Dropout.mask(out, drop);
         cache.a2 = a2;
@@ -175,12 +201,15 @@ public final class TransformerBlock {
      */
     public INDArray backward(Map<String, INDArray> p, Map<String, INDArray> g, Cache cache, INDArray dy,
                              int batch, INDArray dMemory) {
+        if (postNorm) {
+            return PostNorm.backward(this, p, g, cache, dy, batch);
+        }
         long c = embedDim;
         // Feed-forward sublayer: y = x2 + drop(out).
         INDArray dOut = Dropout.apply(dy, cache.dropMlp);
         INDArray dAct = Linear.backward(cache.act, p.get(prefix + "mlp.proj.W"), dOut,
                 g.get(prefix + "mlp.proj.W"), g.get(prefix + "mlp.proj.b"));
-        INDArray dHidden = Gelu.backward(cache.hidden, cache.sigmoid, dAct);
+        INDArray dHidden = activationBackward(cache.hidden, cache.sigmoid, dAct);
         INDArray dA2 = Linear.backward(cache.a2, p.get(prefix + "mlp.fc.W"), dHidden,
                 g.get(prefix + "mlp.fc.W"), g.get(prefix + "mlp.fc.b"));
         INDArray dx2 = dy.add(LayerNorm.backward(cache.ln2, p.get(prefix + "ln2.g"), dA2,
@@ -221,5 +250,26 @@ public final class TransformerBlock {
                 g.get(prefix + "attn.qkv.W"), g.get(prefix + "attn.qkv.b"));
         return dx1.add(LayerNorm.backward(cache.ln1, p.get(prefix + "ln1.g"), dA1,
                 g.get(prefix + "ln1.g"), g.get(prefix + "ln1.b")));
+    }
+
+    /** The feed-forward nonlinearity; {@code aux[0]} receives what its backward needs. */
+    INDArray activate(INDArray hidden, INDArray[] aux) {
+        return erfGelu ? ErfGelu.forward(hidden, aux) : Gelu.forward(hidden, aux);
+    }
+
+    INDArray activationBackward(INDArray hidden, INDArray aux, INDArray dAct) {
+        return erfGelu ? ErfGelu.backward(hidden, aux, dAct) : Gelu.backward(hidden, aux, dAct);
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    int heads() {
+        return heads;
+    }
+
+    double eps() {
+        return eps;
     }
 }

@@ -1,5 +1,6 @@
 package io.sparkformer.model.seq2seq;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.WholeModelLayer;
 import io.sparkformer.model.layer.WholeModelLayerImpl;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
@@ -53,9 +54,9 @@ public class Seq2SeqLayer extends WholeModelLayer {
     }
 
     public Seq2SeqSpec spec() {
-        return new Seq2SeqSpec(sourceVocabSize, targetVocabSize, maxLength, embedDim, heads, layers, ffnDim,
-                sinusoidalPositions, sharedEmbeddings, tiedOutput, scaleEmbeddings, layerNormEpsilon, dropout,
-                labelSmoothing);
+        return new Seq2SeqSpec(sourceVocabSize, targetVocabSize, maxLength, Architecture.preNorm(embedDim, heads,
+                layers, ffnDim, sinusoidalPositions, scaleEmbeddings, layerNormEpsilon, dropout), sharedEmbeddings,
+                tiedOutput, labelSmoothing);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.sparkformer.model.seq2seq;
 
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.config.Seq2SeqConfig;
+import io.sparkformer.model.Architecture;
 
 import java.io.Serializable;
 
@@ -11,25 +12,20 @@ import java.io.Serializable;
  * it is plain and serialisable.
  *
  * @param maxLength        tokens per side at most: source {@code ids </s>}, decoder input {@code <s> ids}
- * @param layers           encoder blocks, and as many decoder blocks
+ * @param arch             the trunk; {@code arch.layers()} encoder blocks, and as many decoder blocks
  * @param sharedEmbeddings the encoder reads the decoder's token table (equal vocabularies)
  * @param tiedOutput       the output projection is the decoder's token table transposed
  * @param labelSmoothing   epsilon of the training loss (evaluation is always plain cross-entropy)
  */
-public record Seq2SeqSpec(int sourceVocabSize, int targetVocabSize, int maxLength, int embedDim, int heads,
-                          int layers, int ffnDim, boolean sinusoidalPositions, boolean sharedEmbeddings,
-                          boolean tiedOutput, boolean scaleEmbeddings, double layerNormEpsilon, double dropout,
-                          double labelSmoothing) implements Serializable {
+public record Seq2SeqSpec(int sourceVocabSize, int targetVocabSize, int maxLength, Architecture arch,
+                          boolean sharedEmbeddings, boolean tiedOutput, double labelSmoothing) implements Serializable {
 
     public Seq2SeqSpec {
         if (sourceVocabSize < 2 || targetVocabSize < 2) {
             throw new IllegalArgumentException("vocabulary sizes must be >= 2, got " + sourceVocabSize + " and "
                     + targetVocabSize);
         }
-        if (embedDim % heads != 0) {
-            throw new IllegalArgumentException("embedding size (" + embedDim + ") is not divisible by head count ("
-                    + heads + ")");
-        }
+        arch.requireGpt2Style("seq2seq");
         if (sharedEmbeddings && sourceVocabSize != targetVocabSize) {
             throw new IllegalArgumentException("shared embeddings need one vocabulary, got source " + sourceVocabSize
                     + " and target " + targetVocabSize + " tokens");
@@ -40,8 +36,39 @@ public record Seq2SeqSpec(int sourceVocabSize, int targetVocabSize, int maxLengt
     }
 
     public static Seq2SeqSpec of(ModelConfig m, Seq2SeqConfig s, int sourceVocabSize, int targetVocabSize) {
-        return new Seq2SeqSpec(sourceVocabSize, targetVocabSize, m.contextLength(), m.embedDim(), m.heads(),
-                m.layers(), m.ffnDim(), m.positions() == ModelConfig.Positions.SINUSOIDAL, s.sharedEmbeddings(),
-                m.tiedEmbeddings(), m.scaleEmbeddings(), m.layerNormEpsilon(), m.dropout(), s.labelSmoothing());
+        return new Seq2SeqSpec(sourceVocabSize, targetVocabSize, m.contextLength(), m.architecture(),
+                s.sharedEmbeddings(), m.tiedEmbeddings(), s.labelSmoothing());
+    }
+
+    public int embedDim() {
+        return arch.embedDim();
+    }
+
+    public int heads() {
+        return arch.heads();
+    }
+
+    public int layers() {
+        return arch.layers();
+    }
+
+    public int ffnDim() {
+        return arch.ffnDim();
+    }
+
+    public boolean sinusoidalPositions() {
+        return arch.sinusoidalPositions();
+    }
+
+    public boolean scaleEmbeddings() {
+        return arch.scaleEmbeddings();
+    }
+
+    public double layerNormEpsilon() {
+        return arch.layerNormEpsilon();
+    }
+
+    public double dropout() {
+        return arch.dropout();
     }
 }

@@ -1,6 +1,8 @@
 package io.sparkformer.model.bert;
 
 import io.sparkformer.config.FinetuneConfig;
+import io.sparkformer.config.ModelConfig;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.WholeModelGraph;
 import io.sparkformer.model.nn.GraphGradientCheck;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -26,7 +28,7 @@ class BertGradientCheckTest {
     private static final int VOCAB = 9;
 
     static BertSpec spec(boolean sinusoidal) {
-        return new BertSpec(VOCAB, 6, 8, 2, 2, 12, sinusoidal, false, 1e-5, 0.0);
+        return new BertSpec(VOCAB, 6, Architecture.preNorm(8, 2, 2, 12, sinusoidal, false, 1e-5, 0.0));
     }
 
     /** Rows 0 and 2 end in padding. */
@@ -68,5 +70,24 @@ class BertGradientCheckTest {
                 List.of(), 0), 42, DataType.DOUBLE);
         assertTrue(check(net, GraphGradientCheck.randomIds(3, 5, VOCAB, 1), GraphGradientCheck.randomIds(3, 1, 3, 2), padding ? padding() : null, null),
                 "gradient check failed");
+    }
+
+    /**
+     * BERT's own layout: post-LN blocks, embedding LayerNorm, erf GELU, a token-type table fed
+     * sentence-pair types 0/1 through the packed input [B, 2T] (ids | types).
+     */
+    @ParameterizedTest(name = "classifier={0}")
+    @CsvSource({"false", "true"})
+    void postNormErfGeluEncoderWithTokenTypesGradientsMatchCentralDifferences(boolean classifier) {
+        BertSpec spec = new BertSpec(VOCAB, 6, new Architecture(8, 2, 2, 12, false, false, 1e-12, 0.0,
+                ModelConfig.Norm.POST, ModelConfig.Activation.GELU_ERF, 2));
+        WholeModelGraph.Optimizer none = new WholeModelGraph.Optimizer(new NoOp(), List.of(), 0);
+        ComputationGraph net = classifier
+                ? BertGraphBuilder.classifier(spec, 3, FinetuneConfig.Pooling.FIRST, none, 42, DataType.DOUBLE)
+                : BertGraphBuilder.maskedLm(spec, none, 42, DataType.DOUBLE);
+        INDArray types = Nd4j.createFromArray(new double[][] {{0, 0, 1, 1, 1}, {0, 0, 0, 1, 1}, {0, 1, 1, 1, 1}});
+        INDArray x = BertInputs.pack(GraphGradientCheck.randomIds(3, 5, VOCAB, 1), types);
+        INDArray y = classifier ? GraphGradientCheck.randomIds(3, 1, 3, 2) : GraphGradientCheck.randomIds(3, 5, VOCAB, 2);
+        assertTrue(check(net, x, y, padding(), null), "gradient check failed");
     }
 }

@@ -1,6 +1,7 @@
 package io.sparkformer.model.bert;
 
 import io.sparkformer.config.FinetuneConfig;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.WholeModelGraph;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Padding in the bidirectional encoder, checked on the outputs of both heads. */
 class BertMaskingTest {
-    private static final BertSpec SPEC = new BertSpec(11, 8, 16, 4, 2, 32, false, false, 1e-5, 0.0);
+    private static final BertSpec SPEC = new BertSpec(11, 8, Architecture.preNorm(16, 4, 2, 32, false, false, 1e-5, 0.0));
     private static final WholeModelGraph.Optimizer NONE = new WholeModelGraph.Optimizer(new NoOp(), List.of(), 0);
 
     private static ComputationGraph sharpened(ComputationGraph g) {

@@ -1,6 +1,7 @@
 package io.sparkformer.model.bert;
 
 import io.sparkformer.config.FinetuneConfig;
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.WholeModelGraph;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 class BertSerializationTest {
-    private static final BertSpec SPEC = new BertSpec(13, 8, 16, 2, 2, 24, false, false, 1e-5, 0.1);
+    private static final BertSpec SPEC = new BertSpec(13, 8, Architecture.preNorm(16, 2, 2, 24, false, false, 1e-5, 0.1));
     private static final WholeModelGraph.Optimizer ADAM = new WholeModelGraph.Optimizer(new Adam(1e-3), List.of(), 1.0);
     private static final INDArray X = Nd4j.createFromArray(new float[][] {{1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1}});
 

@@ -1,5 +1,6 @@
 package io.sparkformer.model.gpt;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.nn.GraphGradientCheck;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GptGradientCheckTest {
 
     static ComputationGraph tinyGpt(boolean tied, boolean sinusoidal, boolean scaled, long seed) {
-        GptSpec spec = new GptSpec(7, 6, 8, 2, 2, 12, sinusoidal, tied, scaled, 1e-5, 0.0);
+        GptSpec spec = new GptSpec(7, 6, Architecture.preNorm(8, 2, 2, 12, sinusoidal, scaled, 1e-5, 0.0), tied);
         return GptGraphBuilder.build(spec, new NoOp(), List.of(), 0, seed, DataType.DOUBLE);
     }
 

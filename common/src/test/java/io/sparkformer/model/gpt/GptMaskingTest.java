@@ -1,5 +1,6 @@
 package io.sparkformer.model.gpt;
 
+import io.sparkformer.model.Architecture;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Causality and padding, checked on the network's outputs. */
 class GptMaskingTest {
     private static ComputationGraph net() {
-        GptSpec spec = new GptSpec(11, 8, 16, 4, 2, 32, false, true, false, 1e-5, 0.0);
+        GptSpec spec = new GptSpec(11, 8, Architecture.preNorm(16, 4, 2, 32, false, false, 1e-5, 0.0), true);
         ComputationGraph g = GptGraphBuilder.build(spec, new NoOp(), List.of(), 0, 5, DataType.FLOAT);
         g.params().muli(5);   // sharper attention than at init, so leaks would show
         return g;

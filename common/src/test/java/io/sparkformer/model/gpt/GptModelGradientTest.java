@@ -1,5 +1,6 @@
 package io.sparkformer.model.gpt;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.nn.NumericGradient;
 import io.sparkformer.model.nn.SparseCrossEntropy;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
@@ -20,7 +21,7 @@ class GptModelGradientTest {
 
     @Test
     void everyParameterGradientMatchesCentralDifferences() {
-        GptSpec spec = new GptSpec(7, 6, 8, 2, 2, 12, false, true, false, 1e-5, 0.0);
+        GptSpec spec = new GptSpec(7, 6, Architecture.preNorm(8, 2, 2, 12, false, false, 1e-5, 0.0), true);
         GptModel model = new GptModel(spec);
         Nd4j.getRandom().setSeed(3);
         Map<String, INDArray> p = new LinkedHashMap<>();

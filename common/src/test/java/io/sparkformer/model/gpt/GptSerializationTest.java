@@ -1,5 +1,6 @@
 package io.sparkformer.model.gpt;
 
+import io.sparkformer.model.Architecture;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class GptSerializationTest {
     private static ComputationGraph net() {
-        GptSpec spec = new GptSpec(13, 8, 16, 2, 2, 24, true, false, true, 1e-5, 0.1);
+        GptSpec spec = new GptSpec(13, 8, Architecture.preNorm(16, 2, 2, 24, true, true, 1e-5, 0.1), false);
         return GptGraphBuilder.build(spec, new Adam(1e-3), List.of(), 1.0, 9, DataType.FLOAT);
     }
 

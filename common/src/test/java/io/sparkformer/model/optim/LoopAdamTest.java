@@ -1,5 +1,6 @@
 package io.sparkformer.model.optim;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.train.WarmupCosineSchedule;
@@ -74,7 +75,7 @@ class LoopAdamTest {
     }
 
     private static ComputationGraph gpt(IUpdater updater) {
-        GptSpec spec = new GptSpec(13, 8, 16, 2, 2, 24, true, false, true, 1e-5, 0.0);
+        GptSpec spec = new GptSpec(13, 8, Architecture.preNorm(16, 2, 2, 24, true, true, 1e-5, 0.0), false);
         return GptGraphBuilder.build(spec, updater, List.of(new WeightDecay(0.1, true)), 1.0, 9, DataType.FLOAT);
     }
 

@@ -1,5 +1,6 @@
 package io.sparkformer.model.seq2seq;
 
+import io.sparkformer.model.Architecture;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -34,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  */
 class Seq2SeqCheckpointCompatibilityTest {
     private static final String FIXTURE = "/seq2seq/checkpoint-v1/";
-    private static final Seq2SeqSpec SPEC = new Seq2SeqSpec(7, 9, 6, 4, 2, 1, 6, false, false, false, true, 1e-5, 0.0,
-            0.1);
+    private static final Seq2SeqSpec SPEC = new Seq2SeqSpec(7, 9, 6, Architecture.preNorm(4, 2, 1, 6, false, true, 1e-5, 0.0),
+                false, false, 0.1);
 
     /** Two padded pairs: features [2, 2L], features mask, labels [2, L], labels mask; L = 4. */
     private static MultiDataSet batch() {

@@ -1,5 +1,6 @@
 package io.sparkformer.model.seq2seq;
 
+import io.sparkformer.model.Architecture;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterAll;
@@ -47,8 +48,8 @@ class Seq2SeqGradientCheckTest {
     static ComputationGraph tiny(int layers, boolean shared, boolean tied, boolean sinusoidal, boolean scaled,
                                  double smoothing, long seed) {
         int sourceVocab = shared ? TARGET_VOCAB : SOURCE_VOCAB;
-        Seq2SeqSpec spec = new Seq2SeqSpec(sourceVocab, TARGET_VOCAB, 6, 4, 2, layers, 6, sinusoidal, shared, tied,
-                scaled, 1e-5, 0.0, smoothing);
+        Seq2SeqSpec spec = new Seq2SeqSpec(sourceVocab, TARGET_VOCAB, 6, Architecture.preNorm(4, 2, layers, 6, sinusoidal, scaled, 1e-5, 0.0),
+                shared, tied, smoothing);
         return Seq2SeqGraphBuilder.build(spec, new NoOp(), List.of(), 0, seed, DataType.DOUBLE);
     }
 

@@ -1,5 +1,6 @@
 package io.sparkformer.model.seq2seq;
 
+import io.sparkformer.model.Architecture;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,7 +18,8 @@ class Seq2SeqMaskingTest {
     private static final int VOCAB = 11;
 
     private static ComputationGraph net() {
-        Seq2SeqSpec spec = new Seq2SeqSpec(VOCAB, VOCAB, 10, 16, 4, 2, 32, false, true, true, true, 1e-5, 0.0, 0.1);
+        Seq2SeqSpec spec = new Seq2SeqSpec(VOCAB, VOCAB, 10, Architecture.preNorm(16, 4, 2, 32, false, true, 1e-5, 0.0),
+                true, true, 0.1);
         ComputationGraph g = Seq2SeqGraphBuilder.build(spec, new NoOp(), List.of(), 0, 5, DataType.FLOAT);
         g.params().muli(5);   // sharper attention than at init, so leaks would show
         return g;

@@ -15,13 +15,12 @@ import io.sparkformer.data.MlmMasking;
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.data.TokenSource;
+import io.sparkformer.job.engine.FamilyKind;
 import io.sparkformer.job.finetune.ClassifierCheckpoint;
 import io.sparkformer.job.prepare.PrepareJob;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.translate.TranslationCheckpoint;
 import io.sparkformer.job.translate.TranslationEvaluation;
-import io.sparkformer.model.bert.BertMlmLayer;
-import io.sparkformer.model.gpt.GptLayer;
 import io.sparkformer.tokenize.BertTokens;
 import io.sparkformer.tokenize.Tokenizer;
 import io.sparkformer.train.LossEvaluator;
@@ -105,12 +104,12 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         Tokenizer tokenizer = c.tokenizer();
         TokenSource source = source(conf, tokenizer);
-        Object layer = c.model().getLayers()[0].conf().getLayer();
+        FamilyKind kind = FamilyKind.of(c).orElse(null);
+        int context = c.config().model().contextLength();
         double loss;
         long tokens;
-        if (layer instanceof BertMlmLayer mlm) {
+        if (kind == FamilyKind.BERT_MLM) {
             BertTokens specials = BertTokens.of(tokenizer);
-            int context = mlm.spec().contextLength();
             MlmBatches masked = new MlmBatches(source, new MlmMasking(c.config().bert().maskProbability(),
                     c.config().train().seed(), specials), specials, context);
             long[] starts = Batches.nonOverlappingStarts(source.size(), BertTokens.textLength(context));
@@ -122,14 +121,13 @@ public final class EvaluateCommand implements Callable<Integer> {
                 batches.add(batch);
             }
             loss = LossEvaluator.meanLoss(c.model(), batches);
-        } else if (layer instanceof GptLayer gpt) {
-            int context = gpt.getContextLength();
+        } else if (kind == FamilyKind.GPT) {
             long[] starts = Batches.nonOverlappingStarts(source.size(), context);
             loss = LossEvaluator.meanLoss(c.model(), source, starts, context, batchSize);
             tokens = (long) starts.length * context;
         } else {
-            throw new InputException("checkpoint " + checkpoint + " holds a " + layer.getClass().getSimpleName()
-                    + ", which evaluate does not know");
+            throw new InputException("checkpoint " + checkpoint + " holds a "
+                    + c.model().getLayers()[0].conf().getLayer().getClass().getSimpleName() + ", which evaluate does not know");
         }
         System.out.println(String.format(Locale.ROOT, "{\"loss\":%.6f,\"perplexity\":%.6f,\"tokens\":%d}",
                 loss, Math.exp(loss), tokens));

@@ -3,11 +3,11 @@ package io.sparkformer.job.cli;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.job.engine.FamilyKind;
 import io.sparkformer.decode.BeamSearch;
 import io.sparkformer.decode.Generator;
 import io.sparkformer.decode.GptLanguageModel;
 import io.sparkformer.decode.SamplingConfig;
-import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
@@ -56,11 +56,11 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new ConfigException("--length-penalty must be finite and >= 0, got " + lengthPenalty);
         }
         Checkpoint c = CheckpointStore.open(checkpoint, new Configuration());
-        if (io.sparkformer.job.translate.TranslationCheckpoint.holdsTranslator(c)) {
+        if (FamilyKind.SEQ2SEQ.holds(c)) {
             throw new io.sparkformer.data.InputException("checkpoint " + checkpoint
                     + " holds a translation (seq2seq) model: use translate");
         }
-        if (c.model().getVertex(GptGraphBuilder.LAYER) == null) {
+        if (!FamilyKind.GPT.holds(c)) {
             throw new IllegalArgumentException("generate needs a GPT checkpoint; " + checkpoint + " holds a "
                     + c.model().getLayers()[0].conf().getLayer().getClass().getSimpleName());
         }
