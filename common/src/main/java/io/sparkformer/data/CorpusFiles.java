@@ -10,6 +10,7 @@ import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -183,7 +184,23 @@ public final class CorpusFiles {
             return new BufferedInputStream(new ZstdInputStream(raw));
         }
         CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
-        return codec == null ? raw : codec.createInputStream(raw);
+        return codec == null ? raw : new ZeroLengthReads(codec.createInputStream(raw));
+    }
+
+    /**
+     * Hadoop's bzip2 stream answers a zero-length read with -1 (end of stream) instead of 0, and
+     * {@link InputStream#readAllBytes} makes such a read whenever its buffer fills: without this a
+     * {@code .bz2} corpus would end after its first 8 KB.
+     */
+    private static final class ZeroLengthReads extends FilterInputStream {
+        ZeroLengthReads(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return len == 0 ? 0 : super.read(b, off, len);
+        }
     }
 
     /** Whether the file is read through a codec (and so cannot be split by byte ranges). */
