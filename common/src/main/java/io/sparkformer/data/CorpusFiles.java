@@ -5,7 +5,14 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
+import com.github.luben.zstd.ZstdInputStream;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -74,7 +81,12 @@ public final class CorpusFiles {
      * the file and the byte offset, never silently turned into replacement characters.
      */
     public static String decode(String file, byte[] bytes) {
-        rejectNul(file, bytes);
+        return decode(file, bytes, 0);
+    }
+
+    /** As {@link #decode(String, byte[])} for bytes that start at {@code offset} of the file. */
+    public static String decode(String file, byte[] bytes, long offset) {
+        rejectNul(file, bytes, offset);
         CharsetDecoder decoder = strictUtf8();
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
@@ -83,7 +95,7 @@ public final class CorpusFiles {
             return text.startsWith("\uFEFF") ? text.substring(1) : text;
         } catch (CharacterCodingException e) {
             throw new InputException("corpus file " + file + " is not valid UTF-8 (near byte offset "
-                    + firstBadOffset(bytes) + ")");
+                    + (offset + firstBadOffset(bytes)) + ")");
         }
     }
 
@@ -100,9 +112,14 @@ public final class CorpusFiles {
     }
 
     private static void rejectNul(String file, byte[] bytes) {
+        rejectNul(file, bytes, 0);
+    }
+
+    private static void rejectNul(String file, byte[] bytes, long offset) {
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == 0) {
-                throw new InputException("corpus file " + file + " looks binary (NUL byte at offset " + i + ")");
+                throw new InputException("corpus file " + file + " looks binary (NUL byte at offset " + (offset + i)
+                        + ")");
             }
         }
     }
@@ -117,15 +134,15 @@ public final class CorpusFiles {
     static final int PREFIX_BYTES = 64 << 10;
 
     /**
-     * The cheap driver-side look at the start of a corpus file: a binary file or one in another
-     * encoding is named here, as one line, before an executor decodes it and Spark logs the task's
-     * failure with its stack trace. Later bytes are still checked in full by {@link #decode}.
+     * The cheap driver-side look at the start of a corpus file, after decompression: a binary file
+     * or one in another encoding is named here, as one line, before an executor decodes it and Spark
+     * logs the task's failure with its stack trace. Later bytes are still checked in full by
+     * {@link #decode}.
      */
     public static void checkStart(String file, Configuration conf) {
-        Path p = new Path(file);
         byte[] prefix;
-        try (var in = p.getFileSystem(conf).open(p)) {
-            prefix = in.readNBytes(PREFIX_BYTES);
+        try (InputStream in = open(file, conf)) {
+            prefix = readPrefix(file, in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read corpus file " + file + ": " + e.getMessage(), e);
         }
@@ -136,13 +153,64 @@ public final class CorpusFiles {
         }
     }
 
-    /** Reads one whole file (corpus files are read whole: one Spark task each). */
+    /** A stream that fails to decompress is bad input (a truncated or mislabelled file), not a storage fault. */
+    private static byte[] readPrefix(String file, InputStream in) {
+        try {
+            return in.readNBytes(PREFIX_BYTES);
+        } catch (IOException e) {
+            throw new InputException("corpus file " + file + " cannot be decompressed as its extension says: "
+                    + String.valueOf(e.getMessage()).split("\n")[0], e);
+        }
+    }
+
+    /** Reads one whole file, decompressed (the driver-side readers: labeled tables, parallel corpora). */
     public static byte[] read(String file, Configuration conf) {
-        Path p = new Path(file);
-        try (var in = p.getFileSystem(conf).open(p)) {
+        try (InputStream in = open(file, conf)) {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read corpus file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The file's bytes, decompressed by extension with Hadoop's codecs ({@code .gz}, {@code .bz2},
+     * {@code .deflate}, ...); {@code .zst} through zstd-jni, because Hadoop's ZStandardCodec needs the
+     * native libhadoop that clusters and this project's launcher often lack.
+     */
+    public static InputStream open(String file, Configuration conf) throws IOException {
+        Path p = new Path(file);
+        InputStream raw = p.getFileSystem(conf).open(p);
+        if (isZstd(p)) {
+            return new BufferedInputStream(new ZstdInputStream(raw));
+        }
+        CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
+        return codec == null ? raw : new ZeroLengthReads(codec.createInputStream(raw));
+    }
+
+    /**
+     * Hadoop's bzip2 stream answers a zero-length read with -1 (end of stream) instead of 0, and
+     * {@link InputStream#readAllBytes} makes such a read whenever its buffer fills: without this a
+     * {@code .bz2} corpus would end after its first 8 KB.
+     */
+    private static final class ZeroLengthReads extends FilterInputStream {
+        ZeroLengthReads(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return len == 0 ? 0 : super.read(b, off, len);
+        }
+    }
+
+    /** Whether the file is read through a codec (and so cannot be split by byte ranges). */
+    public static boolean isCompressed(String file, Configuration conf) {
+        Path p = new Path(file);
+        return isZstd(p) || new CompressionCodecFactory(conf).getCodec(p) != null;
+    }
+
+    private static boolean isZstd(Path p) {
+        String name = p.getName();
+        return name.endsWith(".zst") || name.endsWith(".zstd");
     }
 }

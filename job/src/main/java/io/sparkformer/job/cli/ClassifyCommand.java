@@ -2,10 +2,8 @@ package io.sparkformer.job.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkformer.data.InputException;
-import io.sparkformer.job.finetune.ClassifierCheckpoint;
-import io.sparkformer.train.ClassifierEvaluator;
-import org.apache.hadoop.conf.Configuration;
+import io.sparkformer.api.Pipelines;
+import io.sparkformer.api.TextClassification;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,22 +30,15 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ClassifierCheckpoint classifier = ClassifierCheckpoint.open(checkpoint, new Configuration());
+        TextClassification classifier = Pipelines.textClassification(checkpoint);
         List<String> input = texts.isEmpty() ? stdinLines() : texts;
-        for (int i = 0; i < input.size(); i++) {
-            if (input.get(i).isBlank()) {
-                throw new InputException("text " + (i + 1) + " is empty");
-            }
-        }
-        double[][] p = classifier.probabilities(input);
+        List<TextClassification.Prediction> predictions = classifier.classify(input);
         for (int i = 0; i < input.size(); i++) {
             ObjectNode line = JSON.createObjectNode();
             line.put("text", input.get(i));
-            line.put("label", classifier.labels().get(ClassifierEvaluator.argmax(p[i])));
+            line.put("label", predictions.get(i).label());
             ObjectNode probabilities = line.putObject("probabilities");
-            for (int k = 0; k < p[i].length; k++) {
-                probabilities.put(classifier.labels().get(k), p[i][k]);
-            }
+            predictions.get(i).probabilities().forEach(probabilities::put);
             System.out.println(line);
         }
         return ExitCodes.OK;

@@ -27,8 +27,12 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--from-scratch", description = "Use only the checkpoint's architecture and tokenizer (a baseline)")
     boolean fromScratch;
 
-    @Option(names = "--train", required = true, paramLabel = "URI", description = "Labeled table (TSV or CSV with a header)")
+    @Option(names = "--train", required = true, paramLabel = "URI", description = "Labeled table (TSV or CSV with a header, per finetune.format), or a Spark SQL table with"
+            + " --format")
     String train;
+
+    @Mixin
+    TableOptions table;
 
     @Option(names = "--validation", paramLabel = "URI",
             description = "Labeled table for early stopping (default: hold out data.valFraction of --train)")
@@ -44,7 +48,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     public Integer call() {
         try (JavaSparkContext sc = SparkContexts.create("sparkformer finetune")) {
             FinetuneJob.Result r = FinetuneJob.run(sc, config.load(sc.hadoopConfiguration()),
-                    new FinetuneJob.Options(checkpoint, fromScratch, train, validation, out, overwrite));
+                    new FinetuneJob.Options(checkpoint, fromScratch, train, validation, table.spec(train), out,
+                            overwrite));
             LOG.info("Finished at step {}{}: best validation accuracy {} at step {}; run in {}", r.steps(),
                     r.stoppedEarly() ? " (early stop)" : "", r.bestAccuracy(), r.bestStep(), r.runDir());
         }

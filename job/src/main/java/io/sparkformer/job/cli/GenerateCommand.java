@@ -1,19 +1,12 @@
 package io.sparkformer.job.cli;
 
-import io.sparkformer.checkpoint.Checkpoint;
+import io.sparkformer.api.Pipelines;
+import io.sparkformer.api.TextGeneration;
 import io.sparkformer.config.ConfigException;
-import io.sparkformer.checkpoint.CheckpointStore;
-import io.sparkformer.job.engine.FamilyKind;
-import io.sparkformer.decode.BeamSearch;
-import io.sparkformer.decode.Generator;
-import io.sparkformer.decode.GptLanguageModel;
 import io.sparkformer.decode.SamplingConfig;
-import io.sparkformer.tokenize.Tokenizer;
-import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -55,28 +48,9 @@ public final class GenerateCommand implements Callable<Integer> {
         if (!(lengthPenalty >= 0) || Double.isInfinite(lengthPenalty)) {
             throw new ConfigException("--length-penalty must be finite and >= 0, got " + lengthPenalty);
         }
-        Checkpoint c = CheckpointStore.open(checkpoint, new Configuration());
-        if (FamilyKind.SEQ2SEQ.holds(c)) {
-            throw new io.sparkformer.data.InputException("checkpoint " + checkpoint
-                    + " holds a translation (seq2seq) model: use translate");
-        }
-        if (!FamilyKind.GPT.holds(c)) {
-            throw new IllegalArgumentException("generate needs a GPT checkpoint; " + checkpoint + " holds a "
-                    + c.model().getLayers()[0].conf().getLayer().getClass().getSimpleName());
-        }
-        Tokenizer tokenizer = c.tokenizer();
-        int[] context = tokenizer.encode(prompt);
-        int start = tokenizer.encode("\n")[0];
-        GptLanguageModel lm = new GptLanguageModel(c.model());
-        int[] generated;
-        if (beam > 1) {
-            int[] input = context.length == 0 ? new int[] {start} : context;
-            List<BeamSearch.Hypothesis> best = BeamSearch.search(lm, input, beam, maxTokens, lengthPenalty, -1);
-            generated = best.get(0).tokens();
-        } else {
-            generated = new Generator(Generator.NONE, start).generate(lm, context, sampling);
-        }
-        System.out.println(prompt + tokenizer.decode(generated));
+        TextGeneration gpt = Pipelines.textGeneration(checkpoint);
+        System.out.println(beam > 1 ? gpt.beamSearch(prompt, beam, maxTokens, lengthPenalty)
+                : gpt.generate(prompt, sampling));
         return ExitCodes.OK;
     }
 }

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "prepare", mixinStandardHelpOptions = true,
@@ -17,8 +18,12 @@ public final class PrepareCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--corpus", required = true, paramLabel = "URI")
+    @Option(names = "--corpus", required = true, paramLabel = "URI",
+            description = "Text file, directory or glob (.gz/.bz2/.zst decompressed), or a table with --format")
     String corpus;
+
+    @Mixin
+    TableOptions table;
 
     @Option(names = "--out", required = true, paramLabel = "URI", description = "Data directory to create")
     String out;
@@ -27,7 +32,7 @@ public final class PrepareCommand implements Callable<Integer> {
     public Integer call() {
         try (JavaSparkContext sc = SparkContexts.create("sparkformer prepare")) {
             SparkformerConfig c = config.load(sc.hadoopConfiguration());
-            DataManifest m = PrepareJob.run(sc, c, corpus, out);
+            DataManifest m = PrepareJob.run(sc, c, corpus, table.spec(corpus), out, Optional.empty());
             System.out.println(m.toJson());
         }
         return ExitCodes.OK;

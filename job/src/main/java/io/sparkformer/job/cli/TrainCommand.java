@@ -25,8 +25,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--corpus", paramLabel = "URI", description = "Text file, directory, glob, or prepared data directory;"
-            + " seq2seq: a TSV of source<TAB>target lines")
+    @Option(names = "--corpus", paramLabel = "URI", description = "Text file, directory, glob (.gz/.bz2/.zst"
+            + " decompressed), prepared data directory, or a table with --format; seq2seq: a TSV of source<TAB>target"
+            + " lines, or a table with --source-column/--target-column")
     String corpus;
 
     @Option(names = "--source", paramLabel = "URI", description = "seq2seq: source sentences, one per line")
@@ -45,6 +46,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-corpus", paramLabel = "URI", description = "seq2seq: validation pairs as a TSV")
     String valCorpus;
 
+    @Mixin
+    TableOptions table;
+
     @Option(names = "--out", required = true, paramLabel = "URI", description = "Run directory (any Hadoop FS)")
     String out;
 
@@ -61,8 +65,9 @@ public final class TrainCommand implements Callable<Integer> {
             LOG.info("Effective config:\n{}", ConfigLoader.render(c));
             if (FamilyKind.of(c) == FamilyKind.SEQ2SEQ) {
                 TranslationTrainingJob.Result r = TranslationTrainingJob.run(sc, c, new TranslationTrainingJob.Options(
-                        requirePairs(new PairFiles(source, target, corpus, "")),
-                        new PairFiles(valSource, valTarget, valCorpus, "val-"), out, resume, overwrite));
+                        requirePairs(new PairFiles(source, target, corpus, "", table.spec(tableName()))),
+                        new PairFiles(valSource, valTarget, valCorpus, "val-", table.spec(tableName())), out, resume,
+                        overwrite));
                 LOG.info("Finished at step {}: train loss {}, validation loss {}, validation BLEU {}; run in {}",
                         r.steps(), r.trainLoss(), r.valLoss(), r.valBleu(), r.runDir());
                 return ExitCodes.OK;
@@ -72,11 +77,17 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new ConfigException("model.family = " + FamilyKind.of(c).configName()
                         + " trains on --corpus only (--source/--target/--val-* are for seq2seq)");
             }
-            TrainingJob.Result r = TrainingJob.run(sc, c, new TrainingJob.Options(corpus, out, resume, overwrite));
+            TrainingJob.Result r = TrainingJob.run(sc, c,
+                    new TrainingJob.Options(corpus, table.spec(corpus), out, resume, overwrite));
             LOG.info("Finished at step {}: train loss {}, validation loss {}; run in {}", r.steps(), r.trainLoss(),
                     r.valLoss(), r.runDir());
         }
         return ExitCodes.OK;
+    }
+
+    /** The input an unknown --format is reported against. */
+    private String tableName() {
+        return corpus != null ? corpus : String.valueOf(source);
     }
 
     private static PairFiles requirePairs(PairFiles files) {

@@ -1,9 +1,9 @@
 package io.sparkformer.job.cli;
 
-import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.api.Pipelines;
+import io.sparkformer.api.Translation;
 import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.ParallelCorpus;
-import io.sparkformer.job.translate.TranslationCheckpoint;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,12 +40,11 @@ public final class TranslateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Configuration conf = new Configuration();
-        TranslationCheckpoint model = TranslationCheckpoint.of(CheckpointStore.open(checkpoint, conf), checkpoint);
+        Translation model = Pipelines.translation(checkpoint, conf);
         List<String> sentences = ParallelCorpus.lines(input == null || input.equals("-") ? stdin()
                 : CorpusFiles.decode(input, CorpusFiles.read(input, conf)));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        for (String translation : model.evaluator().translate(sentences,
-                model.options(beam, lengthPenalty, maxLength, batchSize))) {
+        for (String translation : model.translate(sentences, beam, lengthPenalty, maxLength, batchSize)) {
             out.println(translation);
         }
         return ExitCodes.OK;

@@ -15,7 +15,6 @@ import io.sparkformer.train.ClassificationMetrics;
 import io.sparkformer.train.ClassifierEvaluator;
 import org.apache.hadoop.conf.Configuration;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -75,15 +74,5 @@ public final class ClassifierCheckpoint {
         List<LabeledTable.Row> rows = LabeledData.read(uri, format, conf);
         LabeledExamples examples = LabeledExamples.encode(rows, uri, tokenizer, specials, labels, contextLength);
         return ClassifierEvaluator.evaluate(checkpoint.model(), examples, labels.values(), BATCH, specials.pad());
-    }
-
-    /** Class probabilities [N][K] of texts (truncated to the context, with one warning). */
-    public double[][] probabilities(List<String> texts) {
-        List<LabeledTable.Row> rows = new ArrayList<>();
-        for (int i = 0; i < texts.size(); i++) {
-            rows.add(new LabeledTable.Row(i + 1, texts.get(i), labels.get(0)));
-        }
-        LabeledExamples examples = LabeledExamples.encode(rows, "input", tokenizer, specials, labels, contextLength);
-        return ClassifierEvaluator.probabilities(checkpoint.model(), examples, BATCH, specials.pad());
     }
 }

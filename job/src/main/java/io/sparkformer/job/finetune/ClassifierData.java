@@ -6,6 +6,7 @@ import io.sparkformer.data.ClassLabels;
 import io.sparkformer.data.InputException;
 import io.sparkformer.data.LabeledExamples;
 import io.sparkformer.data.LabeledTable;
+import io.sparkformer.job.table.TableSpec;
 import io.sparkformer.tokenize.BertTokens;
 import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.conf.Configuration;
@@ -21,15 +22,15 @@ import java.util.Random;
  */
 record ClassifierData(ClassLabels labels, LabeledExamples train, LabeledExamples validation) {
 
-    static ClassifierData load(String trainUri, String validationUri, SparkformerConfig config, Tokenizer tokenizer,
-                               Configuration conf) {
+    static ClassifierData load(String trainUri, String validationUri, TableSpec table, SparkformerConfig config,
+                               Tokenizer tokenizer, Configuration conf) {
         FinetuneConfig f = config.finetune();
-        List<LabeledTable.Row> rows = LabeledData.read(trainUri, f, conf);
+        List<LabeledTable.Row> rows = LabeledData.read(trainUri, f, table, conf);
         ClassLabels labels = f.labels().isEmpty() ? ClassLabels.of(rows, trainUri) : new ClassLabels(f.labels());
         List<LabeledTable.Row> validation;
         String validationOrigin;
         if (validationUri != null) {
-            validation = LabeledData.read(validationUri, f, conf);
+            validation = LabeledData.read(validationUri, f, table, conf);
             validationOrigin = validationUri;
         } else {
             int held = (int) Math.floor(rows.size() * config.data().valFraction());

@@ -9,6 +9,7 @@ import io.sparkformer.data.InputException;
 import io.sparkformer.job.engine.FamilyKind;
 import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
+import io.sparkformer.job.table.TableSpec;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.RunIdentity;
 import io.sparkformer.model.MemoryEstimate;
@@ -40,9 +41,17 @@ import java.util.Optional;
 public final class FinetuneJob {
     private static final Logger LOG = LoggerFactory.getLogger(FinetuneJob.class);
 
-    /** What the user asked for on the command line besides the config; {@code validation} may be null. */
-    public record Options(String checkpoint, boolean fromScratch, String train, String validation, String out,
-                          boolean overwrite) {
+    /**
+     * What the user asked for on the command line besides the config; {@code validation} may be null;
+     * {@code table}: how the labeled tables are read (files per {@code finetune.format}, or Spark SQL).
+     */
+    public record Options(String checkpoint, boolean fromScratch, String train, String validation, TableSpec table,
+                          String out, boolean overwrite) {
+        /** Labeled TSV/CSV files. */
+        public Options(String checkpoint, boolean fromScratch, String train, String validation, String out,
+                       boolean overwrite) {
+            this(checkpoint, fromScratch, train, validation, TableSpec.FILES, out, overwrite);
+        }
     }
 
     /** What a finished fine-tune reports: the best validation accuracy and where it was reached. */
@@ -59,7 +68,8 @@ public final class FinetuneJob {
         SparkformerConfig config = effectiveConfig(fineTuneConfig, start.config());
         Tokenizer tokenizer = start.tokenizer();
         // Every input is read and checked before the run directory is claimed (--overwrite deletes).
-        ClassifierData data = ClassifierData.load(options.train(), options.validation(), config, tokenizer, conf);
+        ClassifierData data = ClassifierData.load(options.train(), options.validation(), options.table(), config,
+                tokenizer, conf);
         config = config.withFinetune(config.finetune().withLabels(data.labels().values()));
         LOG.info("Effective config:\n{}", ConfigLoader.render(config));
         LOG.info("{} training and {} validation examples, labels {}", data.train().size(), data.validation().size(),
@@ -68,7 +78,8 @@ public final class FinetuneJob {
         RunIdentity identity = RunIdentity.of("finetune", ConfigLoader.render(config))
                 .withUri("checkpoint", options.checkpoint(), conf)
                 .with("from-scratch", options.fromScratch() ? "true" : null)
-                .withUri("train", options.train(), conf).withUri("validation", options.validation(), conf);
+                .withUri("train", options.train(), conf).withUri("validation", options.validation(), conf)
+                .with("table", options.table().describe());
         boolean resume = run.claim(identity, false, options.overwrite(), RunDirectory.Application.of(sc))
                 == RunDirectory.Start.RESUME;
         CheckpointStore store = CheckpointStore.forRun(run.root().toString(), conf, config.train());

@@ -6,8 +6,11 @@ import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
+import io.sparkformer.data.TextSplits;
 import io.sparkformer.data.TokenShards;
 import io.sparkformer.job.engine.FamilyKind;
+import io.sparkformer.job.table.TableSpec;
+import io.sparkformer.job.table.Tables;
 import io.sparkformer.tokenize.BertTokens;
 import io.sparkformer.tokenize.BpeTokenizer;
 import io.sparkformer.tokenize.BpeTrainer;
@@ -35,10 +38,10 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 /**
- * {@code prepare}: corpus files (any Hadoop FS) to a data directory of token shards. The driver
- * lists files and fits the tokenizer from statistics the executors compute (distinct characters,
- * or BPE chunk counts); executors decode (strict UTF-8) and encode one file each and write its
- * shard. Everything goes to a temporary directory that is renamed into place, manifest last, so
+ * {@code prepare}: corpus files (any Hadoop FS, plain or compressed) or a table's text column to a
+ * data directory of token shards. The driver lists files and fits the tokenizer from statistics the
+ * executors compute (distinct characters, or BPE chunk counts); executors decode (strict UTF-8) and
+ * encode one piece each (a line-aligned range of a file, or a table partition) and write its shard. Everything goes to a temporary directory that is renamed into place, manifest last, so
  * a data directory either is complete or does not exist.
  */
 public final class PrepareJob {
@@ -49,25 +52,18 @@ public final class PrepareJob {
     }
 
     public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, String dataDir) {
-        return run(sc, config, corpusUri, dataDir, Optional.empty());
+        return run(sc, config, corpusUri, TableSpec.FILES, dataDir, Optional.empty());
     }
 
     /**
-     * As {@link #run(JavaSparkContext, SparkformerConfig, String, String)}, but with a tokenizer
-     * given (the one of a checkpoint being resumed or fine-tuned) the corpus is encoded with it
-     * instead of fitting a new one.
+     * As {@link #run(JavaSparkContext, SparkformerConfig, String, String)}, but the corpus is read as
+     * {@code spec} says (text files or a table's column), and with a tokenizer given (the one of a
+     * checkpoint being resumed or fine-tuned) the corpus is encoded with it instead of fitting a new one.
      */
-    public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, String dataDir,
-                                   Optional<Tokenizer> given) {
+    public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, TableSpec spec,
+                                   String dataDir, Optional<Tokenizer> given) {
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
-        List<String> files = CorpusFiles.list(corpusUri, hconf.get());
-        for (String file : files) {
-            CorpusFiles.checkStart(file, hconf.get());
-        }
-        LOG.info("Preparing {} corpus file(s) from {} into {}", files.size(), corpusUri, dataDir);
-        JavaRDD<Tuple2<String, String>> texts = sc.parallelize(files, Math.max(1, files.size()))
-                .map(f -> new Tuple2<>(f, CorpusFiles.decode(f, CorpusFiles.read(f, hconf.get()))))
-                .cache();
+        JavaRDD<Tuple2<String, String>> texts = texts(sc, corpusUri, spec, hconf).cache();
         long nonEmpty = texts.filter(t -> !t._2().isEmpty()).count();
         if (nonEmpty == 0) {
             throw new InputException("corpus " + corpusUri + " is empty");
@@ -99,7 +95,7 @@ public final class PrepareJob {
         for (Tuple2<String, Long> w : written) {
             String[] parts = w._1().split("\t");
             if (w._2() == 0) {
-                LOG.warn("Corpus file {} is empty; it contributes no tokens", parts[0]);
+                LOG.warn("Corpus piece {} is empty; it contributes no tokens", parts[0]);
             }
             shards.add(new DataManifest.Shard(parts[1], parts[0], w._2(), parts[2]));
             total += w._2();
@@ -141,6 +137,29 @@ public final class PrepareJob {
         LOG.info("Prepared {} tokens ({} train, {} validation) in {} shard(s)", total, trainTokens, valTokens,
                 shards.size());
         return manifest;
+    }
+
+    /**
+     * The corpus as {@code (piece name, text)}: a table's column one partition per piece, or text files
+     * (decompressed by extension) cut into line-aligned pieces of at most the Hadoop split size, so
+     * that no file is read whole by one task. Files are checked on the driver first.
+     */
+    private static JavaRDD<Tuple2<String, String>> texts(JavaSparkContext sc, String corpusUri, TableSpec spec,
+                                                         HadoopConf hconf) {
+        if (spec.isTable()) {
+            LOG.info("Preparing column '{}' of {} table {}", spec.text(), spec.format().sourceName(), corpusUri);
+            return Tables.texts(sc, corpusUri, spec);
+        }
+        List<String> files = CorpusFiles.list(corpusUri, hconf.get());
+        for (String file : files) {
+            CorpusFiles.checkStart(file, hconf.get());
+        }
+        List<TextSplits.Split> splits = TextSplits.of(files, hconf.get());
+        LOG.info("Preparing {} corpus file(s) in {} piece(s) from {}", files.size(), splits.size(), corpusUri);
+        return sc.parallelize(splits, Math.max(1, splits.size()))
+                .flatMap(s -> TextSplits.read(s, hconf.get()).stream()
+                        .map(c -> new Tuple2<>(c.name(), c.decode(s.file())))
+                        .iterator());
     }
 
     /** Special tokens the model family needs in its vocabulary (BERT's [PAD], [CLS], [SEP], [MASK]). */

@@ -15,6 +15,8 @@ import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.prepare.PrepareJob;
+import io.sparkformer.job.table.TableSpec;
+import io.sparkformer.job.table.Tables;
 import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.fs.Path;
@@ -32,8 +34,12 @@ import java.util.Optional;
 public final class TrainingJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
 
-    /** What the user asked for on the command line besides the config. */
-    public record Options(String corpus, String out, boolean resume, boolean overwrite) {
+    /** What the user asked for on the command line besides the config; {@code table}: how --corpus is read. */
+    public record Options(String corpus, TableSpec table, String out, boolean resume, boolean overwrite) {
+        /** A corpus of text files (or a prepared data directory). */
+        public Options(String corpus, String out, boolean resume, boolean overwrite) {
+            this(corpus, TableSpec.FILES, out, resume, overwrite);
+        }
     }
 
     /**
@@ -51,14 +57,17 @@ public final class TrainingJob {
     public static Result run(JavaSparkContext sc, SparkformerConfig config, Options options) {
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         RunDirectory run = new RunDirectory(options.out(), hconf.get());
-        if (!RunDirectory.isPrepared(options.corpus(), hconf.get())) {
+        if (options.table().isTable()) {
+            Tables.requireTexts(options.corpus(), options.table());
+        } else if (!RunDirectory.isPrepared(options.corpus(), hconf.get())) {
             // A missing, binary or non-UTF-8 corpus fails before --overwrite deletes anything.
             for (String file : CorpusFiles.list(options.corpus(), hconf.get())) {
                 CorpusFiles.checkStart(file, hconf.get());
             }
         }
         boolean resume = run.claim(RunIdentity.of("train", ConfigLoader.render(config))
-                        .withUri("corpus", options.corpus(), hconf.get()), options.resume(), options.overwrite(),
+                        .withUri("corpus", options.corpus(), hconf.get()).with("table", options.table().describe()),
+                options.resume(), options.overwrite(),
                 RunDirectory.Application.of(sc)) == RunDirectory.Start.RESUME;
         TrainConfig t = config.train();
         CheckpointStore store = CheckpointStore.forRun(run.root().toString(), hconf.get(), t);
@@ -105,7 +114,7 @@ public final class TrainingJob {
      */
     private static String dataDirectory(JavaSparkContext sc, SparkformerConfig config, Options options,
                                         RunDirectory run, HadoopConf hconf, Optional<Tokenizer> resumedTokenizer) {
-        if (RunDirectory.isPrepared(options.corpus(), hconf.get())) {
+        if (!options.table().isTable() && RunDirectory.isPrepared(options.corpus(), hconf.get())) {
             return options.corpus();
         }
         String dataDir = run.file(RunDirectory.DATA).toString();
@@ -113,7 +122,7 @@ public final class TrainingJob {
             LOG.info("Using the data prepared earlier in {}", dataDir);
             return dataDir;
         }
-        PrepareJob.run(sc, config, options.corpus(), dataDir, resumedTokenizer);
+        PrepareJob.run(sc, config, options.corpus(), options.table(), dataDir, resumedTokenizer);
         return dataDir;
     }
 }

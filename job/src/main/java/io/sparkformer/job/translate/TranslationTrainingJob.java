@@ -59,7 +59,8 @@ public final class TranslationTrainingJob {
                 .withUri("corpus", options.train().tsv(), conf)
                 .withUri("val-source", options.validation().source(), conf)
                 .withUri("val-target", options.validation().target(), conf)
-                .withUri("val-corpus", options.validation().tsv(), conf);
+                .withUri("val-corpus", options.validation().tsv(), conf)
+                .with("table", options.train().format().describe());
         boolean resume = run.claim(identity, options.resume(), options.overwrite(),
                 RunDirectory.Application.of(sc)) == RunDirectory.Start.RESUME;
         TrainConfig t = config.train();

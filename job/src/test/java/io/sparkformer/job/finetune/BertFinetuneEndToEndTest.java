@@ -271,4 +271,60 @@ class BertFinetuneEndToEndTest {
         Cli.Result generate = Cli.run("generate", "--checkpoint", pretrained.toString());
         assertEquals(2, generate.code(), "a BERT checkpoint cannot generate");
     }
+
+    /** A TSV table of {@link #table} as Parquet: {@code review} (text), {@code stars} (int label), {@code score} (double). */
+    private static String parquet(String tsv) throws Exception {
+        List<String> lines = Files.readAllLines(dir.resolve(tsv));
+        List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] fields = line.split("\t");
+            rows.add(org.apache.spark.sql.RowFactory.create(fields[0], Integer.parseInt(fields[1]), 0.5));
+        }
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("review", org.apache.spark.sql.types.DataTypes.StringType)
+                .add("stars", org.apache.spark.sql.types.DataTypes.IntegerType)
+                .add("score", org.apache.spark.sql.types.DataTypes.DoubleType);
+        String out = dir.resolve(tsv.replace(".tsv", ".parquet")).toString();
+        org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().appName("tables")
+                .getOrCreate();
+        try {
+            spark.createDataFrame(rows, schema).coalesce(1).write().parquet(out);
+        } finally {
+            spark.stop();
+        }
+        return out;
+    }
+
+    @Test
+    void finetuneFromAParquetTableWithAnIntegerLabelColumnTrainsAsFromTheSameRowsInTsv() throws Exception {
+        String train = parquet("train.tsv");
+        String dev = parquet("dev.tsv");
+        String[] shortRun = {"--set", "train.steps=20", "--set", "train.evalEvery=10"};
+        Cli.Result tsv = finetune(dir.resolve("train.tsv").toString(), dir.resolve("dev.tsv").toString(), "ft-tsv",
+                shortRun);
+        assertEquals(0, tsv.code(), tsv.err());
+        List<String> table = new ArrayList<>(List.of(shortRun));
+        table.addAll(List.of("--format", "parquet", "--text-column", "review", "--label-column", "stars"));
+        Cli.Result parquet = finetune(train, dev, "ft-parquet", table.toArray(String[]::new));
+        assertEquals(0, parquet.code(), parquet.err());
+
+        List<JsonNode> fromTsv = metrics(dir.resolve("ft-tsv"));
+        List<JsonNode> fromParquet = metrics(dir.resolve("ft-parquet"));
+        assertEquals(fromTsv.size(), fromParquet.size());
+        for (int i = 0; i < fromTsv.size(); i++) {
+            assertEquals(fromTsv.get(i).get("train_loss").asDouble(), fromParquet.get(i).get("train_loss").asDouble(),
+                    1e-5, "train loss at step " + fromTsv.get(i).get("step"));
+            assertEquals(fromTsv.get(i).path("val_accuracy").asDouble(), fromParquet.get(i).path("val_accuracy")
+                    .asDouble(), 1e-9);
+        }
+        assertTrue(fromParquet.stream().anyMatch(n -> n.has("val_accuracy")), "validation ran on the Parquet table");
+
+        List<String> badLabel = new ArrayList<>(List.of(shortRun));
+        badLabel.addAll(List.of("--format", "parquet", "--text-column", "review", "--label-column", "score"));
+        Cli.Result bad = finetune(train, dev, "ft-bad-label", badLabel.toArray(String[]::new));
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("error: table " + train + " column 'score' holds double, expected string, integer"
+                + " or boolean (labels)"), bad.err());
+        assertEquals(1, bad.err().strip().lines().filter(l -> l.startsWith("sparkformer")).count());
+    }
 }

@@ -245,4 +245,49 @@ class TranslateEndToEndTest {
         assertEquals(0, resumed[0], (String) resumed[2]);
         assertEquals("step-000020", Files.readString(Path.of(run, "checkpoints", "LATEST")).strip());
     }
+
+    @Test
+    void trainingFromAParquetTablesColumnsFollowsTheSameStepsAsFromTheTsvOfItsRows() throws Exception {
+        List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of(tsv))) {
+            String[] pair = line.split("\t");
+            rows.add(org.apache.spark.sql.RowFactory.create(pair[0], pair[1]));
+        }
+        String table = dir.resolve("pairs.parquet").toString();
+        org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().appName("pairs")
+                .getOrCreate();
+        try {
+            spark.createDataFrame(rows, new org.apache.spark.sql.types.StructType()
+                            .add("deutsch", org.apache.spark.sql.types.DataTypes.StringType)
+                            .add("english", org.apache.spark.sql.types.DataTypes.StringType))
+                    .coalesce(1).write().parquet(table);
+        } finally {
+            spark.stop();
+        }
+        String[] steps = {"--set", "train.steps=10", "--set", "train.evalEvery=5", "--set", "train.batchSize=4"};
+        List<String> fromTsv = new ArrayList<>(List.of("train", "--config", "../conf/seq2seq-tiny.conf", "--corpus", tsv,
+                "--out", dir.resolve("from-tsv").toString()));
+        fromTsv.addAll(List.of(steps));
+        Object[] a = cli(null, fromTsv.toArray(String[]::new));
+        assertEquals(0, a[0], (String) a[2]);
+        List<String> fromTable = new ArrayList<>(List.of("train", "--config", "../conf/seq2seq-tiny.conf", "--corpus",
+                table, "--format", "parquet", "--source-column", "deutsch", "--target-column", "english",
+                "--out", dir.resolve("from-table").toString()));
+        fromTable.addAll(List.of(steps));
+        Object[] b = cli(null, fromTable.toArray(String[]::new));
+        assertEquals(0, b[0], (String) b[2]);
+        List<String> metricsA = Files.readAllLines(dir.resolve("from-tsv/metrics.jsonl"));
+        List<String> metricsB = Files.readAllLines(dir.resolve("from-table/metrics.jsonl"));
+        assertEquals(metricsA.size(), metricsB.size());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (int i = 0; i < metricsA.size(); i++) {
+            var x = json.readTree(metricsA.get(i));
+            var y = json.readTree(metricsB.get(i));
+            assertEquals(x.get("step").asLong(), y.get("step").asLong());
+            assertEquals(x.path("train_loss").asDouble(), y.path("train_loss").asDouble(), 1e-5, "train loss, line " + i);
+            assertEquals(x.path("val_loss").asDouble(), y.path("val_loss").asDouble(), 1e-5, "validation loss, line " + i);
+        }
+        assertEquals(Files.readString(dir.resolve("from-tsv/tokenizer.json")),
+                Files.readString(dir.resolve("from-table/tokenizer.json")), "the same vocabulary");
+    }
 }

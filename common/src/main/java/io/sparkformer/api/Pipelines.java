@@ -1,0 +1,84 @@
+package io.sparkformer.api;
+
+import io.sparkformer.checkpoint.Checkpoint;
+import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.data.InputException;
+import io.sparkformer.model.bert.BertClassifierLayer;
+import io.sparkformer.model.bert.BertMlmLayer;
+import io.sparkformer.model.gpt.GptLayer;
+import io.sparkformer.model.seq2seq.Seq2SeqLayer;
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * One-line access to a trained model from any Java or Scala program, no Spark needed: load a
+ * checkpoint from any Hadoop URI (a run directory, its newest or best checkpoint, or a
+ * {@code checkpoints/step-N} directory) and ask it in plain Java types.
+ * <pre>{@code
+ * TextGeneration gpt = Pipelines.textGeneration("hdfs:///runs/shakespeare");
+ * String text = gpt.generate("ROMEO:", SamplingConfig.greedy(40));
+ * }</pre>
+ * A checkpoint of another kind is an {@link InputException} naming it and what it holds.
+ */
+public final class Pipelines {
+    private Pipelines() {
+    }
+
+    /** A GPT checkpoint continuing prompts (what {@code generate} does). */
+    public static TextGeneration textGeneration(String uri) {
+        return textGeneration(uri, new Configuration());
+    }
+
+    public static TextGeneration textGeneration(String uri, Configuration conf) {
+        return new TextGeneration(open(uri, conf), uri);
+    }
+
+    /** A fine-tuned classifier labeling texts (what {@code classify} does). */
+    public static TextClassification textClassification(String uri) {
+        return textClassification(uri, new Configuration());
+    }
+
+    public static TextClassification textClassification(String uri, Configuration conf) {
+        return new TextClassification(open(uri, conf), uri);
+    }
+
+    /** An encoder-decoder translating sentences (what {@code translate} does). */
+    public static Translation translation(String uri) {
+        return translation(uri, new Configuration());
+    }
+
+    public static Translation translation(String uri, Configuration conf) {
+        return new Translation(open(uri, conf), uri);
+    }
+
+    private static Checkpoint open(String uri, Configuration conf) {
+        return CheckpointStore.open(uri, conf);
+    }
+
+    /**
+     * The one whole-model layer of a checkpoint when it is of {@code type}; otherwise an input error
+     * saying what the checkpoint holds and which pipeline wanted what.
+     */
+    static <L> L layer(Checkpoint c, Class<L> type, String uri) {
+        ComputationGraph graph = c.model();
+        Object layer = graph.getLayers().length == 1 ? graph.getLayers()[0].conf().getLayer() : null;
+        if (!type.isInstance(layer)) {
+            throw new InputException("checkpoint " + uri + " holds " + (layer == null ? "a graph of "
+                    + graph.getLayers().length + " layers" : kind(layer.getClass())) + ", not " + kind(type));
+        }
+        return type.cast(layer);
+    }
+
+    private static String kind(Class<?> layer) {
+        if (GptLayer.class.isAssignableFrom(layer)) {
+            return "a GPT (text generation) model";
+        } else if (BertClassifierLayer.class.isAssignableFrom(layer)) {
+            return "a text classifier (fine-tuned BERT)";
+        } else if (BertMlmLayer.class.isAssignableFrom(layer)) {
+            return "a BERT masked-LM encoder";
+        } else if (Seq2SeqLayer.class.isAssignableFrom(layer)) {
+            return "a translation (seq2seq) model";
+        }
+        return "a " + layer.getSimpleName();
+    }
+}
