@@ -46,11 +46,7 @@ class RunRestartTest {
     }
 
     private static String[] train(String out, String corpusUri, String... more) {
-        List<String> a = new ArrayList<>(List.of("train", "--config", "../conf/gpt-tiny.conf", "--corpus", corpusUri,
-                "--out", out, "--set", "train.steps=10", "--set", "train.evalEvery=5", "--set",
-                "train.checkpointEvery=5"));
-        a.addAll(List.of(more));
-        return a.toArray(String[]::new);
+        return TestCorpus.tinyTrain(corpusUri, out, 10, more);
     }
 
     private static List<JsonNode> metrics(String out) throws Exception {
