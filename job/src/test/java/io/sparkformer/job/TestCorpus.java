@@ -39,4 +39,16 @@ public final class TestCorpus {
     public static void clearLocalSpark() {
         System.clearProperty("spark.master");
     }
+
+    /**
+     * The command line of a tiny {@code train} run (conf/gpt-tiny.conf, {@code steps} steps, an
+     * evaluation and a checkpoint every 5), followed by {@code more}.
+     */
+    public static String[] tinyTrain(String corpus, String out, int steps, String... more) {
+        java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("train", "--config",
+                "../conf/gpt-tiny.conf", "--corpus", corpus, "--out", out, "--set", "train.steps=" + steps, "--set",
+                "train.evalEvery=5", "--set", "train.checkpointEvery=5"));
+        a.addAll(java.util.List.of(more));
+        return a.toArray(String[]::new);
+    }
 }

@@ -3,6 +3,7 @@ package io.sparkformer.job.engine;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.InputException;
+import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.tokenize.Tokenizer;
 
 import java.lang.reflect.InvocationTargetException;
@@ -29,9 +30,22 @@ public final class ResumeChecks {
     private ResumeChecks() {
     }
 
-    /** Throws {@link InputException} when {@code config} cannot resume checkpoint {@code c}. */
-    public static void require(Checkpoint c, SparkformerConfig config) {
+    /**
+     * Throws {@link InputException} when {@code config} cannot resume checkpoint {@code c}, or when the
+     * run has trained and this command reads other inputs than the run recorded ({@code run}'s
+     * {@link RunDirectory#inputChanges()}): the batch plan would silently change.
+     */
+    public static void require(Checkpoint c, SparkformerConfig config, RunDirectory run) {
         require(c.name(), c.state().step(), c.config(), config);
+        requireSameInputs(c.name(), c.state().step(), run.inputChanges());
+    }
+
+    static void requireSameInputs(String name, long step, List<String> inputChanges) {
+        if (step > 0 && !inputChanges.isEmpty()) {
+            throw new InputException("checkpoint " + name + " was trained on other inputs: "
+                    + String.join("; ", inputChanges) + "; a resumed run replays its data exactly: give the run's"
+                    + " inputs unchanged or start a new run");
+        }
     }
 
     static void require(String name, long step, SparkformerConfig saved, SparkformerConfig now) {

@@ -85,7 +85,7 @@ public final class FinetuneJob {
         CheckpointStore store = CheckpointStore.forRun(run.root().toString(), conf, config.train());
         Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
         if (resumed.isPresent()) {
-            ResumeChecks.require(resumed.get(), config);
+            ResumeChecks.require(resumed.get(), config, run);
         }
 
         RoundEngine engine = new RoundEngine(sc, config, run, store, MemoryEstimate.Task.BERT_CLASSIFIER,

@@ -30,6 +30,7 @@ public final class RunDirectory {
     private final Path root;
     private final Configuration conf;
     private String pendingIdentity;   // run.json of a resumed run, written once its checks have passed
+    private java.util.List<String> inputChanges = java.util.List.of();
 
     public RunDirectory(String uri, Configuration conf) {
         this.conf = conf;
@@ -119,6 +120,9 @@ public final class RunDirectory {
             RunIdentity.Held held = fs.exists(runJson)
                     ? RunIdentity.fromJson(PrepareJob.readString(runJson, conf), runJson.toString()) : null;
             Start start = decide(fs, identity, held, resume, overwrite, application);
+            if (start == Start.RESUME && held != null) {
+                inputChanges = held.identity().inputDifferences(identity);
+            }
             pendingIdentity = identity.toJson(application.id());
             if (start == Start.NEW || held == null) {
                 recordIdentity();
@@ -127,6 +131,14 @@ public final class RunDirectory {
         } catch (IOException e) {
             throw notWritable(e);
         }
+    }
+
+    /**
+     * For a resumed run, the inputs this command reads that differ from the ones the run recorded
+     * (URIs or contents), e.g. {@code --corpus file:/a (this command: file:/b)}; empty otherwise.
+     */
+    public java.util.List<String> inputChanges() {
+        return inputChanges;
     }
 
     /**

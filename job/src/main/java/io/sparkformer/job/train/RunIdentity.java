@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkformer.data.InputException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
@@ -24,6 +25,8 @@ import java.util.Map;
  */
 public record RunIdentity(String command, Map<String, String> inputs, String config) {
     public static final String FILE = "run.json";
+    /** Suffix of the input key that records what an input held ({@link InputContents}). */
+    static final String CONTENTS = " contents";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SHOWN_DIFFERENCES = 3;
 
@@ -48,7 +51,8 @@ public record RunIdentity(String command, Map<String, String> inputs, String con
 
     /**
      * This identity with an input URI, qualified against its file system ({@code corpus.txt} becomes
-     * {@code file:/home/u/corpus.txt}) so a rerun from another working directory still matches.
+     * {@code file:/home/u/corpus.txt}) so a rerun from another working directory still matches, and
+     * what the input holds now ({@code corpus contents}), so a corpus rewritten in place differs too.
      */
     public RunIdentity withUri(String name, String uri, Configuration conf) {
         if (uri == null) {
@@ -56,7 +60,9 @@ public record RunIdentity(String command, Map<String, String> inputs, String con
         }
         try {
             Path p = new Path(uri);
-            return with(name, p.getFileSystem(conf).makeQualified(p).toString());
+            FileSystem fs = p.getFileSystem(conf);
+            Path qualified = fs.makeQualified(p);
+            return with(name, qualified.toString()).with(name + CONTENTS, InputContents.describe(fs, qualified));
         } catch (IOException | IllegalArgumentException e) {
             throw new InputException("cannot resolve --" + name + " " + uri + ": " + e.getMessage().split("\n")[0], e);
         }
@@ -98,7 +104,7 @@ public record RunIdentity(String command, Map<String, String> inputs, String con
         if (!command.equals(now.command)) {
             diffs.add("command " + command + " (this command: " + now.command + ")");
         }
-        compare(inputs, now.inputs, "--", " ", diffs);
+        diffs.addAll(inputDifferences(now));
         compare(flatten(config), flatten(now.config), "", " = ", diffs);
         if (diffs.size() > SHOWN_DIFFERENCES) {
             int more = diffs.size() - SHOWN_DIFFERENCES;
@@ -108,11 +114,25 @@ public record RunIdentity(String command, Map<String, String> inputs, String con
         return diffs;
     }
 
+    /**
+     * The inputs (URIs and what they hold) that differ from {@code now}'s, each as
+     * {@code --corpus file:/a (this command: file:/b)}. A run recorded before contents were recorded
+     * is compared on its URIs only.
+     */
+    List<String> inputDifferences(RunIdentity now) {
+        List<String> diffs = new ArrayList<>();
+        compare(inputs, now.inputs, "--", " ", diffs);
+        return diffs;
+    }
+
     private static void compare(Map<String, String> held, Map<String, String> now, String prefix, String sep,
                                 List<String> diffs) {
         java.util.Set<String> keys = new java.util.LinkedHashSet<>(held.keySet());
         keys.addAll(now.keySet());
         for (String k : keys) {
+            if (k.endsWith(CONTENTS) && !held.containsKey(k)) {
+                continue;
+            }
             String a = held.get(k);
             String b = now.get(k);
             if (a == null || !a.equals(b)) {

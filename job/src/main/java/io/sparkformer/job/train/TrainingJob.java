@@ -75,7 +75,7 @@ public final class TrainingJob {
         if (resume && resumed.isEmpty()) {
             LOG.info("No checkpoint in {}: starting a new run", run.root());
         }
-        resumed.ifPresent(c -> ResumeChecks.require(c, config));
+        resumed.ifPresent(c -> ResumeChecks.require(c, config, run));
 
         String dataDir = dataDirectory(sc, config, options, run, hconf, resumed.map(Checkpoint::tokenizer));
         DataManifest manifest = DataManifest.fromJson(

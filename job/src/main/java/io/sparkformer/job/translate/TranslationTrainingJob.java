@@ -66,7 +66,7 @@ public final class TranslationTrainingJob {
         TrainConfig t = config.train();
         CheckpointStore store = CheckpointStore.forRun(run.root().toString(), conf, t);
         Optional<Checkpoint> resumed = resume ? store.loadLatest() : Optional.empty();
-        resumed.ifPresent(c -> ResumeChecks.require(c, config));
+        resumed.ifPresent(c -> ResumeChecks.require(c, config, run));
 
         ParallelCorpus corpus = split[0];
         ParallelCorpus validation = split[1];

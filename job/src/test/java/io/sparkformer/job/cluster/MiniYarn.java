@@ -9,7 +9,9 @@ import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The YARN tests' cluster: MiniDFS plus a MiniYARNCluster with one NodeManager (8 GB, 4 vcores, no
@@ -58,6 +60,43 @@ final class MiniYarn implements AutoCloseable {
             }
         }
         return new MiniYarn(hdfs, yarn, confDir);
+    }
+
+    /**
+     * submit/yarn.sh's command line for this small cluster: the script's flags, Spark settings sized
+     * down from conf/spark-defaults.conf for a 2-core test machine and wired to it (Spark is installed
+     * on the "nodes", whose environment has no JAVA_HOME), then a test's own {@code --conf} pairs and
+     * the job's arguments.
+     */
+    List<String> yarnSh(String deployMode, String name, List<String> confs, List<String> jobArgs) {
+        String javaHome = System.getProperty("java.home");
+        List<String> command = new ArrayList<>(List.of("bash",
+                ClusterProcesses.projectRoot().resolve("submit/yarn.sh").toString(),
+                "--deploy-mode", deployMode, "--queue", "default", "--name", name,
+                "--num-executors", "2", "--executor-cores", "1", "--executor-memory", "640m", "--driver-memory", "768m",
+                "--conf", "spark.task.cpus=1",
+                "--conf", "spark.executor.memoryOverhead=512m",
+                "--conf", "spark.driver.memoryOverhead=512m",
+                "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
+                "--conf", "spark.yarn.appMasterEnv.OMP_NUM_THREADS=1",
+                "--conf", "spark.yarn.jars=" + SparkDistribution.yarnJars(),
+                "--conf", "spark.yarn.appMasterEnv.JAVA_HOME=" + javaHome,
+                "--conf", "spark.executorEnv.JAVA_HOME=" + javaHome,
+                "--conf", "spark.ui.enabled=false",
+                "--conf", "spark.yarn.report.interval=2s"));
+        for (String conf : confs) {
+            command.addAll(List.of("--conf", conf));
+        }
+        command.addAll(jobArgs);
+        return command;
+    }
+
+    /** Starts {@code command} from a gateway of this cluster (SPARK_HOME, HADOOP_CONF_DIR, the app jar). */
+    Process submit(ClusterProcesses processes, String logName, List<String> command) {
+        return processes.start(logName, Map.of("SPARK_HOME", SparkDistribution.home().toString(),
+                "HADOOP_CONF_DIR", confDir.getPath(), "SPARKFORMER_JAR", SparkDistribution.appJar().toString(),
+                "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1",
+                "SPARK_SUBMIT_OPTS", ClusterProcesses.driverLogging()), command);
     }
 
     @Override

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,38 +58,16 @@ class YarnClusterIT {
         }
     }
 
-    /**
-     * submit/yarn.sh's command line for this small cluster: the script's flags, then Spark settings
-     * that only this test needs, then the job's own arguments.
-     */
+    /** submit/yarn.sh in {@code deployMode}: gpt-tiny on 2 executors, 10 steps. */
     private static List<String> yarnSh(String deployMode, String config, String run) {
-        String javaHome = System.getProperty("java.home");
-        return List.of("bash", ClusterProcesses.projectRoot().resolve("submit/yarn.sh").toString(),
-                "--deploy-mode", deployMode, "--queue", "default", "--name", "sparkformer-yarn-" + deployMode,
-                "--num-executors", "2", "--executor-cores", "1", "--executor-memory", "640m", "--driver-memory", "768m",
-                // Sized down from conf/spark-defaults.conf for a 2-core test machine.
-                "--conf", "spark.task.cpus=1",
-                "--conf", "spark.executor.memoryOverhead=512m",
-                "--conf", "spark.driver.memoryOverhead=512m",
-                "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
-                "--conf", "spark.yarn.appMasterEnv.OMP_NUM_THREADS=1",
-                // Spark is installed on the "nodes"; the NodeManager's environment has no JAVA_HOME.
-                "--conf", "spark.yarn.jars=" + SparkDistribution.yarnJars(),
-                "--conf", "spark.yarn.appMasterEnv.JAVA_HOME=" + javaHome,
-                "--conf", "spark.executorEnv.JAVA_HOME=" + javaHome,
-                "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.yarn.report.interval=2s",
-                "train", "--config", config, "--corpus", cluster.hdfs.uri + MiniHdfs.CORPUS, "--out", run,
+        return cluster.yarnSh(deployMode, "sparkformer-yarn-" + deployMode, List.of(), List.of("train", "--config",
+                config, "--corpus", cluster.hdfs.uri + MiniHdfs.CORPUS, "--out", run,
                 "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=10",
-                "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5");
+                "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5"));
     }
 
     private static int run(String name, List<String> command) throws Exception {
-        Process p = processes.start(name, Map.of("SPARK_HOME", SparkDistribution.home().toString(),
-                "HADOOP_CONF_DIR", cluster.confDir.getPath(), "SPARKFORMER_JAR", SparkDistribution.appJar().toString(),
-                "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1",
-                "SPARK_SUBMIT_OPTS", ClusterProcesses.driverLogging()), command);
-        return ClusterProcesses.await(p, Duration.ofMinutes(4));
+        return ClusterProcesses.await(cluster.submit(processes, name, command), Duration.ofMinutes(4));
     }
 
     private static ApplicationReport report(String name) throws Exception {

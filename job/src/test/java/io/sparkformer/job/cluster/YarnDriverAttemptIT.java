@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,29 +68,10 @@ class YarnDriverAttemptIT {
                 "--set", "train.evalEvery=10", "--set", "train.checkpointEvery=10", "--set", "train.warmupSteps=5");
     }
 
-    /** submit/yarn.sh in cluster mode, sized and wired as in YarnClusterIT, allowing two attempts. */
+    /** submit/yarn.sh in cluster mode, allowing two attempts. */
     private static Process submit(String run) {
-        String javaHome = System.getProperty("java.home");
-        List<String> command = new ArrayList<>(List.of("bash",
-                ClusterProcesses.projectRoot().resolve("submit/yarn.sh").toString(),
-                "--deploy-mode", "cluster", "--queue", "default", "--name", NAME,
-                "--num-executors", "2", "--executor-cores", "1", "--executor-memory", "640m", "--driver-memory", "768m",
-                "--conf", "spark.yarn.maxAppAttempts=2",
-                "--conf", "spark.task.cpus=1",
-                "--conf", "spark.executor.memoryOverhead=512m",
-                "--conf", "spark.driver.memoryOverhead=512m",
-                "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
-                "--conf", "spark.yarn.appMasterEnv.OMP_NUM_THREADS=1",
-                "--conf", "spark.yarn.jars=" + SparkDistribution.yarnJars(),
-                "--conf", "spark.yarn.appMasterEnv.JAVA_HOME=" + javaHome,
-                "--conf", "spark.executorEnv.JAVA_HOME=" + javaHome,
-                "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.yarn.report.interval=2s"));
-        command.addAll(trainArgs("../conf/gpt-tiny.conf", run));
-        return processes.start("yarn-attempts", Map.of("SPARK_HOME", SparkDistribution.home().toString(),
-                "HADOOP_CONF_DIR", cluster.confDir.getPath(), "SPARKFORMER_JAR", SparkDistribution.appJar().toString(),
-                "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1",
-                "SPARK_SUBMIT_OPTS", ClusterProcesses.driverLogging()), command);
+        return cluster.submit(processes, "yarn-attempts", cluster.yarnSh("cluster", NAME,
+                List.of("spark.yarn.maxAppAttempts=2"), trainArgs("../conf/gpt-tiny.conf", run)));
     }
 
     private static ApplicationReport report() throws Exception {

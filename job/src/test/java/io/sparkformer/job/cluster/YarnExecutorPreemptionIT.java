@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -81,31 +80,16 @@ class YarnExecutorPreemptionIT {
 
     /** gpt-tiny on 2 executors, two rounds of 10 steps (1-10, 11-20), evaluated after each. */
     private static List<String> yarnSh(String name, String corpus, String run) {
-        String javaHome = System.getProperty("java.home");
-        return List.of("bash", ClusterProcesses.projectRoot().resolve("submit/yarn.sh").toString(),
-                "--deploy-mode", "client", "--queue", "default", "--name", name,
-                "--num-executors", "2", "--executor-cores", "1", "--executor-memory", "640m", "--driver-memory", "768m",
-                "--conf", "spark.task.cpus=1",
-                "--conf", "spark.executor.memoryOverhead=512m",
-                "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
-                "--conf", "spark.yarn.jars=" + SparkDistribution.yarnJars(),
-                "--conf", "spark.yarn.appMasterEnv.JAVA_HOME=" + javaHome,
-                "--conf", "spark.executorEnv.JAVA_HOME=" + javaHome,
-                "--conf", "spark.executorEnv.LOG4J_CONFIGURATION_FILE=" + executorLogConfig,
-                "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.yarn.report.interval=2s",
-                "train", "--config", ClusterProcesses.projectRoot().resolve("conf/gpt-tiny.conf").toString(),
-                "--corpus", cluster.hdfs.uri + corpus, "--out", cluster.hdfs.uri + run,
-                "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=20",
-                "--set", "spark.averagingFrequency=10", "--set", "train.evalEvery=10",
-                "--set", "train.checkpointEvery=20", "--set", "train.warmupSteps=5");
+        return cluster.yarnSh("client", name, List.of("spark.executorEnv.LOG4J_CONFIGURATION_FILE=" + executorLogConfig),
+                List.of("train", "--config", ClusterProcesses.projectRoot().resolve("conf/gpt-tiny.conf").toString(),
+                        "--corpus", cluster.hdfs.uri + corpus, "--out", cluster.hdfs.uri + run,
+                        "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=20",
+                        "--set", "spark.averagingFrequency=10", "--set", "train.evalEvery=10",
+                        "--set", "train.checkpointEvery=20", "--set", "train.warmupSteps=5"));
     }
 
     private static Process submit(String name, List<String> command) {
-        return processes.start(name, Map.of("SPARK_HOME", SparkDistribution.home().toString(),
-                "HADOOP_CONF_DIR", cluster.confDir.getPath(), "SPARKFORMER_JAR", SparkDistribution.appJar().toString(),
-                "SPARK_LOCAL_IP", "127.0.0.1", "OMP_NUM_THREADS", "1",
-                "SPARK_SUBMIT_OPTS", ClusterProcesses.driverLogging()), command);
+        return cluster.submit(processes, name, command);
     }
 
     /** The containers' stderr files (executors and application masters of every application so far). */

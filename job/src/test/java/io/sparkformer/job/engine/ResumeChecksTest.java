@@ -86,4 +86,15 @@ class ResumeChecksTest {
         all.addAll(List.of(b));
         return all.toArray(String[]::new);
     }
+
+    @Test
+    void otherInputsAreRefusedOnlyOnceTheRunHasTrained() {
+        List<String> changes = List.of("--corpus file:/a.txt (this command: file:/b.txt)");
+        assertDoesNotThrow(() -> ResumeChecks.requireSameInputs("step-000000", 0, changes));   // an imported model
+        assertDoesNotThrow(() -> ResumeChecks.requireSameInputs("step-000010", 10, List.of()));
+        assertEquals("checkpoint step-000010 was trained on other inputs: --corpus file:/a.txt (this command:"
+                + " file:/b.txt); a resumed run replays its data exactly: give the run's inputs unchanged or start a"
+                + " new run", assertThrows(InputException.class,
+                        () -> ResumeChecks.requireSameInputs("step-000010", 10, changes)).getMessage());
+    }
 }

@@ -17,7 +17,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,10 +45,7 @@ class RunFaultsTest {
     }
 
     private static String[] train(String out, String... more) {
-        List<String> a = new ArrayList<>(List.of("train", "--config", "../conf/gpt-tiny.conf", "--corpus", corpus,
-                "--out", out, "--set", "train.steps=10", "--set", "train.evalEvery=5", "--set", "train.checkpointEvery=5"));
-        a.addAll(List.of(more));
-        return a.toArray(String[]::new);
+        return TestCorpus.tinyTrain(corpus, out, 10, more);
     }
 
     @Test

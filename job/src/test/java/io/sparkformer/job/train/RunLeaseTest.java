@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -50,11 +49,7 @@ class RunLeaseTest {
     }
 
     private static String[] train(Path out, String... more) {
-        List<String> a = new ArrayList<>(List.of("train", "--config", "../conf/gpt-tiny.conf", "--corpus", corpus,
-                "--out", out.toString(), "--set", "train.steps=5", "--set", "train.evalEvery=5", "--set",
-                "train.checkpointEvery=5"));
-        a.addAll(List.of(more));
-        return a.toArray(String[]::new);
+        return TestCorpus.tinyTrain(corpus, out.toString(), 5, more);
     }
 
     /** Writes {@code out/lease.json} as its holder would, last renewed {@code minutesAgo} minutes ago. */

@@ -46,11 +46,7 @@ class RunRestartTest {
     }
 
     private static String[] train(String out, String corpusUri, String... more) {
-        List<String> a = new ArrayList<>(List.of("train", "--config", "../conf/gpt-tiny.conf", "--corpus", corpusUri,
-                "--out", out, "--set", "train.steps=10", "--set", "train.evalEvery=5", "--set",
-                "train.checkpointEvery=5"));
-        a.addAll(List.of(more));
-        return a.toArray(String[]::new);
+        return TestCorpus.tinyTrain(corpusUri, out, 10, more);
     }
 
     private static List<JsonNode> metrics(String out) throws Exception {
@@ -132,6 +128,43 @@ class RunRestartTest {
         assertEquals("sparkformer train: error: corpus file file:" + binary + " looks binary (NUL byte at offset 2)",
                 r.err().strip());
         assertEquals(before, checkpointFiles(out), "every checkpoint file is still there, unchanged");
+    }
+
+    @Test
+    void aCorpusRewrittenInPlaceIsRefusedOnARerunAndOnResume() throws Exception {
+        Path text = dir.resolve("rewritten.txt");
+        Files.copy(Path.of(corpus), text);
+        String out = dir.resolve("rewritten").toString();
+        assertEquals(0, Cli.run(train(out, text.toString())).code());
+        List<String> before = checkpointFiles(out);
+        String runJson = Files.readString(Path.of(out, "run.json"));
+        assertTrue(runJson.contains("\"corpus contents\" : \"1 file, " + Files.size(text) + " bytes, newest "), runJson);
+
+        Files.writeString(text, "Another text, written over the first.\n".repeat(2000));
+        Cli.Result rerun = Cli.run(train(out, text.toString()));   // the same command line, other data
+        assertEquals(2, rerun.code(), rerun.err());
+        assertTrue(rerun.err().startsWith("sparkformer train: error: output file:" + out + " already holds another run"
+                + " (--corpus contents 1 file, "), rerun.err());
+        Cli.Result resumed = Cli.run(train(out, text.toString(), "--resume"));
+        assertEquals(2, resumed.code(), resumed.err());
+        assertTrue(resumed.err().strip().matches("sparkformer train: error: checkpoint step-000010 was trained on other"
+                + " inputs: --corpus contents 1 file, \\d+ bytes, .* \\(this command: 1 file, \\d+ bytes, .*\\);"
+                + " a resumed run replays its data exactly: give the run's inputs unchanged or start a new run"),
+                resumed.err());
+        assertEquals(before, checkpointFiles(out));
+        assertEquals(runJson, Files.readString(Path.of(out, "run.json")));
+    }
+
+    @Test
+    void aResumeOnAnotherCorpusIsRefusedOnceTheRunHasTrained() throws Exception {
+        String out = dir.resolve("moved").toString();
+        assertEquals(0, Cli.run(train(out, corpus)).code());
+        Path other = dir.resolve("other-corpus.txt");
+        Files.copy(Path.of(corpus), other);
+        Cli.Result r = Cli.run(train(out, other.toString(), "--resume"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("sparkformer train: error: checkpoint step-000010 was trained on other inputs:"
+                + " --corpus file:" + corpus + " (this command: file:" + other + ")"), r.err());
     }
 
     @Test
