@@ -53,6 +53,7 @@ class FusedKernelsTest {
     void geluBackwardMatchesNd4j() {
         INDArray x = Nd4j.randn(DataType.FLOAT, 41, 19).muli(3);
         INDArray dy = Nd4j.randn(DataType.FLOAT, 41, 19);
+        assertTrue(Kernels.accepts(Kernel.GELU, x, dy));
         INDArray[] s = new INDArray[1];
         Gelu.forwardNd4j(x, s);
         assertClose(Gelu.backwardNd4j(x, s[0], dy), Gelu.backward(x, s[0], dy), "gelu dx");
@@ -84,6 +85,8 @@ class FusedKernelsTest {
         // Gradients are views into one flat gradient that already holds other contributions.
         INDArray flat = Nd4j.randn(DataType.FLOAT, 1, 3 + 2 * 45);
         INDArray flatRef = flat.dup();
+        assertTrue(Kernels.accepts(Kernel.LAYERNORM, c[0].xhat(), c[0].rstd(), gain, dy, view(flat, 3, 45),
+                view(flat, 48, 45)), "gradient views inside a flat gradient take the kernel");
         INDArray dx = LayerNorm.backward(c[0], gain, dy, view(flat, 3, 45), view(flat, 48, 45));
         INDArray dxRef = LayerNorm.backwardNd4j(c[0], gain, dy, view(flatRef, 3, 45), view(flatRef, 48, 45));
         assertClose(dxRef, dx, "layernorm dx");
