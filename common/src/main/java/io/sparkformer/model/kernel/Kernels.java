@@ -20,12 +20,12 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,softmax,adam}; all when unset) switches kernels off for A/B measurements.
+ * {@code gelu,layernorm,adam}; all when unset) switches kernels off for A/B measurements.
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
-    public enum Kernel { GELU, LAYERNORM, SOFTMAX, ADAM }
+    public enum Kernel { GELU, LAYERNORM, ADAM }
 
     private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
     private static final String MODULE = "jdk.incubator.vector";
@@ -94,16 +94,6 @@ public final class Kernels {
         return dx;
     }
 
-    /**
-     * Softmax backward over rows of length {@code cols}, in place in {@code dProbs}:
-     * dS = P * (dP' - sum(dP' * P)) * scale with dP' = dP * mask (mask may be null).
-     */
-    public static void softmaxBackwardInPlace(INDArray probs, INDArray dProbs, INDArray mask, int cols, float scale) {
-        int rows = (int) (probs.length() / cols);
-        VectorLoops.softmaxBackward(bytes(probs), probs.offset(), bytes(dProbs), dProbs.offset(),
-                mask == null ? null : bytes(mask), mask == null ? 0 : mask.offset(), rows, cols, scale);
-    }
-
     /** Adam on n elements in place: m, v updated; g becomes the update alphaT m / (sqrt(v) + eps). */
     public static void adam(INDArray g, INDArray m, INDArray v, int n, float beta1, float beta2, float epsilon,
                             float alphaT) {
@@ -122,10 +112,23 @@ public final class Kernels {
 
     /** Float, row-major contiguous, host memory, addressable with int byte offsets. */
     static boolean dense(INDArray a) {
-        return a != null && a.dataType() == DataType.FLOAT && !a.isEmpty() && a.ordering() == 'c'
-                && Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'))
+        return a != null && a.dataType() == DataType.FLOAT && !a.isEmpty() && rowMajorContiguous(a)
                 && (a.offset() + a.length()) * Float.BYTES <= Integer.MAX_VALUE
                 && Nd4j.getEnvironment().isCPU();
+    }
+
+    /** Strides of a packed row-major array, ignoring axes of size 1 (whose stride ND4J sets freely). */
+    private static boolean rowMajorContiguous(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 
     private static Set<Kernel> load() {
@@ -143,7 +146,7 @@ public final class Kernels {
                 if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
                     on.add(Kernel.valueOf(n));
                 } else if (!n.isEmpty() && !n.equals("NONE")) {
-                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, softmax, adam)", name);
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam)", name);
                 }
             }
         }

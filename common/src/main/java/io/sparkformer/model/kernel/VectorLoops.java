@@ -178,40 +178,6 @@ final class VectorLoops {
         }
     }
 
-    /** Per row, in place in d: d = p (d m - sum(d m p)) scale (m = 1 when mask is null). */
-    static void softmaxBackward(ByteBuffer p, long po, ByteBuffer d, long dox, ByteBuffer mask, long mo,
-                                int rows, int cols, float scale) {
-        int bound = F.loopBound(cols);
-        for (int r = 0; r < rows; r++) {
-            long row = (long) r * cols;
-            FloatVector acc = FloatVector.zero(F);
-            int j = 0;
-            for (; j < bound; j += LANES) {
-                FloatVector dv = load(d, dox + row + j);
-                if (mask != null) {
-                    dv = dv.mul(load(mask, mo + row + j));
-                }
-                acc = dv.fma(load(p, po + row + j), acc);
-            }
-            float dot = acc.reduceLanes(VectorOperators.ADD);
-            for (; j < cols; j++) {
-                float dj = get(d, dox + row + j) * (mask == null ? 1f : get(mask, mo + row + j));
-                dot += dj * get(p, po + row + j);
-            }
-            for (j = 0; j < bound; j += LANES) {
-                FloatVector dv = load(d, dox + row + j);
-                if (mask != null) {
-                    dv = dv.mul(load(mask, mo + row + j));
-                }
-                store(dv.sub(dot).mul(load(p, po + row + j)).mul(scale), d, dox + row + j);
-            }
-            for (; j < cols; j++) {
-                float dj = get(d, dox + row + j) * (mask == null ? 1f : get(mask, mo + row + j));
-                put(d, dox + row + j, (dj - dot) * get(p, po + row + j) * scale);
-            }
-        }
-    }
-
     /** m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; g = m alphaT / (sqrt(v) + eps); same rounding as scalar. */
     static void adam(ByteBuffer g, long go, ByteBuffer m, long mo, ByteBuffer v, long vo, int n,
                      float beta1, float beta2, float epsilon, float alphaT) {

@@ -1,6 +1,5 @@
 package io.sparkformer.model.nn;
 
-import io.sparkformer.model.kernel.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
@@ -62,34 +61,17 @@ public final class Attention {
         long s = c.k().size(1);
         INDArray dv = Nd4j.matmul(c.used(), dOut, dvOut, true, false, false);          // [G, S, D]
         INDArray dProbs = Nd4j.matmul(dOut, c.v(), null, false, true, false);         // [G, T, S]
-        INDArray dScores = softmaxBackward(c, dProbs, g, t, s);                        // [G, T, S]
-        INDArray dq = Nd4j.matmul(dScores, c.k(), dqOut, false, false, false);        // [G, T, D]
-        INDArray dk = Nd4j.matmul(dScores, c.q(), dkOut, true, false, false);         // [G, S, D]
-        return new INDArray[] {dq, dk, dv};
-    }
-
-    /**
-     * dScores [G, T, S] from dProbs (overwritten): per row dS = P * (dP - sum(dP * P)) * scale, dP
-     * first multiplied by the dropout mask; one fused pass for dense floats ({@link Kernels}).
-     */
-    static INDArray softmaxBackward(Cache c, INDArray dProbs, long g, long t, long s) {
-        if (Kernels.accepts(Kernels.Kernel.SOFTMAX, c.probs(), dProbs)
-                && (c.dropMask() == null || Kernels.accepts(Kernels.Kernel.SOFTMAX, c.dropMask()))) {
-            Kernels.softmaxBackwardInPlace(c.probs(), dProbs, c.dropMask(), (int) s, (float) c.scale());
-            return dProbs;
-        }
-        return softmaxBackwardNd4j(c, dProbs, g, t, s);
-    }
-
-    /** {@link #softmaxBackward} as ND4J ops: the reference path. */
-    static INDArray softmaxBackwardNd4j(Cache c, INDArray dProbs, long g, long t, long s) {
         if (c.dropMask() != null) {
             dProbs.muli(c.dropMask());
         }
         INDArray p2 = c.probs().reshape('c', g * t, s);
         INDArray d2 = dProbs.reshape('c', g * t, s);
+        // Softmax backward per row: dS = P * (dP - sum(dP * P)).
         INDArray dot = d2.mul(p2).sum(true, 1);                                       // [G*T, 1]
-        return d2.subColumnVector(dot).muli(p2).muli(c.scale()).reshape('c', g, t, s);
+        INDArray dScores = d2.subColumnVector(dot).muli(p2).muli(c.scale()).reshape('c', g, t, s);
+        INDArray dq = Nd4j.matmul(dScores, c.k(), dqOut, false, false, false);        // [G, T, D]
+        INDArray dk = Nd4j.matmul(dScores, c.q(), dkOut, true, false, false);         // [G, S, D]
+        return new INDArray[] {dq, dk, dv};
     }
 
     /** Row-wise softmax of a matrix [R, S], stabilised by the row max. */

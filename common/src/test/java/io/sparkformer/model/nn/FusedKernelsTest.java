@@ -6,7 +6,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -91,20 +90,6 @@ class FusedKernelsTest {
         INDArray dxRef = LayerNorm.backwardNd4j(c[0], gain, dy, view(flatRef, 3, 45), view(flatRef, 48, 45));
         assertClose(dxRef, dx, "layernorm dx");
         assertClose(flatRef, flat, "layernorm dgain, dbias");
-    }
-
-    @Test
-    void softmaxBackwardMatchesNd4jWithAndWithoutDropout() {
-        for (boolean dropout : new boolean[] {false, true}) {
-            INDArray scores = Nd4j.randn(DataType.FLOAT, 5, 7, 53).muli(2);
-            INDArray probs = Nd4j.exec(new SoftMax(scores, scores.ulike(), -1))[0];
-            INDArray mask = dropout ? Dropout.mask(probs, 0.3) : null;
-            Attention.Cache c = new Attention.Cache(null, null, null, probs, probs, mask, 0.37);
-            INDArray dProbs = Nd4j.randn(DataType.FLOAT, 5, 7, 53);
-            assertTrue(Kernels.accepts(Kernel.SOFTMAX, probs, dProbs));
-            INDArray ref = Attention.softmaxBackwardNd4j(c, dProbs.dup(), 5, 7, 53);
-            assertClose(ref, Attention.softmaxBackward(c, dProbs.dup(), 5, 7, 53), "softmax dScores, dropout " + dropout);
-        }
     }
 
     @Test
