@@ -1,11 +1,14 @@
 package io.sparkformer.model.nn;
 
+import io.sparkformer.model.kernel.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Layer normalisation over the last axis of row-major activations, with learned gain and bias.
  * Shapes: x [N, C], gain/bias [C]; per row: xhat = (x - mean) / sqrt(var + eps), y = xhat * g + b.
+ * Dense float arrays take one fused pass per row each way ({@link Kernels}); the ND4J ops below are
+ * the reference path (doubles, views).
  */
 public final class LayerNorm {
     private LayerNorm() {
@@ -16,6 +19,18 @@ public final class LayerNorm {
     }
 
     public static INDArray forward(INDArray x, INDArray gain, INDArray bias, double eps, Cache[] cacheOut) {
+        if (x.rank() == 2 && Kernels.accepts(Kernels.Kernel.LAYERNORM, x, gain, bias)) {
+            INDArray[] out = Kernels.layerNormForward(x, gain, bias, (float) eps);   // {y, xhat, rstd}
+            if (cacheOut != null) {
+                cacheOut[0] = new Cache(out[1], out[2]);
+            }
+            return out[0];
+        }
+        return forwardNd4j(x, gain, bias, eps, cacheOut);
+    }
+
+    /** {@link #forward} as ND4J ops: the reference path. */
+    static INDArray forwardNd4j(INDArray x, INDArray gain, INDArray bias, double eps, Cache[] cacheOut) {
         INDArray mean = x.mean(true, 1);                           // [N, 1]
         INDArray xc = x.subColumnVector(mean);                            // [N, C]
         INDArray var = xc.mul(xc).mean(true, 1);                   // [N, 1] biased, as PyTorch
@@ -29,6 +44,15 @@ public final class LayerNorm {
 
     /** Accumulates dgain, dbias; returns dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)). */
     public static INDArray backward(Cache cache, INDArray gain, INDArray dy, INDArray dgain, INDArray dbias) {
+        if (dy.rank() == 2 && Kernels.accepts(Kernels.Kernel.LAYERNORM, cache.xhat(), cache.rstd(), gain, dy,
+                dgain, dbias)) {
+            return Kernels.layerNormBackward(cache.xhat(), cache.rstd(), gain, dy, dgain, dbias);
+        }
+        return backwardNd4j(cache, gain, dy, dgain, dbias);
+    }
+
+    /** {@link #backward} as ND4J ops: the reference path. */
+    static INDArray backwardNd4j(Cache cache, INDArray gain, INDArray dy, INDArray dgain, INDArray dbias) {
         INDArray xhat = cache.xhat();
         Reductions.addColumnSums(dy, dbias);
         INDArray dyXhat = dy.mul(xhat);                                   // [N, C]

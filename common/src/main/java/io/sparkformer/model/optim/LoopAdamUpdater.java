@@ -1,5 +1,6 @@
 package io.sparkformer.model.optim;
 
+import io.sparkformer.model.kernel.Kernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -43,7 +44,11 @@ public final class LoopAdamUpdater extends AdamUpdater {
         if (Float.isNaN(alphaT) || Float.isInfinite(alphaT) || alphaT == 0) {
             alphaT = epsilon;   // as libnd4j
         }
-        update(floats(gradient), floats(m), floats(v), (int) m.length(), beta1, beta2, epsilon, alphaT);
+        if (Kernels.accepts(Kernels.Kernel.ADAM, gradient, m, v)) {
+            Kernels.adam(gradient, m, v, (int) m.length(), beta1, beta2, epsilon, alphaT);   // vectorised, same rounding
+        } else {
+            update(floats(gradient), floats(m), floats(v), (int) m.length(), beta1, beta2, epsilon, alphaT);
+        }
     }
 
     /** Whether the update of {@code gradient} runs as the Java loop (else as ND4J's op). */

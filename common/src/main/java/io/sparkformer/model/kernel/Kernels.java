@@ -1,0 +1,156 @@
+package io.sparkformer.model.kernel;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Fused element-wise loops (Vector API, {@link VectorLoops}) over the off-heap buffers of dense
+ * float arrays, in place of chains of ND4J ops that each make a pass and allocate an array. Callers
+ * ask {@link #accepts} first and keep their ND4J code as the reference path for anything else:
+ * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
+ * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
+ * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
+ * {@code gelu,layernorm,adam}; all when unset) switches kernels off for A/B measurements.
+ * This class itself references no Vector API type, so it loads without the module.
+ */
+public final class Kernels {
+    /** The fused loops, each replacing one ND4J op chain. */
+    public enum Kernel { GELU, LAYERNORM, ADAM }
+
+    private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
+    private static final String MODULE = "jdk.incubator.vector";
+    private static final Set<Kernel> ENABLED = load();
+
+    private Kernels() {
+    }
+
+    /** Whether {@code kernel} runs for these arrays: all dense row-major float in host memory. */
+    public static boolean accepts(Kernel kernel, INDArray... arrays) {
+        if (!ENABLED.contains(kernel)) {
+            return false;
+        }
+        for (INDArray a : arrays) {
+            if (!dense(a)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The kernels this JVM runs (empty without the Vector API module). */
+    public static Set<Kernel> active() {
+        return Set.copyOf(ENABLED);
+    }
+
+    /** gelu-tanh of x [any shape]; {@code sigmoidOut[0]} receives s = sigmoid(2z) for the backward. */
+    public static INDArray geluForward(INDArray x, float c1, float c3, INDArray[] sigmoidOut) {
+        INDArray y = like(x);
+        INDArray s = like(x);
+        VectorLoops.geluForward(bytes(x), x.offset(), bytes(y), y.offset(), bytes(s), s.offset(),
+                (int) x.length(), c1, c3);
+        sigmoidOut[0] = s;
+        return y;
+    }
+
+    /** dx = dy * gelu'(x), from x and s = sigmoid(2z). */
+    public static INDArray geluBackward(INDArray x, INDArray s, INDArray dy, float c1, float c3) {
+        INDArray dx = like(x);
+        VectorLoops.geluBackward(bytes(x), x.offset(), bytes(s), s.offset(), bytes(dy), dy.offset(),
+                bytes(dx), dx.offset(), (int) x.length(), c1, c3);
+        return dx;
+    }
+
+    /** LayerNorm of rows x [N, C]: returns {y, xhat [N, C], rstd [N, 1]}. */
+    public static INDArray[] layerNormForward(INDArray x, INDArray gain, INDArray bias, float eps) {
+        int rows = (int) x.size(0);
+        int cols = (int) x.size(1);
+        INDArray y = like(x);
+        INDArray xhat = like(x);
+        INDArray rstd = Nd4j.createUninitialized(DataType.FLOAT, rows, 1);
+        VectorLoops.layerNormForward(bytes(x), x.offset(), bytes(gain), gain.offset(), bytes(bias), bias.offset(),
+                bytes(y), y.offset(), bytes(xhat), xhat.offset(), bytes(rstd), rstd.offset(), rows, cols, eps);
+        return new INDArray[] {y, xhat, rstd};
+    }
+
+    /** LayerNorm backward: returns dx [N, C]; adds the column sums of dy and dy*xhat to dbias, dgain. */
+    public static INDArray layerNormBackward(INDArray xhat, INDArray rstd, INDArray gain, INDArray dy,
+                                             INDArray dgain, INDArray dbias) {
+        int rows = (int) xhat.size(0);
+        int cols = (int) xhat.size(1);
+        INDArray dx = like(xhat);
+        VectorLoops.layerNormBackward(bytes(xhat), xhat.offset(), bytes(rstd), rstd.offset(), bytes(gain),
+                gain.offset(), bytes(dy), dy.offset(), bytes(dx), dx.offset(), bytes(dgain), dgain.offset(),
+                bytes(dbias), dbias.offset(), rows, cols);
+        return dx;
+    }
+
+    /** Adam on n elements in place: m, v updated; g becomes the update alphaT m / (sqrt(v) + eps). */
+    public static void adam(INDArray g, INDArray m, INDArray v, int n, float beta1, float beta2, float epsilon,
+                            float alphaT) {
+        VectorLoops.adam(bytes(g), g.offset(), bytes(m), m.offset(), bytes(v), v.offset(), n, beta1, beta2,
+                epsilon, alphaT);
+    }
+
+    private static INDArray like(INDArray x) {
+        return Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+    }
+
+    /** The whole off-heap buffer of {@code a} in native order (byte 0 = buffer element 0). */
+    private static ByteBuffer bytes(INDArray a) {
+        return a.data().asNio().order(ByteOrder.nativeOrder());
+    }
+
+    /** Float, row-major contiguous, host memory, addressable with int byte offsets. */
+    static boolean dense(INDArray a) {
+        return a != null && a.dataType() == DataType.FLOAT && !a.isEmpty() && rowMajorContiguous(a)
+                && (a.offset() + a.length()) * Float.BYTES <= Integer.MAX_VALUE
+                && Nd4j.getEnvironment().isCPU();
+    }
+
+    /** Strides of a packed row-major array, ignoring axes of size 1 (whose stride ND4J sets freely). */
+    private static boolean rowMajorContiguous(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    private static Set<Kernel> load() {
+        if (ModuleLayer.boot().findModule(MODULE).isEmpty()) {
+            LOG.warn("{} is not in this JVM (start it with --add-modules={}): element-wise work runs as ND4J ops",
+                    MODULE, MODULE);
+            return EnumSet.noneOf(Kernel.class);
+        }
+        String spec = System.getenv("SPARKFORMER_KERNELS");
+        EnumSet<Kernel> on = EnumSet.allOf(Kernel.class);
+        if (spec != null && !spec.isBlank() && !spec.trim().equals("all")) {
+            on = EnumSet.noneOf(Kernel.class);
+            for (String name : spec.split(",")) {
+                String n = name.trim().toUpperCase(Locale.ROOT);
+                if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
+                    on.add(Kernel.valueOf(n));
+                } else if (!n.isEmpty() && !n.equals("NONE")) {
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam)", name);
+                }
+            }
+        }
+        LOG.info("Vector API kernels {} ({}-bit vectors)", on, VectorLoops.vectorBits());
+        return on;
+    }
+}

@@ -1,0 +1,204 @@
+package io.sparkformer.model.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The fused loops behind {@link Kernels}, on whole off-heap buffers in native order addressed by
+ * element offsets: each reads its inputs once and writes each output once, vector by vector, then
+ * finishes the tail of fewer than one vector in scalar code. Only {@link Kernels} calls this class:
+ * loading it needs the {@code jdk.incubator.vector} module. EXP on x86 is an SVML intrinsic.
+ */
+final class VectorLoops {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    private VectorLoops() {
+    }
+
+    static int vectorBits() {
+        return F.vectorBitSize();
+    }
+
+    private static FloatVector load(ByteBuffer b, long element) {
+        return FloatVector.fromByteBuffer(F, b, (int) (element * Float.BYTES), NATIVE);
+    }
+
+    private static void store(FloatVector v, ByteBuffer b, long element) {
+        v.intoByteBuffer(b, (int) (element * Float.BYTES), NATIVE);
+    }
+
+    private static float get(ByteBuffer b, long element) {
+        return b.getFloat((int) (element * Float.BYTES));
+    }
+
+    private static void put(ByteBuffer b, long element, float value) {
+        b.putFloat((int) (element * Float.BYTES), value);
+    }
+
+    /** y = x s, s = sigmoid(c1 x + c3 x^3) (= 0.5 (1 + tanh(z)) with 2z = c1 x + c3 x^3). */
+    static void geluForward(ByteBuffer x, long xo, ByteBuffer y, long yo, ByteBuffer s, long so, int n,
+                            float c1, float c3) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector xv = load(x, xo + i);
+            FloatVector u = xv.mul(xv).mul(c3).add(c1).mul(xv);
+            FloatVector sv = u.neg().lanewise(VectorOperators.EXP).add(1f);
+            sv = FloatVector.broadcast(F, 1f).div(sv);
+            store(sv, s, so + i);
+            store(sv.mul(xv), y, yo + i);
+        }
+        for (; i < n; i++) {
+            float xi = get(x, xo + i);
+            float u = (xi * xi * c3 + c1) * xi;
+            float si = 1f / (1f + (float) Math.exp(-u));
+            put(s, so + i, si);
+            put(y, yo + i, si * xi);
+        }
+    }
+
+    /** dx = dy [s + x s (1 - s) (c1 + 3 c3 x^2)]. */
+    static void geluBackward(ByteBuffer x, long xo, ByteBuffer s, long so, ByteBuffer dy, long dyo,
+                             ByteBuffer dx, long dxo, int n, float c1, float c3) {
+        float c3x3 = 3 * c3;
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector xv = load(x, xo + i);
+            FloatVector sv = load(s, so + i);
+            FloatVector du = xv.mul(xv).mul(c3x3).add(c1);
+            FloatVector grad = sv.neg().add(1f).mul(sv).mul(xv).mul(du).add(sv);
+            store(grad.mul(load(dy, dyo + i)), dx, dxo + i);
+        }
+        for (; i < n; i++) {
+            float xi = get(x, xo + i);
+            float si = get(s, so + i);
+            float du = xi * xi * c3x3 + c1;
+            put(dx, dxo + i, ((1f - si) * si * xi * du + si) * get(dy, dyo + i));
+        }
+    }
+
+    /** Per row of x [rows, cols]: xhat = (x - mean) rstd, rstd = 1 / sqrt(var + eps), y = xhat g + b. */
+    static void layerNormForward(ByteBuffer x, long xo, ByteBuffer g, long go, ByteBuffer b, long bo,
+                                 ByteBuffer y, long yo, ByteBuffer xhat, long ho, ByteBuffer rstd, long ro,
+                                 int rows, int cols, float eps) {
+        int bound = F.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            FloatVector acc = FloatVector.zero(F);
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                acc = acc.add(load(x, xo + row + j));
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < cols; j++) {
+                sum += get(x, xo + row + j);
+            }
+            float mean = sum / cols;
+            acc = FloatVector.zero(F);
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector c = load(x, xo + row + j).sub(mean);
+                acc = c.fma(c, acc);
+            }
+            float sq = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < cols; j++) {
+                float c = get(x, xo + row + j) - mean;
+                sq += c * c;
+            }
+            float rs = (float) (1.0 / Math.sqrt(sq / cols + eps));
+            put(rstd, ro + r, rs);
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector h = load(x, xo + row + j).sub(mean).mul(rs);
+                store(h, xhat, ho + row + j);
+                store(h.fma(load(g, go + j), load(b, bo + j)), y, yo + row + j);
+            }
+            for (; j < cols; j++) {
+                float h = (get(x, xo + row + j) - mean) * rs;
+                put(xhat, ho + row + j, h);
+                put(y, yo + row + j, h * get(g, go + j) + get(b, bo + j));
+            }
+        }
+    }
+
+    /**
+     * Per row: dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)); over all rows dbias += sum dy,
+     * dgain += sum dy xhat (accumulated on the heap, added to the gradient views once).
+     */
+    static void layerNormBackward(ByteBuffer xhat, long ho, ByteBuffer rstd, long ro, ByteBuffer g, long go,
+                                  ByteBuffer dy, long dyo, ByteBuffer dx, long dxo, ByteBuffer dgain, long dgo,
+                                  ByteBuffer dbias, long dbo, int rows, int cols) {
+        float[] sumDy = new float[cols];
+        float[] sumDyXhat = new float[cols];
+        int bound = F.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            FloatVector accD = FloatVector.zero(F);
+            FloatVector accDX = FloatVector.zero(F);
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector d = load(dy, dyo + row + j);
+                FloatVector h = load(xhat, ho + row + j);
+                FloatVector dh = d.mul(load(g, go + j));
+                accD = accD.add(dh);
+                accDX = dh.fma(h, accDX);
+                FloatVector.fromArray(F, sumDy, j).add(d).intoArray(sumDy, j);
+                d.fma(h, FloatVector.fromArray(F, sumDyXhat, j)).intoArray(sumDyXhat, j);
+            }
+            float a = accD.reduceLanes(VectorOperators.ADD);
+            float b = accDX.reduceLanes(VectorOperators.ADD);
+            for (; j < cols; j++) {
+                float d = get(dy, dyo + row + j);
+                float h = get(xhat, ho + row + j);
+                float dh = d * get(g, go + j);
+                a += dh;
+                b += dh * h;
+                sumDy[j] += d;
+                sumDyXhat[j] += d * h;
+            }
+            float meanD = a / cols;
+            float meanDX = b / cols;
+            float rs = get(rstd, ro + r);
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector dh = load(dy, dyo + row + j).mul(load(g, go + j));
+                FloatVector v = dh.sub(meanD).sub(load(xhat, ho + row + j).mul(meanDX)).mul(rs);
+                store(v, dx, dxo + row + j);
+            }
+            for (; j < cols; j++) {
+                float dh = get(dy, dyo + row + j) * get(g, go + j);
+                put(dx, dxo + row + j, (dh - meanD - get(xhat, ho + row + j) * meanDX) * rs);
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            put(dbias, dbo + j, get(dbias, dbo + j) + sumDy[j]);
+            put(dgain, dgo + j, get(dgain, dgo + j) + sumDyXhat[j]);
+        }
+    }
+
+    /** m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; g = m alphaT / (sqrt(v) + eps); same rounding as scalar. */
+    static void adam(ByteBuffer g, long go, ByteBuffer m, long mo, ByteBuffer v, long vo, int n,
+                     float beta1, float beta2, float epsilon, float alphaT) {
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector gv = load(g, go + i);
+            FloatVector mv = load(m, mo + i).mul(beta1).add(gv.mul(oneMinusBeta1));
+            FloatVector vv = load(v, vo + i).mul(beta2).add(gv.mul(gv).mul(oneMinusBeta2));
+            store(mv, m, mo + i);
+            store(vv, v, vo + i);
+            store(mv.mul(alphaT).div(vv.sqrt().add(epsilon)), g, go + i);
+        }
+        for (; i < n; i++) {
+            float gi = get(g, go + i);
+            float mi = beta1 * get(m, mo + i) + gi * oneMinusBeta1;
+            float vi = beta2 * get(v, vo + i) + gi * gi * oneMinusBeta2;
+            put(m, mo + i, mi);
+            put(v, vo + i, vi);
+            put(g, go + i, mi * alphaT / ((float) Math.sqrt(vi) + epsilon));
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.sparkformer.model.nn;
+
+import io.sparkformer.model.kernel.Kernels;
+import io.sparkformer.model.kernel.Kernels.Kernel;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.EnumSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each Vector API kernel against the ND4J reference path it replaces, on seeded random floats whose
+ * sizes are not multiples of any vector length (so the scalar tails run too), forward and backward;
+ * and the reference path for doubles and strided views.
+ */
+class FusedKernelsTest {
+    /** Largest |kernel - reference| allowed, relative to max(1, |reference|): float rounding only. */
+    private static final double TOLERANCE = 1e-5;
+
+    @BeforeAll
+    static void seed() {
+        Nd4j.getRandom().setSeed(15);
+    }
+
+    @Test
+    void everyKernelIsActiveInTheTestJvm() {
+        // The build passes --add-modules=jdk.incubator.vector; without it every comparison below would
+        // compare the reference with itself.
+        assertEquals(EnumSet.allOf(Kernel.class), EnumSet.copyOf(Kernels.active()));
+    }
+
+    @Test
+    void geluForwardMatchesNd4j() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 37, 53).muli(3);
+        assertTrue(Kernels.accepts(Kernel.GELU, x));
+        INDArray[] s = new INDArray[1];
+        INDArray[] sRef = new INDArray[1];
+        INDArray y = Gelu.forward(x, s);
+        INDArray yRef = Gelu.forwardNd4j(x, sRef);
+        assertClose(yRef, y, "gelu y");
+        assertClose(sRef[0], s[0], "gelu sigmoid");
+    }
+
+    @Test
+    void geluBackwardMatchesNd4j() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 41, 19).muli(3);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, 41, 19);
+        assertTrue(Kernels.accepts(Kernel.GELU, x, dy));
+        INDArray[] s = new INDArray[1];
+        Gelu.forwardNd4j(x, s);
+        assertClose(Gelu.backwardNd4j(x, s[0], dy), Gelu.backward(x, s[0], dy), "gelu dx");
+    }
+
+    @Test
+    void layerNormForwardMatchesNd4j() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 29, 77).muli(2).addi(0.5);
+        INDArray gain = Nd4j.randn(DataType.FLOAT, 77);
+        INDArray bias = Nd4j.randn(DataType.FLOAT, 77);
+        assertTrue(Kernels.accepts(Kernel.LAYERNORM, x, gain, bias));
+        LayerNorm.Cache[] c = new LayerNorm.Cache[1];
+        LayerNorm.Cache[] cRef = new LayerNorm.Cache[1];
+        INDArray y = LayerNorm.forward(x, gain, bias, 1e-5, c);
+        INDArray yRef = LayerNorm.forwardNd4j(x, gain, bias, 1e-5, cRef);
+        assertClose(yRef, y, "layernorm y");
+        assertClose(cRef[0].xhat(), c[0].xhat(), "layernorm xhat");
+        assertClose(cRef[0].rstd(), c[0].rstd(), "layernorm rstd");
+    }
+
+    @Test
+    void layerNormBackwardMatchesNd4jAndAccumulatesIntoGainAndBiasGradients() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 31, 45);
+        INDArray gain = Nd4j.randn(DataType.FLOAT, 45);
+        INDArray bias = Nd4j.randn(DataType.FLOAT, 45);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, 31, 45);
+        LayerNorm.Cache[] c = new LayerNorm.Cache[1];
+        LayerNorm.forwardNd4j(x, gain, bias, 1e-5, c);
+        // Gradients are views into one flat gradient that already holds other contributions.
+        INDArray flat = Nd4j.randn(DataType.FLOAT, 1, 3 + 2 * 45);
+        INDArray flatRef = flat.dup();
+        assertTrue(Kernels.accepts(Kernel.LAYERNORM, c[0].xhat(), c[0].rstd(), gain, dy, view(flat, 3, 45),
+                view(flat, 48, 45)), "gradient views inside a flat gradient take the kernel");
+        INDArray dx = LayerNorm.backward(c[0], gain, dy, view(flat, 3, 45), view(flat, 48, 45));
+        INDArray dxRef = LayerNorm.backwardNd4j(c[0], gain, dy, view(flatRef, 3, 45), view(flatRef, 48, 45));
+        assertClose(dxRef, dx, "layernorm dx");
+        assertClose(flatRef, flat, "layernorm dgain, dbias");
+    }
+
+    @Test
+    void adamMatchesTheScalarRuleBitForBit() {
+        int n = 1001;
+        INDArray g = Nd4j.randn(DataType.FLOAT, n);
+        INDArray m = Nd4j.randn(DataType.FLOAT, n).muli(0.1);
+        INDArray v = Nd4j.rand(DataType.FLOAT, n).muli(0.01);
+        float[] gs = g.toFloatVector();
+        float[] ms = m.toFloatVector();
+        float[] vs = v.toFloatVector();
+        float b1 = 0.9f, b2 = 0.95f, eps = 1e-8f, alpha = 3e-4f;
+        Kernels.adam(g, m, v, n, b1, b2, eps, alpha);
+        for (int i = 0; i < n; i++) {
+            float mi = b1 * ms[i] + gs[i] * (1f - b1);
+            float vi = b2 * vs[i] + gs[i] * gs[i] * (1f - b2);
+            assertEquals(mi, m.getFloat(i), "m[" + i + "]");
+            assertEquals(vi, v.getFloat(i), "v[" + i + "]");
+            assertEquals(mi * alpha / ((float) Math.sqrt(vi) + eps), g.getFloat(i), "update[" + i + "]");
+        }
+    }
+
+    @Test
+    void doublesAndStridedViewsTakeTheNd4jPath() {
+        INDArray xd = Nd4j.randn(DataType.DOUBLE, 9, 11);
+        assertFalse(Kernels.accepts(Kernel.GELU, xd));
+        assertEquals(Gelu.forwardNd4j(xd, new INDArray[1]), Gelu.forward(xd, new INDArray[1]));
+        INDArray g = Nd4j.randn(DataType.DOUBLE, 11);
+        INDArray b = Nd4j.randn(DataType.DOUBLE, 11);
+        assertEquals(LayerNorm.forwardNd4j(xd, g, b, 1e-5, null), LayerNorm.forward(xd, g, b, 1e-5, null));
+        INDArray columns = Nd4j.randn(DataType.FLOAT, 9, 30).get(NDArrayIndex.all(), NDArrayIndex.interval(3, 14));
+        assertFalse(Kernels.accepts(Kernel.LAYERNORM, columns), "a column range is strided");
+        INDArray gf = g.castTo(DataType.FLOAT);
+        INDArray bf = b.castTo(DataType.FLOAT);
+        assertEquals(LayerNorm.forwardNd4j(columns, gf, bf, 1e-5, null), LayerNorm.forward(columns, gf, bf, 1e-5, null));
+    }
+
+    private static INDArray view(INDArray flat, long from, long length) {
+        return flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(from, from + length));
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertEquals(DataType.FLOAT, actual.dataType(), what);
+        assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()), what);
+        double worst = 0;
+        float[] e = expected.dup().data().asFloat();
+        float[] a = actual.dup().data().asFloat();
+        for (int i = 0; i < e.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - e[i]) / Math.max(1.0, Math.abs(e[i])));
+        }
+        assertTrue(worst <= TOLERANCE, what + ": largest relative error " + worst);
+        System.out.printf("%s: largest relative error %.2e%n", what, worst);
+    }
+}
