@@ -1,5 +1,6 @@
 package io.sparkformer.job.prepare;
 
+import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TokenizerConfig;
 import io.sparkformer.data.CorpusFiles;
@@ -150,6 +151,10 @@ public final class PrepareJob {
 
     private static Tokenizer fitTokenizer(TokenizerConfig config, List<String> specials,
                                           JavaRDD<Tuple2<String, String>> texts) {
+        if (config.type() == TokenizerConfig.Type.WORDPIECE) {
+            throw new ConfigException("tokenizer.type = wordpiece cannot be fitted on a corpus: it comes with an"
+                    + " imported BERT (sparkformer import); use bpe or char");
+        }
         if (config.type() == TokenizerConfig.Type.CHAR) {
             TreeSet<Integer> codePoints = texts
                     .map(t -> {
