@@ -3,11 +3,30 @@ package io.sparkformer.imports;
 /**
  * What a BERT encoder's weights say about it: the sizes Hugging Face's {@code BertConfig} calls
  * num_hidden_layers, hidden_size, num_attention_heads, intermediate_size, vocab_size,
- * max_position_embeddings, type_vocab_size and layer_norm_eps. Post-LayerNorm blocks and exact
- * (erf) GELU are what an import accepts, so they are not fields.
+ * max_position_embeddings, type_vocab_size and layer_norm_eps, and its hidden_act. Post-LayerNorm
+ * blocks are what an import accepts, so they are not a field.
  */
 public record BertArchitecture(int layers, int hidden, int heads, int ffn, int vocab, int maxPositions,
-        int typeVocab, double layerNormEpsilon) {
+        int typeVocab, double layerNormEpsilon, Activation activation) {
+
+    /** The feed-forward GELU, by its {@code model.activation} name. */
+    public enum Activation {
+        /** Exact GELU, x * Phi(x): BERT's (Hugging Face {@code hidden_act = gelu}). */
+        GELU_ERF,
+        /** The tanh approximation (Hugging Face {@code gelu_new}), what GPT-2 and our pre-LN models use. */
+        GELU_TANH;
+
+        /** {@code gelu_erf} or {@code gelu_tanh}, as config {@code model.activation} spells it. */
+        public String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A BERT with exact (erf) GELU, as the original and every ONNX export we read. */
+    public BertArchitecture(int layers, int hidden, int heads, int ffn, int vocab, int maxPositions, int typeVocab,
+            double layerNormEpsilon) {
+        this(layers, hidden, heads, ffn, vocab, maxPositions, typeVocab, layerNormEpsilon, Activation.GELU_ERF);
+    }
 
     public BertArchitecture {
         if (layers < 1 || hidden < 1 || heads < 1 || ffn < 1 || vocab < 1 || maxPositions < 1 || typeVocab < 1) {
@@ -17,6 +36,7 @@ public record BertArchitecture(int layers, int hidden, int heads, int ffn, int v
         if (hidden % heads != 0) {
             throw new IllegalArgumentException("hidden size " + hidden + " is not divisible by head count " + heads);
         }
+        java.util.Objects.requireNonNull(activation, "activation");
         if (!(layerNormEpsilon > 0 && layerNormEpsilon < 1)) {
             throw new IllegalArgumentException("LayerNorm epsilon must be in (0, 1), got " + layerNormEpsilon);
         }
