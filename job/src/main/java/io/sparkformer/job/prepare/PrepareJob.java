@@ -60,6 +60,11 @@ public final class PrepareJob {
      */
     public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, String dataDir,
                                    Optional<Tokenizer> given) {
+        if (given.isEmpty() && config.tokenizer().type() == TokenizerConfig.Type.WORDPIECE) {
+            // Checked before the corpus is read: a WordPiece vocabulary comes with a pretrained model.
+            throw new ConfigException("tokenizer.type = wordpiece cannot be fitted on a corpus: it comes with an"
+                    + " imported BERT (sparkformer import); use bpe or char");
+        }
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         List<String> files = CorpusFiles.list(corpusUri, hconf.get());
         for (String file : files) {
@@ -151,10 +156,6 @@ public final class PrepareJob {
 
     private static Tokenizer fitTokenizer(TokenizerConfig config, List<String> specials,
                                           JavaRDD<Tuple2<String, String>> texts) {
-        if (config.type() == TokenizerConfig.Type.WORDPIECE) {
-            throw new ConfigException("tokenizer.type = wordpiece cannot be fitted on a corpus: it comes with an"
-                    + " imported BERT (sparkformer import); use bpe or char");
-        }
         if (config.type() == TokenizerConfig.Type.CHAR) {
             TreeSet<Integer> codePoints = texts
                     .map(t -> {
