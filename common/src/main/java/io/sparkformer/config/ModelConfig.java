@@ -31,7 +31,17 @@ public record ModelConfig(
     public enum Norm { PRE, POST }
 
     /** The feed-forward nonlinearity: GELU's tanh approximation (GPT-2) or the exact erf form (BERT). */
-    public enum Activation { GELU_TANH, GELU_ERF }
+    public enum Activation {
+        /** The tanh approximation (Hugging Face {@code gelu_new}): GPT-2's and our pre-LN models'. */
+        GELU_TANH,
+        /** Exact GELU, x * Phi(x): BERT's (Hugging Face {@code hidden_act = gelu}). */
+        GELU_ERF;
+
+        /** {@code gelu_tanh} or {@code gelu_erf}, as {@code model.activation} spells it. */
+        public String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /** The architecture's values are validated once, by {@link io.sparkformer.model.Architecture}. */
     public ModelConfig {

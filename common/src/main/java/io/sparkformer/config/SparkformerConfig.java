@@ -19,9 +19,9 @@ public record SparkformerConfig(
                     + " are special tokens of the BPE tokenizer)");
         }
         if (model.family() == ModelConfig.ModelFamily.BERT) {
-            if (tokenizer.type() != TokenizerConfig.Type.BPE) {
+            if (tokenizer.type() == TokenizerConfig.Type.CHAR) {
                 throw new ConfigException("model.family = bert needs tokenizer.type = bpe (its [CLS], [SEP], [MASK]"
-                        + " and [PAD] are special tokens of the BPE tokenizer)");
+                        + " and [PAD] are special tokens of the BPE tokenizer) or an imported model's wordpiece");
             }
             if (!model.tiedEmbeddings()) {
                 throw new ConfigException("model.tiedEmbeddings = false is not available for bert: its masked-LM"

@@ -2,10 +2,13 @@ package io.sparkformer.config;
 
 import java.io.Serializable;
 
-/** Which tokenizer {@code prepare} fits on the corpus. */
+/**
+ * Which tokenizer {@code prepare} fits on the corpus. {@code wordpiece} is never fitted: it is the
+ * type of an imported pretrained BERT, whose vocabulary comes with its checkpoint.
+ */
 public record TokenizerConfig(Type type, int vocabSize) implements Serializable {
 
-    public enum Type { CHAR, BPE }
+    public enum Type { CHAR, BPE, WORDPIECE }
 
     public TokenizerConfig {
         if (type == Type.BPE && vocabSize < 256) {

@@ -26,12 +26,12 @@ public final class HfFiles {
      * The file system of {@code path}; on local disks the raw one, so that no {@code .crc} side
      * files end up in a directory meant to be uploaded or loaded as is.
      */
-    static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
+    public static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
         FileSystem fs = path.getFileSystem(conf);
         return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
     }
 
-    static String readText(FileSystem fs, Path file) throws IOException {
+    public static String readText(FileSystem fs, Path file) throws IOException {
         try (InputStream in = fs.open(file)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (FileNotFoundException e) {
@@ -39,7 +39,7 @@ public final class HfFiles {
         }
     }
 
-    static void writeText(FileSystem fs, Path file, String text) throws IOException {
+    public static void writeText(FileSystem fs, Path file, String text) throws IOException {
         try (OutputStream out = fs.create(file, true)) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }

@@ -113,9 +113,18 @@ public final class HfImporter {
      */
     static SparkformerConfig effectiveConfig(GptSpec spec, Tokenizer tokenizer, String text, String origin,
                                              List<String> overrides, String modelSource) {
+        return effectiveConfig(settings(spec, tokenizer), text, origin, overrides, modelSource);
+    }
+
+    /**
+     * The user's config with {@code derived} (the config keys an imported model decides, as {@code
+     * --set} values) applied; refuses explicit user settings of those keys that disagree, except
+     * {@code model.dropout}. Shared by the GPT-2 and BERT imports.
+     */
+    public static SparkformerConfig effectiveConfig(Map<String, String> derived, String text, String origin,
+                                                    List<String> overrides, String modelSource) {
         SparkformerConfig user = ConfigLoader.load(text, origin, overrides);
         Set<String> explicit = explicitKeys(text, overrides);
-        Map<String, String> derived = settings(spec, tokenizer);
         List<String> sets = new ArrayList<>(overrides);
         derived.forEach((key, value) -> {
             if (!(key.equals(DROPOUT) && explicit.contains(DROPOUT))) {

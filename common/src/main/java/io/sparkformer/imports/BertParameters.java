@@ -63,10 +63,10 @@ public final class BertParameters {
         return p;
     }
 
-    /** The architecture an import of {@code b} builds: post-LN, erf GELU, learned positions, no dropout. */
+    /** The architecture an import of {@code b} builds: post-LN, its GELU, learned positions, no dropout. */
     public static Architecture architecture(BertArchitecture b) {
         return new Architecture(b.hidden(), b.heads(), b.layers(), b.ffn(), false, false, b.layerNormEpsilon(), 0.0,
-                ModelConfig.Norm.POST, ModelConfig.Activation.GELU_ERF, b.typeVocab());
+                ModelConfig.Norm.POST, b.activation(), b.typeVocab());
     }
 
     private static void check(BertArchitecture b, Architecture a) {
@@ -79,8 +79,9 @@ public final class BertParameters {
             mismatch = "model.typeVocabSize " + a.typeVocabSize() + " but the weights have " + b.typeVocab();
         } else if (a.norm() != ModelConfig.Norm.POST) {
             mismatch = "model.norm must be post (BERT's order)";
-        } else if (a.activation() != ModelConfig.Activation.GELU_ERF) {
-            mismatch = "model.activation must be gelu_erf (BERT's GELU)";
+        } else if (a.activation() != b.activation()) {
+            mismatch = "model.activation " + a.activation().configName() + " but the weights were trained with "
+                    + b.activation().configName();
         } else if (a.sinusoidalPositions() || a.scaleEmbeddings()) {
             mismatch = "BERT has learned, unscaled positions (model.positions = learned, model.scaleEmbeddings = false)";
         }

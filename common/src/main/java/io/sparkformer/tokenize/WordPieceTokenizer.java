@@ -233,6 +233,12 @@ public final class WordPieceTokenizer implements Tokenizer {
         return idOf(token, "token");
     }
 
+    /** The id of {@code token}, or -1 when the vocabulary lacks it. */
+    public int idOrMinusOne(String token) {
+        Integer id = ids.get(token);
+        return id == null ? -1 : id;
+    }
+
     public String token(int id) {
         return tokens[id];
     }

@@ -15,9 +15,11 @@ class BertConfigTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.defaults(List.of("model.family=bert")));
         assertEquals("model.family = bert needs tokenizer.type = bpe (its [CLS], [SEP], [MASK] and [PAD] are special"
-                + " tokens of the BPE tokenizer)", e.getMessage());
+                + " tokens of the BPE tokenizer) or an imported model's wordpiece", e.getMessage());
         assertEquals(ModelConfig.ModelFamily.BERT,
                 ConfigLoader.defaults(List.of("model.family=bert", "tokenizer.type=bpe")).model().family());
+        assertEquals(TokenizerConfig.Type.WORDPIECE,
+                ConfigLoader.defaults(List.of("model.family=bert", "tokenizer.type=wordpiece")).tokenizer().type());
     }
 
     @Test

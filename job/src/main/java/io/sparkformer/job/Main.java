@@ -3,6 +3,7 @@ package io.sparkformer.job;
 import io.sparkformer.job.bench.BenchCommand;
 import io.sparkformer.job.bench.CostCommand;
 import io.sparkformer.job.cli.ClassifyCommand;
+import io.sparkformer.job.cli.EmbedCommand;
 import io.sparkformer.job.cli.EvaluateCommand;
 import io.sparkformer.job.cli.ExitCodes;
 import io.sparkformer.job.cli.ExportCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sparkformer", mixinStandardHelpOptions = true, version = "sparkformer 0.1.0",
         description = "Train Transformer models on Apache Spark with Deeplearning4j.",
         subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class,
-                FinetuneCommand.class, ClassifyCommand.class, ExportCommand.class, ImportCommand.class,
+                FinetuneCommand.class, ClassifyCommand.class, EmbedCommand.class, ExportCommand.class, ImportCommand.class,
                 BenchCommand.class, TranslateCommand.class, MemoryCommand.class, CostCommand.class})
 public final class Main implements Runnable {
 
@@ -44,6 +45,6 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this),
-                "missing command: train, prepare, generate, translate, evaluate, finetune, classify, export or import");
+                "missing command: train, prepare, generate, translate, evaluate, finetune, classify, embed, export or import");
     }
 }

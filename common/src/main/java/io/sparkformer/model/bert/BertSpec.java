@@ -27,7 +27,7 @@ public record BertSpec(int vocabSize, int contextLength, Architecture arch) impl
     }
 
     /** The encoder trunk: bidirectional (not causal), padded keys masked. */
-    TransformerStack encoder() {
+    public TransformerStack encoder() {
         return new TransformerStack(arch, vocabSize, contextLength, false);
     }
 

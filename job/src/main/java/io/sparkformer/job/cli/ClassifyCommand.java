@@ -44,7 +44,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static List<String> stdinLines() throws IOException {
+    static List<String> stdinLines() throws IOException {
         List<String> lines = new ArrayList<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null; line = in.readLine()) {

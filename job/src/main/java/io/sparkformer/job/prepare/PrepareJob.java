@@ -1,5 +1,6 @@
 package io.sparkformer.job.prepare;
 
+import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TokenizerConfig;
 import io.sparkformer.data.CorpusFiles;
@@ -62,6 +63,11 @@ public final class PrepareJob {
      */
     public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, TableSpec spec,
                                    String dataDir, Optional<Tokenizer> given) {
+        if (given.isEmpty() && config.tokenizer().type() == TokenizerConfig.Type.WORDPIECE) {
+            // Checked before the corpus is read: a WordPiece vocabulary comes with a pretrained model.
+            throw new ConfigException("tokenizer.type = wordpiece cannot be fitted on a corpus: it comes with an"
+                    + " imported BERT (sparkformer import); use bpe or char");
+        }
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         JavaRDD<Tuple2<String, String>> texts = texts(sc, corpusUri, spec, hconf).cache();
         long nonEmpty = texts.filter(t -> !t._2().isEmpty()).count();

@@ -150,6 +150,48 @@ class BertFinetuneEndToEndTest {
     }
 
     @Test
+    void embedWritesOneJsonLinePerTextFromThePretrainedCheckpoint() throws Exception {
+        String[] texts = {"the film was brilliant and lovely", "a dull and tedious plot", "the film was brilliant and lovely"};
+        Cli.Result mean = Cli.run(concat(new String[] {"embed", "--checkpoint", pretrained.toString()}, texts));
+        assertEquals(0, mean.code(), mean.err());
+        String[] lines = mean.out().strip().split("\n");
+        assertEquals(3, lines.length);
+        ObjectMapper json = new ObjectMapper();
+        double[][] vectors = new double[3][];
+        for (int i = 0; i < 3; i++) {
+            JsonNode line = json.readTree(lines[i]);
+            assertEquals(texts[i], line.get("text").asText());
+            assertEquals(32, line.get("embedding").size(), "bert-tiny's embedDim");
+            vectors[i] = new double[32];
+            for (int c = 0; c < 32; c++) {
+                vectors[i][c] = line.get("embedding").get(c).asDouble();
+                assertTrue(Double.isFinite(vectors[i][c]));
+            }
+        }
+        assertArrayEquals(vectors[0], vectors[2], 1e-6, "the same text, the same embedding (up to float rounding across batch rows)");
+        assertTrue(!java.util.Arrays.equals(vectors[0], vectors[1]), "different texts, different embeddings");
+
+        Cli.Result cls = Cli.run("embed", "--checkpoint", pretrained.toString(), "--pooling", "cls", texts[0]);
+        assertEquals(0, cls.code(), cls.err());
+        JsonNode first = json.readTree(cls.out().strip());
+        double[] clsVector = new double[32];
+        for (int c = 0; c < 32; c++) {
+            clsVector[c] = first.get("embedding").get(c).asDouble();
+        }
+        assertTrue(!java.util.Arrays.equals(vectors[0], clsVector), "CLS pooling is not the mean");
+
+        Cli.Result bad = Cli.run("embed", "--checkpoint", pretrained.toString(), "--pooling", "max", texts[0]);
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().strip().endsWith("sparkformer embed: error: --pooling max is not mean or cls"), bad.err());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void aRerunOfTheSameFinetuneResumesFromItsBestCheckpointAndReproducesTheRun() throws Exception {
         // Every improvement's checkpoint is kept, so step 10 (the first evaluation, always an improvement)
         // is still there however many improvements follow: bert-tiny keeps only the newest 2.

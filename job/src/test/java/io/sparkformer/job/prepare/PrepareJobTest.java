@@ -100,6 +100,17 @@ class PrepareJobTest {
     }
 
     @Test
+    void aWordPieceTokenizerIsNeverFitted() throws Exception {
+        Path text = dir.resolve("words.txt");
+        Files.writeString(text, "to be, or not to be: that is the question.\n".repeat(20));
+        Object[] r = cli("prepare", "--set", "model.contextLength=8", "--set", "tokenizer.type=wordpiece",
+                "--corpus", text.toString(), "--out", dir.resolve("wp").toString());
+        assertEquals(2, r[0], "exit code for: " + r[1]);
+        assertTrue(((String) r[1]).contains("tokenizer.type = wordpiece cannot be fitted on a corpus: it comes with an"
+                + " imported BERT (sparkformer import); use bpe or char"), (String) r[1]);
+    }
+
+    @Test
     void nonUtf8CorpusIsRejectedNamingTheFile() throws Exception {
         Path bad = dir.resolve("latin1.txt");
         Files.write(bad, "caf\u00e9 au lait, encore du caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));

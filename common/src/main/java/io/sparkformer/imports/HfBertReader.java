@@ -1,0 +1,152 @@
+package io.sparkformer.imports;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkformer.data.InputException;
+import io.sparkformer.export.FloatTensor;
+import io.sparkformer.export.HfFiles;
+import io.sparkformer.export.Safetensors;
+import io.sparkformer.export.SafetensorsReader;
+import java.io.BufferedInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a Hugging Face BERT directory ({@code config.json}, {@code model.safetensors}, and {@code
+ * tokenizer.json} when present) into the same {@link BertWeights} the ONNX importer produces.
+ * Tensor names are those of {@code BertModel} (no prefix) or of {@code BertForSequenceClassification}
+ * and {@code BertForMaskedLM} (under {@code bert.}); the masked-LM head ({@code cls.predictions.*})
+ * is left behind, the sequence classifier kept. Every tensor must be one the config's model class
+ * has, with the shape config.json implies: a missing, extra or misshapen tensor is refused in one
+ * line naming the file and the tensor, since a silently dropped or reshaped weight computes
+ * something else.
+ */
+public final class HfBertReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(HfBertReader.class);
+    /** BertForSequenceClassification and BertForMaskedLM hold the encoder under this prefix. */
+    public static final String PREFIX = "bert.";
+    /** BertForMaskedLM's head: its transform and decoder, which our encoders do not keep. */
+    private static final String MLM_HEAD = "cls.predictions.";
+
+    private HfBertReader() {
+    }
+
+    /** The parsed config.json of a model directory (to tell a BERT from a GPT-2 before reading it). */
+    public static JsonNode config(String dirUri, Configuration conf) {
+        Path dir = new Path(dirUri);
+        try {
+            FileSystem fs = HfFiles.fileSystem(dir, conf);
+            Path file = new Path(fs.makeQualified(dir), HfFiles.CONFIG);
+            return parseJson(HfFiles.readText(fs, file), file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @throws InputException one line naming the file and tensor or key when the directory does not
+     *     hold a BERT we compute
+     */
+    public static HfBert read(String dirUri, Configuration conf) {
+        Path dir = new Path(dirUri);
+        try {
+            FileSystem fs = HfFiles.fileSystem(dir, conf);
+            dir = fs.makeQualified(dir);
+            if (!fs.exists(dir)) {
+                throw new InputException("model directory " + dir + " does not exist");
+            }
+            Path configFile = new Path(dir, HfFiles.CONFIG);
+            HfBertConfig.Parsed config = HfBertConfig.parse(parseJson(HfFiles.readText(fs, configFile),
+                    configFile.toString()), configFile.toString());
+            Path modelFile = new Path(dir, HfFiles.MODEL);
+            Safetensors file;
+            try (InputStream in = new BufferedInputStream(fs.open(modelFile), 1 << 16)) {
+                file = SafetensorsReader.read(in, fs.getFileStatus(modelFile).getLen(), modelFile.toString());
+            } catch (FileNotFoundException e) {
+                throw new InputException(dir + " has no " + HfFiles.MODEL);
+            }
+            Path tokenizerFile = new Path(dir, HfFiles.TOKENIZER);
+            String tokenizer = fs.exists(tokenizerFile) ? HfFiles.readText(fs, tokenizerFile) : null;
+            HfBert bert = weights(config, file, modelFile.toString(), tokenizer);
+            LOG.info("read a {} ({} layers, hidden {}, {} heads, {}) from {}", config.modelClass(),
+                    config.architecture().layers(), config.architecture().hidden(), config.architecture().heads(),
+                    config.architecture().activation().configName(), dir);
+            return bert;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The weights of a safetensors file as config.json describes them; {@code source} names the file. */
+    static HfBert weights(HfBertConfig.Parsed config, Safetensors file, String source, String tokenizerJson) {
+        Map<String, FloatTensor> all = file.tensors();
+        String prefix = all.keySet().stream().anyMatch(n -> n.startsWith(PREFIX)) ? PREFIX : "";
+        boolean classifier = config.modelClass().equals(HfBertConfig.CLASSIFIER);
+        boolean maskedLm = config.modelClass().equals(HfBertConfig.MASKED_LM);
+        // BertForMaskedLM has no pooler; BertModel and the classifier have one (the classifier reads it).
+        boolean pooler = !maskedLm && (classifier || all.containsKey(prefix + BertWeights.POOLER_WEIGHT));
+        Map<String, long[]> expected = BertWeights.names(config.architecture(), pooler);
+        TreeSet<String> unused = new TreeSet<>(all.keySet());
+        Map<String, FloatTensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            tensors.put(e.getKey(), take(all, unused, prefix + e.getKey(), e.getValue(), source, config));
+        }
+        HfBert.Classifier head = null;
+        if (classifier) {
+            long k = config.labels().size();
+            long h = config.architecture().hidden();
+            head = new HfBert.Classifier(
+                    take(all, unused, HfBert.Classifier.WEIGHT, new long[] {k, h}, source, config),
+                    take(all, unused, HfBert.Classifier.BIAS, new long[] {k}, source, config), config.labels());
+        }
+        if (maskedLm) {
+            unused.removeIf(n -> n.startsWith(MLM_HEAD));
+        }
+        if (!unused.isEmpty()) {
+            throw new InputException(source + ": tensor '" + unused.first() + "' is not part of a "
+                    + config.modelClass() + (unused.size() > 1 ? " (nor " + (unused.size() - 1) + " more)" : "")
+                    + "; is config.json's architectures right?");
+        }
+        return new HfBert(new BertWeights(config.architecture(), tensors), head, tokenizerJson);
+    }
+
+    private static FloatTensor take(Map<String, FloatTensor> all, TreeSet<String> unused, String name, long[] shape,
+            String source, HfBertConfig.Parsed config) {
+        FloatTensor t = all.get(name);
+        if (t == null) {
+            throw new InputException(source + " has no tensor '" + name + "', which a " + config.modelClass()
+                    + " of config.json's sizes has");
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new InputException(source + ": tensor '" + name + "' has shape " + t.shapeText()
+                    + ", config.json implies " + Arrays.toString(shape));
+        }
+        unused.remove(name);
+        return t;
+    }
+
+    private static JsonNode parseJson(String text, String file) {
+        try {
+            JsonNode node = JSON.readTree(text);
+            if (node == null || !node.isObject()) {
+                throw new InputException(file + " is not a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new InputException(file + " is not valid JSON: " + e.getOriginalMessage().split("\n")[0]);
+        }
+    }
+}
