@@ -17,6 +17,8 @@ import java.util.Map;
  *   x2 = x1 + drop(CrossAttn(LNc(x1), memory))  only with cross-attention; memory padding masked
  *   y  = x2 + drop(W2 gelu(W1 LN2(x2) + b1) + b2)
  * </pre>
+ * BERT's post-LayerNorm order and exact erf GELU are options of {@link Architecture} (see
+ * {@link PostNorm}); the path above is unchanged by them.
  * Rows are batch-major: x [B*T, C], memory [B*S, C]. Parameters are looked up by name under a
  * prefix in a map of views (values or gradients), so a block is stateless and a model is just a
  * naming of its parameters.
