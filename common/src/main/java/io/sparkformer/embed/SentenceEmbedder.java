@@ -58,7 +58,7 @@ public final class SentenceEmbedder {
         this.tokenizer = checkpoint.tokenizer();
         this.specials = BertTokens.of(tokenizer);
         this.contextLength = spec.contextLength();
-        this.hidden = spec.embedDim();
+        this.hidden = spec.arch().embedDim();
     }
 
     /**

@@ -42,15 +42,15 @@ public final class Gpt2Config {
         c.put("model_type", MODEL_TYPE);
         c.put("vocab_size", spec.vocabSize());
         c.put("n_positions", spec.contextLength());
-        c.put("n_embd", spec.embedDim());
-        c.put("n_layer", spec.layers());
-        c.put("n_head", spec.heads());
-        c.put("n_inner", spec.ffnDim());
+        c.put("n_embd", spec.arch().embedDim());
+        c.put("n_layer", spec.arch().layers());
+        c.put("n_head", spec.arch().heads());
+        c.put("n_inner", spec.arch().ffnDim());
         c.put("activation_function", "gelu_new");
-        c.put("layer_norm_epsilon", spec.layerNormEpsilon());
-        c.put("resid_pdrop", spec.dropout());
-        c.put("embd_pdrop", spec.dropout());
-        c.put("attn_pdrop", spec.dropout());
+        c.put("layer_norm_epsilon", spec.arch().layerNormEpsilon());
+        c.put("resid_pdrop", spec.arch().dropout());
+        c.put("embd_pdrop", spec.arch().dropout());
+        c.put("attn_pdrop", spec.arch().dropout());
         c.put("initializer_range", 0.02);
         c.put("scale_attn_weights", true);
         c.put("scale_attn_by_inverse_layer_idx", false);
@@ -128,8 +128,8 @@ public final class Gpt2Config {
 
     /** {@code "GPT2LMHeadModel (2 layers, 2 heads, n_embd 32, ...)"}, for messages. */
     static String describe(GptSpec spec) {
-        return ARCHITECTURE + " with n_layer " + spec.layers() + ", n_head " + spec.heads() + ", n_embd "
-                + spec.embedDim() + ", n_inner " + spec.ffnDim() + ", n_positions " + spec.contextLength()
+        return ARCHITECTURE + " with n_layer " + spec.arch().layers() + ", n_head " + spec.arch().heads() + ", n_embd "
+                + spec.arch().embedDim() + ", n_inner " + spec.arch().ffnDim() + ", n_positions " + spec.contextLength()
                 + ", vocab_size " + spec.vocabSize() + (spec.tiedEmbeddings() ? ", tied" : ", untied") + " embeddings";
     }
 

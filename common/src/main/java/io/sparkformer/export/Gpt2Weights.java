@@ -38,10 +38,10 @@ public final class Gpt2Weights {
     public static Map<String, String> names(GptSpec spec) {
         Map<String, String> names = new LinkedHashMap<>();
         names.put(GptModel.TOKEN_EMBEDDING, PREFIX + "wte.weight");
-        if (!spec.sinusoidalPositions()) {
+        if (!spec.arch().sinusoidalPositions()) {
             names.put(GptModel.POSITION_EMBEDDING, PREFIX + "wpe.weight");
         }
-        for (int i = 0; i < spec.layers(); i++) {
+        for (int i = 0; i < spec.arch().layers(); i++) {
             String ours = "h" + i + ".";
             String theirs = PREFIX + "h." + i + ".";
             names.put(ours + "ln1.g", theirs + "ln_1.weight");
@@ -77,11 +77,11 @@ public final class Gpt2Weights {
      * @throws InputException for sinusoidal positions or scaled embeddings
      */
     public static void requireRepresentable(GptSpec spec) {
-        if (spec.sinusoidalPositions()) {
+        if (spec.arch().sinusoidalPositions()) {
             throw new InputException("cannot export as GPT2LMHeadModel: model.positions = sinusoidal, but GPT-2 has"
                     + " only learned position embeddings (train with model.positions = learned)");
         }
-        if (spec.scaleEmbeddings()) {
+        if (spec.arch().scaleEmbeddings()) {
             throw new InputException("cannot export as GPT2LMHeadModel: model.scaleEmbeddings = true, but GPT-2 does"
                     + " not multiply token embeddings by sqrt(embedDim) (train with model.scaleEmbeddings = false)");
         }

@@ -154,16 +154,16 @@ public final class HfImporter {
     static Map<String, String> settings(GptSpec spec, Tokenizer tokenizer) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("model.family", "gpt");
-        s.put("model.layers", Integer.toString(spec.layers()));
-        s.put("model.heads", Integer.toString(spec.heads()));
-        s.put("model.embedDim", Integer.toString(spec.embedDim()));
-        s.put("model.ffnDim", Integer.toString(spec.ffnDim()));
+        s.put("model.layers", Integer.toString(spec.arch().layers()));
+        s.put("model.heads", Integer.toString(spec.arch().heads()));
+        s.put("model.embedDim", Integer.toString(spec.arch().embedDim()));
+        s.put("model.ffnDim", Integer.toString(spec.arch().ffnDim()));
         s.put("model.contextLength", Integer.toString(spec.contextLength()));
-        s.put(DROPOUT, Double.toString(spec.dropout()));
+        s.put(DROPOUT, Double.toString(spec.arch().dropout()));
         s.put("model.positions", "learned");
         s.put("model.tiedEmbeddings", Boolean.toString(spec.tiedEmbeddings()));
         s.put("model.scaleEmbeddings", "false");
-        s.put("model.layerNormEpsilon", Double.toString(spec.layerNormEpsilon()));
+        s.put("model.layerNormEpsilon", Double.toString(spec.arch().layerNormEpsilon()));
         s.put("tokenizer.type", tokenizer.type());
         if ("bpe".equals(tokenizer.type())) {
             s.put("tokenizer.vocabSize", Integer.toString(tokenizer.vocabSize()));

@@ -22,8 +22,8 @@ final class ModelCard {
                 HfExporter.SPARKFORMER_VERSION, c.state().step(), c.state().tokens()));
         md.append("| | |\n|---|---|\n");
         row(md, "architecture", String.format(Locale.ROOT, "%s: %d layers, %d heads, n_embd %d, n_inner %d, "
-                        + "context %d, %s embeddings", Gpt2Config.ARCHITECTURE, spec.layers(), spec.heads(),
-                spec.embedDim(), spec.ffnDim(), spec.contextLength(), spec.tiedEmbeddings() ? "tied" : "untied"));
+                        + "context %d, %s embeddings", Gpt2Config.ARCHITECTURE, spec.arch().layers(), spec.arch().heads(),
+                spec.arch().embedDim(), spec.arch().ffnDim(), spec.contextLength(), spec.tiedEmbeddings() ? "tied" : "untied"));
         row(md, "parameters", String.format(Locale.ROOT, "%,d", parameters));
         row(md, "vocabulary", spec.vocabSize() + " tokens (" + ("bpe".equals(tokenizerType)
                 ? "byte-level BPE, GPT-2 style" : "one token per character") + ")");

@@ -40,14 +40,14 @@ public abstract class BertLayer extends WholeModelLayer {
     protected BertLayer(BertSpec spec) {
         vocabSize = spec.vocabSize();
         contextLength = spec.contextLength();
-        embedDim = spec.embedDim();
-        heads = spec.heads();
-        layers = spec.layers();
-        ffnDim = spec.ffnDim();
-        sinusoidalPositions = spec.sinusoidalPositions();
-        scaleEmbeddings = spec.scaleEmbeddings();
-        layerNormEpsilon = spec.layerNormEpsilon();
-        dropout = spec.dropout();
+        embedDim = spec.arch().embedDim();
+        heads = spec.arch().heads();
+        layers = spec.arch().layers();
+        ffnDim = spec.arch().ffnDim();
+        sinusoidalPositions = spec.arch().sinusoidalPositions();
+        scaleEmbeddings = spec.arch().scaleEmbeddings();
+        layerNormEpsilon = spec.arch().layerNormEpsilon();
+        dropout = spec.arch().dropout();
         norm = spec.arch().norm();
         activation = spec.arch().activation();
         typeVocabSize = spec.arch().typeVocabSize();

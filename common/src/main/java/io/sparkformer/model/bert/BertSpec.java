@@ -30,36 +30,4 @@ public record BertSpec(int vocabSize, int contextLength, Architecture arch) impl
     public TransformerStack encoder() {
         return new TransformerStack(arch, vocabSize, contextLength, false);
     }
-
-    public int embedDim() {
-        return arch.embedDim();
-    }
-
-    public int heads() {
-        return arch.heads();
-    }
-
-    public int layers() {
-        return arch.layers();
-    }
-
-    public int ffnDim() {
-        return arch.ffnDim();
-    }
-
-    public boolean sinusoidalPositions() {
-        return arch.sinusoidalPositions();
-    }
-
-    public boolean scaleEmbeddings() {
-        return arch.scaleEmbeddings();
-    }
-
-    public double layerNormEpsilon() {
-        return arch.layerNormEpsilon();
-    }
-
-    public double dropout() {
-        return arch.dropout();
-    }
 }

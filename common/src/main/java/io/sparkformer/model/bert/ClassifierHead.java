@@ -46,7 +46,7 @@ public final class ClassifierHead implements BertHead {
 
     @Override
     public List<ParamSpec> params() {
-        long c = spec.embedDim();
+        long c = spec.arch().embedDim();
         return List.of(
                 new ParamSpec(POOLER_WEIGHT, new long[] {c, c}, Init.NORMAL),
                 new ParamSpec(POOLER_BIAS, new long[] {c}, Init.ZERO),
@@ -69,17 +69,17 @@ public final class ClassifierHead implements BertHead {
                         boolean training) {
         ClassifierPass pass = new ClassifierPass();
         pass.length = (int) (hidden.size(0) / batch);
-        INDArray h = hidden.reshape('c', batch, pass.length, spec.embedDim());                        // [B, T, C]
+        INDArray h = hidden.reshape('c', batch, pass.length, spec.arch().embedDim());                        // [B, T, C]
         if (pooling == FinetuneConfig.Pooling.MEAN) {
             INDArray real = padding == null ? Nd4j.ones(hidden.dataType(), batch, pass.length)
                     : padding.castTo(hidden.dataType()).reshape('c', batch, pass.length);
             pass.weights = real.divColumnVector(real.sum(true, 1)).reshape('c', batch, 1, pass.length); // [B, 1, T]
-            pass.first = Nd4j.matmul(pass.weights, h).reshape('c', batch, spec.embedDim());         // [B, C]
+            pass.first = Nd4j.matmul(pass.weights, h).reshape('c', batch, spec.arch().embedDim());         // [B, C]
         } else {
             pass.first = h.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).dup('c'); // [B, C]
         }
         pass.pooled = Transforms.tanh(Linear.forward(pass.first, p.get(POOLER_WEIGHT), p.get(POOLER_BIAS)), false);
-        pass.dropMask = Dropout.mask(pass.pooled, training ? spec.dropout() : 0.0);
+        pass.dropMask = Dropout.mask(pass.pooled, training ? spec.arch().dropout() : 0.0);
         pass.dropped = Dropout.apply(pass.pooled, pass.dropMask);
         pass.logits = Linear.forward(pass.dropped, p.get(CLASSIFIER_WEIGHT), p.get(CLASSIFIER_BIAS));  // [B, K]
         return pass;
@@ -98,11 +98,11 @@ public final class ClassifierHead implements BertHead {
         INDArray dHidden;
         if (pass.weights != null) {
             // dh[b, t] = w[b, t] dc[b]: [B, T, 1] x [B, 1, C]
-            dHidden = Nd4j.matmul(pass.weights, dFirst.reshape('c', batch, 1, spec.embedDim()), null, true, false, false);
+            dHidden = Nd4j.matmul(pass.weights, dFirst.reshape('c', batch, 1, spec.arch().embedDim()), null, true, false, false);
         } else {
-            dHidden = Nd4j.zeros(dFirst.dataType(), batch, pass.length, spec.embedDim());            // [B, T, C]
+            dHidden = Nd4j.zeros(dFirst.dataType(), batch, pass.length, spec.arch().embedDim());            // [B, T, C]
             dHidden.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(dFirst);
         }
-        return dHidden.reshape('c', batch * pass.length, spec.embedDim());
+        return dHidden.reshape('c', batch * pass.length, spec.arch().embedDim());
     }
 }

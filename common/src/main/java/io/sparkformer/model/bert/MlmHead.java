@@ -39,7 +39,7 @@ final class MlmHead implements BertHead {
 
     @Override
     public List<ParamSpec> params() {
-        long c = spec.embedDim();
+        long c = spec.arch().embedDim();
         return List.of(
                 new ParamSpec(TRANSFORM_WEIGHT, new long[] {c, c}, Init.NORMAL),
                 new ParamSpec(TRANSFORM_BIAS, new long[] {c}, Init.ZERO),
@@ -69,7 +69,7 @@ final class MlmHead implements BertHead {
         INDArray act = Gelu.forward(pass.dense, tanh);
         pass.tanh = tanh[0];
         LayerNorm.Cache[] norm = new LayerNorm.Cache[1];
-        pass.transformed = LayerNorm.forward(act, p.get(NORM_GAIN), p.get(NORM_BIAS), spec.layerNormEpsilon(), norm);
+        pass.transformed = LayerNorm.forward(act, p.get(NORM_GAIN), p.get(NORM_BIAS), spec.arch().layerNormEpsilon(), norm);
         pass.norm = norm[0];
         pass.logits = Nd4j.gemm(pass.transformed, p.get(TransformerStack.TOKEN_EMBEDDING), false, true)  // [R, V]
                 .addiRowVector(p.get(DECODER_BIAS));

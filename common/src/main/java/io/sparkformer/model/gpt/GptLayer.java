@@ -35,15 +35,15 @@ public class GptLayer extends WholeModelLayer {
     public GptLayer(GptSpec spec) {
         this.vocabSize = spec.vocabSize();
         this.contextLength = spec.contextLength();
-        this.embedDim = spec.embedDim();
-        this.heads = spec.heads();
-        this.layers = spec.layers();
-        this.ffnDim = spec.ffnDim();
-        this.sinusoidalPositions = spec.sinusoidalPositions();
+        this.embedDim = spec.arch().embedDim();
+        this.heads = spec.arch().heads();
+        this.layers = spec.arch().layers();
+        this.ffnDim = spec.arch().ffnDim();
+        this.sinusoidalPositions = spec.arch().sinusoidalPositions();
         this.tiedEmbeddings = spec.tiedEmbeddings();
-        this.scaleEmbeddings = spec.scaleEmbeddings();
-        this.layerNormEpsilon = spec.layerNormEpsilon();
-        this.dropout = spec.dropout();
+        this.scaleEmbeddings = spec.arch().scaleEmbeddings();
+        this.layerNormEpsilon = spec.arch().layerNormEpsilon();
+        this.dropout = spec.arch().dropout();
     }
 
     public GptSpec spec() {

@@ -42,7 +42,7 @@ public final class GptModel {
     public List<ParamSpec> params() {
         List<ParamSpec> p = new ArrayList<>(stack.params());
         if (!spec.tiedEmbeddings()) {
-            p.add(new ParamSpec(OUTPUT_WEIGHT, new long[] {spec.embedDim(), spec.vocabSize()}, Init.NORMAL));
+            p.add(new ParamSpec(OUTPUT_WEIGHT, new long[] {spec.arch().embedDim(), spec.vocabSize()}, Init.NORMAL));
         }
         return p;
     }

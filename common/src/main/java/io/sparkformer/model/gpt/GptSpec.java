@@ -27,36 +27,4 @@ public record GptSpec(int vocabSize, int contextLength, Architecture arch, boole
     public static GptSpec of(ModelConfig m, int vocabSize) {
         return new GptSpec(vocabSize, m.contextLength(), m.architecture(), m.tiedEmbeddings());
     }
-
-    public int embedDim() {
-        return arch.embedDim();
-    }
-
-    public int heads() {
-        return arch.heads();
-    }
-
-    public int layers() {
-        return arch.layers();
-    }
-
-    public int ffnDim() {
-        return arch.ffnDim();
-    }
-
-    public boolean sinusoidalPositions() {
-        return arch.sinusoidalPositions();
-    }
-
-    public boolean scaleEmbeddings() {
-        return arch.scaleEmbeddings();
-    }
-
-    public double layerNormEpsilon() {
-        return arch.layerNormEpsilon();
-    }
-
-    public double dropout() {
-        return arch.dropout();
-    }
 }

@@ -40,16 +40,16 @@ public class Seq2SeqLayer extends WholeModelLayer {
         this.sourceVocabSize = spec.sourceVocabSize();
         this.targetVocabSize = spec.targetVocabSize();
         this.maxLength = spec.maxLength();
-        this.embedDim = spec.embedDim();
-        this.heads = spec.heads();
-        this.layers = spec.layers();
-        this.ffnDim = spec.ffnDim();
-        this.sinusoidalPositions = spec.sinusoidalPositions();
+        this.embedDim = spec.arch().embedDim();
+        this.heads = spec.arch().heads();
+        this.layers = spec.arch().layers();
+        this.ffnDim = spec.arch().ffnDim();
+        this.sinusoidalPositions = spec.arch().sinusoidalPositions();
         this.sharedEmbeddings = spec.sharedEmbeddings();
         this.tiedOutput = spec.tiedOutput();
-        this.scaleEmbeddings = spec.scaleEmbeddings();
-        this.layerNormEpsilon = spec.layerNormEpsilon();
-        this.dropout = spec.dropout();
+        this.scaleEmbeddings = spec.arch().scaleEmbeddings();
+        this.layerNormEpsilon = spec.arch().layerNormEpsilon();
+        this.dropout = spec.arch().dropout();
         this.labelSmoothing = spec.labelSmoothing();
     }
 

@@ -49,11 +49,11 @@ public final class Seq2SeqModel {
 
     public Seq2SeqModel(Seq2SeqSpec spec) {
         this.spec = spec;
-        for (int i = 0; i < spec.layers(); i++) {
-            encoder.add(new TransformerBlock("enc.h" + i + ".", spec.embedDim(), spec.heads(), spec.ffnDim(), false,
-                    spec.layerNormEpsilon(), spec.dropout()));
-            decoder.add(new TransformerBlock("dec.h" + i + ".", spec.embedDim(), spec.heads(), spec.ffnDim(), true,
-                    spec.layerNormEpsilon(), spec.dropout()));
+        for (int i = 0; i < spec.arch().layers(); i++) {
+            encoder.add(new TransformerBlock("enc.h" + i + ".", spec.arch().embedDim(), spec.arch().heads(), spec.arch().ffnDim(), false,
+                    spec.arch().layerNormEpsilon(), spec.arch().dropout()));
+            decoder.add(new TransformerBlock("dec.h" + i + ".", spec.arch().embedDim(), spec.arch().heads(), spec.arch().ffnDim(), true,
+                    spec.arch().layerNormEpsilon(), spec.arch().dropout()));
         }
     }
 
@@ -63,13 +63,13 @@ public final class Seq2SeqModel {
 
     /** Every parameter in storage order. */
     public List<ParamSpec> params() {
-        long c = spec.embedDim();
+        long c = spec.arch().embedDim();
         List<ParamSpec> p = new ArrayList<>();
         if (!spec.sharedEmbeddings()) {
             p.add(new ParamSpec(SOURCE_EMBEDDING, new long[] {spec.sourceVocabSize(), c}, Init.NORMAL));
         }
         p.add(new ParamSpec(TARGET_EMBEDDING, new long[] {spec.targetVocabSize(), c}, Init.NORMAL));
-        if (!spec.sinusoidalPositions()) {
+        if (!spec.arch().sinusoidalPositions()) {
             p.add(new ParamSpec(SOURCE_POSITIONS, new long[] {spec.maxLength(), c}, Init.NORMAL));
             p.add(new ParamSpec(TARGET_POSITIONS, new long[] {spec.maxLength(), c}, Init.NORMAL));
         }
@@ -163,14 +163,14 @@ public final class Seq2SeqModel {
         INDArray[] drop = new INDArray[1];
         INDArray x = embed(p, sourceTable(), SOURCE_POSITIONS, sourceIds, batch, s, training, drop);   // [B*S, C]
         e.embedDrop = drop[0];
-        INDArray bias = AttentionMask.bias(batch, spec.heads(), s, s, false, sourcePadding, dt);         // [B*H, S, S]
+        INDArray bias = AttentionMask.bias(batch, spec.arch().heads(), s, s, false, sourcePadding, dt);         // [B*H, S, S]
         for (TransformerBlock block : encoder) {
             TransformerBlock.Cache cache = new TransformerBlock.Cache();
             x = block.forward(p, x, batch, bias, null, null, training, cache);
             e.blocks.add(cache);
         }
         LayerNorm.Cache[] ln = new LayerNorm.Cache[1];
-        e.memory = LayerNorm.forward(x, p.get(ENCODER_NORM_GAIN), p.get(ENCODER_NORM_BIAS), spec.layerNormEpsilon(), ln);
+        e.memory = LayerNorm.forward(x, p.get(ENCODER_NORM_GAIN), p.get(ENCODER_NORM_BIAS), spec.arch().layerNormEpsilon(), ln);
         e.finalNorm = ln[0];
         return e;
     }
@@ -193,15 +193,15 @@ public final class Seq2SeqModel {
         INDArray[] drop = new INDArray[1];
         INDArray y = embed(p, TARGET_EMBEDDING, TARGET_POSITIONS, targetIds, batch, t, training, drop);  // [B*T, C]
         pass.embedDrop = drop[0];
-        INDArray selfBias = AttentionMask.bias(batch, spec.heads(), t, t, true, targetPadding, dt);       // [B*H, T, T]
-        INDArray crossBias = AttentionMask.bias(batch, spec.heads(), t, s, false, sourcePadding, dt);    // [B*H, T, S]
+        INDArray selfBias = AttentionMask.bias(batch, spec.arch().heads(), t, t, true, targetPadding, dt);       // [B*H, T, T]
+        INDArray crossBias = AttentionMask.bias(batch, spec.arch().heads(), t, s, false, sourcePadding, dt);    // [B*H, T, S]
         for (TransformerBlock block : decoder) {
             TransformerBlock.Cache cache = new TransformerBlock.Cache();
             y = block.forward(p, y, batch, selfBias, memory, crossBias, training, cache);
             pass.blocks.add(cache);
         }
         LayerNorm.Cache[] ln = new LayerNorm.Cache[1];
-        pass.states = LayerNorm.forward(y, p.get(DECODER_NORM_GAIN), p.get(DECODER_NORM_BIAS), spec.layerNormEpsilon(), ln);
+        pass.states = LayerNorm.forward(y, p.get(DECODER_NORM_GAIN), p.get(DECODER_NORM_BIAS), spec.arch().layerNormEpsilon(), ln);
         pass.finalNorm = ln[0];
         return pass;
     }
@@ -243,27 +243,27 @@ public final class Seq2SeqModel {
     private INDArray embed(Map<String, INDArray> p, String table, String positions, int[] ids, int batch, int length,
                            boolean training, INDArray[] dropOut) {
         INDArray x = Embedding.lookup(p.get(table), ids);                                               // [B*L, C]
-        if (spec.scaleEmbeddings()) {
-            x.muli(Math.sqrt(spec.embedDim()));
+        if (spec.arch().scaleEmbeddings()) {
+            x.muli(Math.sqrt(spec.arch().embedDim()));
         }
-        INDArray pos = spec.sinusoidalPositions()
-                ? Embedding.sinusoidal(length, spec.embedDim(), x.dataType())
+        INDArray pos = spec.arch().sinusoidalPositions()
+                ? Embedding.sinusoidal(length, spec.arch().embedDim(), x.dataType())
                 : p.get(positions).get(NDArrayIndex.interval(0, length), NDArrayIndex.all());          // [L, C]
-        INDArray x3 = x.reshape('c', batch, length, spec.embedDim());
+        INDArray x3 = x.reshape('c', batch, length, spec.arch().embedDim());
         Broadcast.add(x3, pos, x3, 1, 2);
-        dropOut[0] = Dropout.mask(x, training ? spec.dropout() : 0.0);
+        dropOut[0] = Dropout.mask(x, training ? spec.arch().dropout() : 0.0);
         return Dropout.apply(x, dropOut[0]);
     }
 
     private void embedBackward(Map<String, INDArray> g, String table, String positions, int[] ids, int batch,
                                int length, INDArray dx, INDArray drop) {
         dx = Dropout.apply(dx, drop);
-        if (!spec.sinusoidalPositions()) {
-            INDArray dPos = dx.reshape('c', batch, length, spec.embedDim()).sum(0);                    // [L, C]
+        if (!spec.arch().sinusoidalPositions()) {
+            INDArray dPos = dx.reshape('c', batch, length, spec.arch().embedDim()).sum(0);                    // [L, C]
             g.get(positions).get(NDArrayIndex.interval(0, length), NDArrayIndex.all()).addi(dPos);
         }
-        if (spec.scaleEmbeddings()) {
-            dx = dx.mul(Math.sqrt(spec.embedDim()));
+        if (spec.arch().scaleEmbeddings()) {
+            dx = dx.mul(Math.sqrt(spec.arch().embedDim()));
         }
         Embedding.accumulate(g.get(table), ids, dx);
     }

@@ -39,36 +39,4 @@ public record Seq2SeqSpec(int sourceVocabSize, int targetVocabSize, int maxLengt
         return new Seq2SeqSpec(sourceVocabSize, targetVocabSize, m.contextLength(), m.architecture(),
                 s.sharedEmbeddings(), m.tiedEmbeddings(), s.labelSmoothing());
     }
-
-    public int embedDim() {
-        return arch.embedDim();
-    }
-
-    public int heads() {
-        return arch.heads();
-    }
-
-    public int layers() {
-        return arch.layers();
-    }
-
-    public int ffnDim() {
-        return arch.ffnDim();
-    }
-
-    public boolean sinusoidalPositions() {
-        return arch.sinusoidalPositions();
-    }
-
-    public boolean scaleEmbeddings() {
-        return arch.scaleEmbeddings();
-    }
-
-    public double layerNormEpsilon() {
-        return arch.layerNormEpsilon();
-    }
-
-    public double dropout() {
-        return arch.dropout();
-    }
 }
