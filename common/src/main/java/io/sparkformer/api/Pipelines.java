@@ -3,10 +3,7 @@ package io.sparkformer.api;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.data.InputException;
-import io.sparkformer.model.bert.BertClassifierLayer;
-import io.sparkformer.model.bert.BertMlmLayer;
-import io.sparkformer.model.gpt.GptLayer;
-import io.sparkformer.model.seq2seq.Seq2SeqLayer;
+import io.sparkformer.model.FamilyKind;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
@@ -63,22 +60,12 @@ public final class Pipelines {
         ComputationGraph graph = c.model();
         Object layer = graph.getLayers().length == 1 ? graph.getLayers()[0].conf().getLayer() : null;
         if (!type.isInstance(layer)) {
-            throw new InputException("checkpoint " + uri + " holds " + (layer == null ? "a graph of "
-                    + graph.getLayers().length + " layers" : kind(layer.getClass())) + ", not " + kind(type));
+            String held = FamilyKind.of(c).map(FamilyKind::describe).orElse(layer == null
+                    ? "a graph of " + graph.getLayers().length + " layers" : "a " + layer.getClass().getSimpleName());
+            String wanted = java.util.Arrays.stream(FamilyKind.values()).filter(k -> k.layer() == type)
+                    .map(FamilyKind::describe).findFirst().orElse("a " + type.getSimpleName());
+            throw new InputException("checkpoint " + uri + " holds " + held + ", not " + wanted);
         }
         return type.cast(layer);
-    }
-
-    private static String kind(Class<?> layer) {
-        if (GptLayer.class.isAssignableFrom(layer)) {
-            return "a GPT (text generation) model";
-        } else if (BertClassifierLayer.class.isAssignableFrom(layer)) {
-            return "a text classifier (fine-tuned BERT)";
-        } else if (BertMlmLayer.class.isAssignableFrom(layer)) {
-            return "a BERT masked-LM encoder";
-        } else if (Seq2SeqLayer.class.isAssignableFrom(layer)) {
-            return "a translation (seq2seq) model";
-        }
-        return "a " + layer.getSimpleName();
     }
 }

@@ -15,7 +15,7 @@ import io.sparkformer.data.MlmMasking;
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.data.TokenSource;
-import io.sparkformer.job.engine.FamilyKind;
+import io.sparkformer.model.FamilyKind;
 import io.sparkformer.job.finetune.ClassifierCheckpoint;
 import io.sparkformer.job.prepare.PrepareJob;
 import io.sparkformer.job.train.RunDirectory;

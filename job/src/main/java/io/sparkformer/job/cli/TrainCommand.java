@@ -3,7 +3,7 @@ package io.sparkformer.job.cli;
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.job.engine.FamilyKind;
+import io.sparkformer.model.FamilyKind;
 import io.sparkformer.job.spark.SparkContexts;
 import io.sparkformer.job.train.TrainingJob;
 import io.sparkformer.job.translate.PairFiles;

@@ -1,5 +1,6 @@
 package io.sparkformer.job.engine;
 
+import io.sparkformer.model.FamilyKind;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.InputException;

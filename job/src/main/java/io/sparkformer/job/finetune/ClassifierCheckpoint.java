@@ -6,7 +6,7 @@ import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.data.ClassLabels;
 import io.sparkformer.data.LabeledExamples;
 import io.sparkformer.data.LabeledTable;
-import io.sparkformer.job.engine.FamilyKind;
+import io.sparkformer.model.FamilyKind;
 import io.sparkformer.model.bert.BertClassifierLayer;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.tokenize.BertTokens;

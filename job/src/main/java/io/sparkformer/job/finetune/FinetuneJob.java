@@ -6,7 +6,7 @@ import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.InputException;
-import io.sparkformer.job.engine.FamilyKind;
+import io.sparkformer.model.FamilyKind;
 import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.table.TableSpec;

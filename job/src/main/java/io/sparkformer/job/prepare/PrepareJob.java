@@ -9,7 +9,7 @@ import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
 import io.sparkformer.data.TextSplits;
 import io.sparkformer.data.TokenShards;
-import io.sparkformer.job.engine.FamilyKind;
+import io.sparkformer.model.FamilyKind;
 import io.sparkformer.job.table.TableSpec;
 import io.sparkformer.job.table.Tables;
 import io.sparkformer.tokenize.BertTokens;

@@ -8,7 +8,7 @@ import io.sparkformer.data.Batches;
 import io.sparkformer.data.MlmBatches;
 import io.sparkformer.data.MlmMasking;
 import io.sparkformer.data.TokenSource;
-import io.sparkformer.job.engine.FamilyKind;
+import io.sparkformer.model.FamilyKind;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.tokenize.BertTokens;

@@ -1,4 +1,4 @@
-package io.sparkformer.job.engine;
+package io.sparkformer.model;
 
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.config.SparkformerConfig;
@@ -41,16 +41,32 @@ public enum FamilyKind {
             return Optional.empty();
         }
         Object layer = graph.getLayers()[0].conf().getLayer();
-        if (layer instanceof GptLayer) {
-            return Optional.of(GPT);
-        } else if (layer instanceof BertMlmLayer) {
-            return Optional.of(BERT_MLM);
-        } else if (layer instanceof BertClassifierLayer) {
-            return Optional.of(BERT_CLASSIFIER);
-        } else if (layer instanceof Seq2SeqLayer) {
-            return Optional.of(SEQ2SEQ);
+        for (FamilyKind kind : values()) {
+            if (kind.layer().isInstance(layer)) {
+                return Optional.of(kind);
+            }
         }
         return Optional.empty();
+    }
+
+    /** The whole-model layer bean a checkpoint of this family holds. */
+    public Class<?> layer() {
+        return switch (this) {
+            case GPT -> GptLayer.class;
+            case BERT_MLM -> BertMlmLayer.class;
+            case BERT_CLASSIFIER -> BertClassifierLayer.class;
+            case SEQ2SEQ -> Seq2SeqLayer.class;
+        };
+    }
+
+    /** What this family is to a person: "a GPT (text generation) model". */
+    public String describe() {
+        return switch (this) {
+            case GPT -> "a GPT (text generation) model";
+            case BERT_MLM -> "a BERT masked-LM encoder";
+            case BERT_CLASSIFIER -> "a text classifier (fine-tuned BERT)";
+            case SEQ2SEQ -> "a translation (seq2seq) model";
+        };
     }
 
     /** Whether {@code c} holds this family. */
