@@ -2,6 +2,7 @@ package io.sparkformer.job.cli;
 
 import io.sparkformer.job.finetune.FinetuneJob;
 import io.sparkformer.job.spark.SparkContexts;
+import io.sparkformer.job.train.Progress;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,7 @@ public final class FinetuneCommand implements Callable<Integer> {
             FinetuneJob.Result r = FinetuneJob.run(sc, config.load(sc.hadoopConfiguration()),
                     new FinetuneJob.Options(checkpoint, fromScratch, train, validation, out, overwrite));
             LOG.info("Finished at step {}{}: best validation accuracy {} at step {}; run in {}", r.steps(),
-                    r.stoppedEarly() ? " (early stop)" : "", r.bestAccuracy(), r.bestStep(), r.runDir());
+                    r.stoppedEarly() ? " (early stop)" : "", Progress.loss(r.bestAccuracy()), r.bestStep(), r.runDir());
         }
         return ExitCodes.OK;
     }

@@ -204,4 +204,25 @@ class RoundEngineTest {
         assertEquals(0.8, latest.state().bestValLoss(), "the validation loss of the kept model");
         assertFalse(scores.isEmpty(), "no evaluation after the early stop");
     }
+
+    @Test
+    void sparkJobsOfEachRoundAreDescribedForTheSparkUi() throws Exception {
+        SparkformerConfig config = config("train.steps=4", "train.evalEvery=4", "spark.averagingFrequency=2");
+        List<String> descriptions = java.util.Collections.synchronizedList(new ArrayList<>());
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+                descriptions.add(start.properties().getProperty("spark.job.description"));
+            }
+        };
+        sc.sc().addSparkListener(listener);
+        try {
+            run(config, TinyGpt.of(config, -1, null, null), "described");
+            sc.sc().listenerBus().waitUntilEmpty();
+        } finally {
+            sc.sc().removeSparkListener(listener);
+        }
+        assertTrue(descriptions.contains("round 1: steps 1-2 on 1 worker"), descriptions.toString());
+        assertTrue(descriptions.contains("round 2: steps 3-4 on 1 worker"), descriptions.toString());
+    }
 }
