@@ -15,6 +15,7 @@ import io.sparkformer.job.train.OffHeapBudget;
 import io.sparkformer.job.train.Progress;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.SparkRounds;
+import io.sparkformer.job.train.TensorBoardLog;
 import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.train.WarmupCosineSchedule;
 import org.apache.hadoop.fs.Path;
@@ -32,7 +33,7 @@ import java.util.Optional;
  * averaged too); rounds are cut so that evaluations and the policy's checkpoints fall exactly on
  * their steps, which makes a resumed run replay the rounds of an uninterrupted one. After each round:
  * the non-finite watch (stop, or with {@code train.onNonFinite = skip} restore and go on), the
- * metrics line, at evaluations the progress line (also every {@code train.progressSeconds}, from a
+ * metrics line (and its TensorBoard scalars), at evaluations the progress line (also every {@code train.progressSeconds}, from a
  * timer, inside long rounds too) and the plot, the policy's checkpoint, the stop
  * rule; on SIGTERM a last checkpoint if the policy wants one.
  */
@@ -81,8 +82,9 @@ public final class RoundEngine {
         SparkRounds rounds = new SparkRounds(sc, family.graph(), config, family.batches());
         try (GracefulStop stop = GracefulStop.install(config.train().shutdownGraceSeconds());
              Progress progress = new Progress(config.train().steps(), start.step(), family.tokensPerStep(),
-                     start.elapsedMillis(), config.train().progressSeconds(), rounds::stepsDoneInRound)) {
-            return new Session(family, rounds, metrics, policy, stop, progress, start).run();
+                     start.elapsedMillis(), config.train().progressSeconds(), rounds::stepsDoneInRound);
+             TensorBoardLog events = TensorBoardLog.open(run.root(), sc.hadoopConfiguration())) {
+            return new Session(family, rounds, metrics, events, policy, stop, progress, start).run();
         } finally {
             rounds.close();
             sc.clearJobGroup();
@@ -95,6 +97,7 @@ public final class RoundEngine {
         private final Family family;
         private final SparkRounds rounds;
         private final MetricsLog metrics;
+        private final TensorBoardLog events;
         private final CheckpointPolicy policy;
         private final GracefulStop stop;
         private final Progress progress;
@@ -111,11 +114,12 @@ public final class RoundEngine {
         private double trainLoss = Double.NaN;
         private double roundSeconds;
 
-        Session(Family family, SparkRounds rounds, MetricsLog metrics, CheckpointPolicy policy, GracefulStop stop,
-                Progress progress, TrainingState start) {
+        Session(Family family, SparkRounds rounds, MetricsLog metrics, TensorBoardLog events, CheckpointPolicy policy,
+                GracefulStop stop, Progress progress, TrainingState start) {
             this.family = family;
             this.rounds = rounds;
             this.metrics = metrics;
+            this.events = events;
             this.policy = policy;
             this.stop = stop;
             this.progress = progress;
@@ -202,6 +206,7 @@ public final class RoundEngine {
                 evaluate(line);
             }
             metrics.append(line);
+            events.append(line);
             if (evaluate) {
                 report();
             }
