@@ -41,5 +41,6 @@ val="$(grep '"val_loss"' "$out/metrics.jsonl" | tail -n 1 | sed 's/.*"val_loss":
 printf -- '--- validation loss %s nats/token (unigram baseline %s); loss curve: %s/loss.png ---\n' \
   "${val:-?}" "$unigram" "$out"
 echo "--- sample from $out ---"
-"$root/submit/sparkformer" generate --checkpoint "$out" --max-tokens 400 --temperature 0.8
+# A cool temperature: at this loss the model's most likely words are English, its rarer guesses not yet.
+"$root/submit/sparkformer" generate --checkpoint "$out" --prompt "Mr President, " --max-tokens 400 --temperature 0.5
 echo
