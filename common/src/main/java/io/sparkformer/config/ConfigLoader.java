@@ -115,6 +115,7 @@ public final class ConfigLoader {
                 "  checkpointRetries = " + t.checkpointRetries(),
                 "  checkpointRetrySeconds = " + t.checkpointRetrySeconds(),
                 "  maxSkippedSteps = " + t.maxSkippedSteps(),
+                "  progressSeconds = " + t.progressSeconds(),
                 "}",
                 "spark {",
                 "  workers = " + c.spark().workers(),
@@ -213,7 +214,8 @@ public final class ConfigLoader {
                 t.intValue("train.shutdownGraceSeconds"),
                 t.intValue("train.checkpointRetries"),
                 t.intValue("train.checkpointRetrySeconds"),
-                t.intValue("train.maxSkippedSteps"));
+                t.intValue("train.maxSkippedSteps"),
+                t.intValue("train.progressSeconds"));
         SparkConfig spark = new SparkConfig(
                 t.intValue("spark.workers"),
                 t.intValue("spark.averagingFrequency"),

@@ -24,7 +24,8 @@ public record TrainConfig(
         int shutdownGraceSeconds,
         int checkpointRetries,
         int checkpointRetrySeconds,
-        int maxSkippedSteps) implements Serializable {
+        int maxSkippedSteps,
+        int progressSeconds) implements Serializable {
 
     /** What a non-finite loss does: stop the run (keeping the last good checkpoint) or skip the step. */
     public enum NonFinitePolicy { STOP, SKIP }
@@ -52,5 +53,6 @@ public record TrainConfig(
         ConfigChecks.nonNegative("train.checkpointRetries", checkpointRetries);
         ConfigChecks.nonNegative("train.checkpointRetrySeconds", checkpointRetrySeconds);
         ConfigChecks.positive("train.maxSkippedSteps", maxSkippedSteps);
+        ConfigChecks.nonNegative("train.progressSeconds", progressSeconds);
     }
 }

@@ -19,7 +19,7 @@ class ShippedConfigsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt-tiny.conf", "gpt-baby.conf", "gpt-small.conf", "bert-tiny.conf", "bert-sst2.conf",
-            "bert-sst2-finetune.conf"})
+            "bert-sst2-finetune.conf", "gpt-demo.conf"})
     void shippedConfigLoads(String name) throws Exception {
         SparkformerConfig c = load(name);
         assertTrue(c.train().steps() > 0);

@@ -2,6 +2,7 @@ package io.sparkformer.job.cli;
 
 import io.sparkformer.job.finetune.FinetuneJob;
 import io.sparkformer.job.spark.SparkContexts;
+import io.sparkformer.job.train.Progress;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                     new FinetuneJob.Options(checkpoint, fromScratch, train, validation, table.spec(train), out,
                             overwrite));
             LOG.info("Finished at step {}{}: best validation accuracy {} at step {}; run in {}", r.steps(),
-                    r.stoppedEarly() ? " (early stop)" : "", r.bestAccuracy(), r.bestStep(), r.runDir());
+                    r.stoppedEarly() ? " (early stop)" : "", Progress.loss(r.bestAccuracy()), r.bestStep(), r.runDir());
         }
         return ExitCodes.OK;
     }

@@ -5,6 +5,7 @@ import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.model.FamilyKind;
 import io.sparkformer.job.spark.SparkContexts;
+import io.sparkformer.job.train.Progress;
 import io.sparkformer.job.train.TrainingJob;
 import io.sparkformer.job.translate.PairFiles;
 import io.sparkformer.job.translate.TranslationTrainingJob;
@@ -69,7 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
                         new PairFiles(valSource, valTarget, valCorpus, "val-", table.spec(tableName())), out, resume,
                         overwrite));
                 LOG.info("Finished at step {}: train loss {}, validation loss {}, validation BLEU {}; run in {}",
-                        r.steps(), r.trainLoss(), r.valLoss(), r.valBleu(), r.runDir());
+                        r.steps(), Progress.loss(r.trainLoss()), Progress.loss(r.valLoss()),
+                        r.valBleu() == null ? "-" : String.format(java.util.Locale.ROOT, "%.2f", r.valBleu()), r.runDir());
                 return ExitCodes.OK;
             }
             if (corpus == null || source != null || target != null || valSource != null || valTarget != null
@@ -79,8 +81,8 @@ public final class TrainCommand implements Callable<Integer> {
             }
             TrainingJob.Result r = TrainingJob.run(sc, c,
                     new TrainingJob.Options(corpus, table.spec(corpus), out, resume, overwrite));
-            LOG.info("Finished at step {}: train loss {}, validation loss {}; run in {}", r.steps(), r.trainLoss(),
-                    r.valLoss(), r.runDir());
+            LOG.info("Finished at step {}: train loss {}, validation loss {}; run in {}", r.steps(),
+                    Progress.loss(r.trainLoss()), Progress.loss(r.valLoss()), r.runDir());
         }
         return ExitCodes.OK;
     }

@@ -11,11 +11,11 @@ import io.sparkformer.job.train.LossPlot;
 import io.sparkformer.job.train.MetricsLog;
 import io.sparkformer.job.train.NonFiniteLossException;
 import io.sparkformer.job.train.NonFiniteSkips;
-import io.sparkformer.job.train.NonFiniteSkips;
 import io.sparkformer.job.train.OffHeapBudget;
 import io.sparkformer.job.train.Progress;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.SparkRounds;
+import io.sparkformer.job.train.TensorBoardLog;
 import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.train.WarmupCosineSchedule;
 import org.apache.hadoop.fs.Path;
@@ -23,7 +23,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +33,8 @@ import java.util.Optional;
  * averaged too); rounds are cut so that evaluations and the policy's checkpoints fall exactly on
  * their steps, which makes a resumed run replay the rounds of an uninterrupted one. After each round:
  * the non-finite watch (stop, or with {@code train.onNonFinite = skip} restore and go on), the
- * metrics line, at evaluations the progress line and the plot, the policy's checkpoint, the stop
+ * metrics line (and its TensorBoard scalars), at evaluations the progress line (also every {@code train.progressSeconds}, from a
+ * timer, inside long rounds too) and the plot, the policy's checkpoint, the stop
  * rule; on SIGTERM a last checkpoint if the policy wants one.
  */
 public final class RoundEngine {
@@ -80,8 +80,14 @@ public final class RoundEngine {
         policy.resume(metrics.lines());
         policy.start(start.step());
         SparkRounds rounds = new SparkRounds(sc, family.graph(), config, family.batches());
-        try (GracefulStop stop = GracefulStop.install(config.train().shutdownGraceSeconds())) {
-            return new Session(family, rounds, metrics, policy, stop, start).run();
+        try (GracefulStop stop = GracefulStop.install(config.train().shutdownGraceSeconds());
+             Progress progress = new Progress(config.train().steps(), start.step(), family.tokensPerStep(),
+                     start.elapsedMillis(), config.train().progressSeconds(), rounds::stepsDoneInRound);
+             TensorBoardLog events = TensorBoardLog.open(run.root(), sc.hadoopConfiguration())) {
+            return new Session(family, rounds, metrics, events, policy, stop, progress, start).run();
+        } finally {
+            rounds.close();
+            sc.clearJobGroup();
         }
     }
 
@@ -91,8 +97,10 @@ public final class RoundEngine {
         private final Family family;
         private final SparkRounds rounds;
         private final MetricsLog metrics;
+        private final TensorBoardLog events;
         private final CheckpointPolicy policy;
         private final GracefulStop stop;
+        private final Progress progress;
         private final WarmupCosineSchedule schedule;
         private final double tokensPerStep;
         private final long sessionStart = System.nanoTime();
@@ -106,13 +114,15 @@ public final class RoundEngine {
         private double trainLoss = Double.NaN;
         private double roundSeconds;
 
-        Session(Family family, SparkRounds rounds, MetricsLog metrics, CheckpointPolicy policy, GracefulStop stop,
-                TrainingState start) {
+        Session(Family family, SparkRounds rounds, MetricsLog metrics, TensorBoardLog events, CheckpointPolicy policy,
+                GracefulStop stop, Progress progress, TrainingState start) {
             this.family = family;
             this.rounds = rounds;
             this.metrics = metrics;
+            this.events = events;
             this.policy = policy;
             this.stop = stop;
+            this.progress = progress;
             this.schedule = new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(), t.warmupSteps(),
                     t.decaySteps());
             this.tokensPerStep = family.tokensPerStep();
@@ -154,8 +164,13 @@ public final class RoundEngine {
             long roundStart = System.nanoTime();
             ParameterSnapshot before = t.onNonFinite() == TrainConfig.NonFinitePolicy.SKIP
                     ? ParameterSnapshot.of(family.graph()) : null;
-            double loss = rounds.fit(step, n);
             long done = step + n;
+            // What the Spark UI lists for the round's jobs; round numbers count metrics lines, so they go on after a resume.
+            int workers = config.spark().workers();
+            describe(String.format(java.util.Locale.ROOT, "round %d: steps %d-%d on %d worker%s",
+                    metrics.lines().size() + 1, step + 1, done, workers, workers == 1 ? "" : "s"));
+            progress.roundStarted(step, n);
+            double loss = rounds.fit(step, n);
             Optional<String> firstBad = rounds.firstNonFinite();
             skips.afterRound(step + 1, done, Double.isFinite(loss) && firstBad.isEmpty(),
                     () -> store.latest().orElse("(none)"));
@@ -181,6 +196,7 @@ public final class RoundEngine {
             double seconds = (System.nanoTime() - roundStart) / 1e9;
             roundSeconds += seconds;
             double rate = n * tokensPerStep / Math.max(seconds, 1e-9);
+            progress.roundEnded(step, loss, rate);
             long elapsedMillis = elapsedMillis();
             ObjectNode line = metrics.roundLine(step, Math.round(tokens), elapsedMillis,
                     schedule.valueAt((int) (step - 1), 0), loss, rate);
@@ -190,8 +206,9 @@ public final class RoundEngine {
                 evaluate(line);
             }
             metrics.append(line);
+            events.append(line);
             if (evaluate) {
-                report(loss, rate, elapsedMillis);
+                report();
             }
             if (policy.due(step, stop.requested())) {
                 save(elapsedMillis);
@@ -204,6 +221,7 @@ public final class RoundEngine {
         }
 
         private void evaluate(ObjectNode line) {
+            describe("evaluation at step " + step);
             Map<String, Double> m = family.evaluate();
             m.forEach(line::put);
             latest.putAll(m);
@@ -214,13 +232,8 @@ public final class RoundEngine {
             policy.evaluated(step, m);
         }
 
-        private void report(double loss, double rate, long elapsedMillis) {
-            double sessionRate = (step - sessionStartStep) * tokensPerStep
-                    / Math.max((System.nanoTime() - sessionStart) / 1e9, 1e-9);
-            Duration eta = Duration.ofMillis((long) ((t.steps() - step) * tokensPerStep
-                    / Math.max(sessionRate, 1e-9) * 1000));
-            LOG.info("{}{}", Progress.line(step, t.steps(), loss, latest.get("val_loss"), rate,
-                    Duration.ofMillis(elapsedMillis), eta), family.progressSuffix(step, latest));
+        private void report() {
+            progress.evaluated(latest.get("val_loss"), family.progressSuffix(step, latest));
             LossPlot.write(metrics.lines(), run.file(RunDirectory.PLOT), sc.hadoopConfiguration(),
                     family.plotTitle(run.root().getName()));
         }
@@ -229,6 +242,7 @@ public final class RoundEngine {
             TrainingState state = new TrainingState(step, Math.round(tokens), family.dataCursor(step), t.seed(),
                     policy.recordedValLoss(best), elapsedMillis);
             metrics.flush();
+            describe("checkpoint " + Checkpoint.nameFor(step));
             store.save(family.checkpoint(state));
             policy.saved(step);
             LOG.info("Checkpoint {} written{}", Checkpoint.nameFor(step), policy.reason(step, stop.requested()));
@@ -240,6 +254,11 @@ public final class RoundEngine {
             next = Math.min(next, (step / t.evalEvery() + 1) * t.evalEvery());
             next = Math.min(next, policy.nextCut(step));
             return (int) (next - step);
+        }
+
+        /** Names the Spark jobs that follow in the Spark UI (one job group for the whole run). */
+        private void describe(String what) {
+            sc.setJobGroup("sparkformer " + run.root().getName(), what, false);
         }
 
         private long elapsedMillis() {

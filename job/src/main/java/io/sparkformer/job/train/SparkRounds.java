@@ -31,6 +31,8 @@ public final class SparkRounds {
     private final Map<Integer, SparkComputationGraph> byLength = new HashMap<>();
     private final GlobalStepHook stepHook = new GlobalStepHook();
     private final NonFiniteWatch nonFiniteWatch;
+    private final StepCounter stepCounter;
+    private final RoundProgress progress;
 
     /** Rounds over the next-token windows of {@code plan} (the GPT family). */
     public SparkRounds(JavaSparkContext sc, ComputationGraph graph, SparkformerConfig config, BatchPlan plan,
@@ -49,6 +51,9 @@ public final class SparkRounds {
         this.batches = BroadcastBatches.of(sc, batches);
         this.threads = ThreadBudget.perWorker(sc, config.spark());
         this.nonFiniteWatch = new NonFiniteWatch(sc.sc().collectionAccumulator("sparkformer non-finite steps"));
+        this.stepCounter = new StepCounter(sc.sc().longAccumulator("sparkformer steps"));
+        this.progress = new RoundProgress(stepCounter.accumulatorId(), config.spark().workers());
+        sc.sc().addSparkListener(progress);
         RoundSizeLimits.check(sc.getConf(), resultBytes(graph), config.spark().workers());
     }
 
@@ -75,9 +80,10 @@ public final class SparkRounds {
                         .rddTrainingApproach(RDDTrainingApproach.Direct)
                         .storageLevel(null)
                         .collectTrainingStats(false)
-                        .trainingHooks(stepHook, nonFiniteWatch))));
+                        .trainingHooks(stepHook, nonFiniteWatch, stepCounter))));
         stepHook.startRound(firstStep);
         nonFiniteWatch.startRound(firstStep);
+        progress.reset();
         net.fit(RoundData.of(sc, batches, config.spark().workers(), firstStep, steps, threads));
         return net.getScore();
     }
@@ -88,6 +94,16 @@ public final class SparkRounds {
      */
     public Optional<String> firstNonFinite() {
         return nonFiniteWatch.first().map(NonFiniteWatch.Event::toString);
+    }
+
+    /** Steps every worker has done so far in the running round, as the executors' heartbeats tell. */
+    public long stepsDoneInRound() {
+        return progress.stepsDone();
+    }
+
+    /** Stops listening for the executors' step counts (the Spark context outlives the rounds). */
+    public void close() {
+        sc.sc().removeSparkListener(progress);
     }
 
     public ComputationGraph graph() {

@@ -204,4 +204,65 @@ class RoundEngineTest {
         assertEquals(0.8, latest.state().bestValLoss(), "the validation loss of the kept model");
         assertFalse(scores.isEmpty(), "no evaluation after the early stop");
     }
+
+    @Test
+    void sparkJobsOfEachRoundAreDescribedForTheSparkUi() throws Exception {
+        SparkformerConfig config = config("train.steps=4", "train.evalEvery=4", "spark.averagingFrequency=2");
+        List<String> descriptions = java.util.Collections.synchronizedList(new ArrayList<>());
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+                descriptions.add(start.properties().getProperty("spark.job.description"));
+            }
+        };
+        sc.sc().addSparkListener(listener);
+        try {
+            run(config, TinyGpt.of(config, -1, null, null), "described");
+            sc.sc().listenerBus().waitUntilEmpty();
+        } finally {
+            sc.sc().removeSparkListener(listener);
+        }
+        assertTrue(descriptions.contains("round 1: steps 1-2 on 1 worker"), descriptions.toString());
+        assertTrue(descriptions.contains("round 2: steps 3-4 on 1 worker"), descriptions.toString());
+    }
+
+    @Test
+    void eventFilesHoldTheScalarsOfMetricsJsonlAndAResumeAddsAFile() throws Exception {
+        SparkformerConfig first = config("train.steps=6", "train.evalEvery=3", "train.checkpointEvery=3",
+                "spark.averagingFrequency=3");
+        run(first, TinyGpt.of(first, -1, null, null), "events");
+        SparkformerConfig more = config("train.steps=9", "train.evalEvery=3", "train.checkpointEvery=3",
+                "spark.averagingFrequency=3");
+        RunDirectory again = new RunDirectory(dir.resolve("events").toString(), new Configuration());
+        CheckpointStore store = new CheckpointStore(again.root().toString(), new Configuration(), 5);
+        Thread.sleep(1100);   // event files are named by the second the attempt starts
+        new RoundEngine(sc, more, again, store, MemoryEstimate.Task.GPT, tokenizer.vocabSize())
+                .run(TinyGpt.of(more, -1, null, null), store.loadLatest().orElseThrow().state());
+
+        List<Path> files;
+        try (var list = Files.list(dir.resolve("events"))) {
+            files = list.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents.")).sorted().toList();
+        }
+        assertEquals(2, files.size(), "one event file per attempt: " + files);
+        Map<String, Float> scalars = new LinkedHashMap<>();
+        for (Path f : files) {
+            List<io.sparkformer.job.train.TensorBoardEvents.Event> events = io.sparkformer.job.train.TensorBoardEvents.read(f);
+            assertEquals("brain.Event:2", events.get(0).fileVersion());
+            for (var e : events.subList(1, events.size())) {
+                e.scalars().forEach((tag, v) -> scalars.put(e.step() + " " + tag, v));
+            }
+        }
+        Map<String, Float> expected = new LinkedHashMap<>();
+        for (JsonNode line : metrics("events")) {
+            long step = line.get("step").asLong();
+            expected.put(step + " train/loss", (float) line.get("train_loss").asDouble());
+            expected.put(step + " learning_rate", (float) line.get("lr").asDouble());
+            expected.put(step + " tokens_per_s", (float) line.get("tokens_per_s").asDouble());
+            if (line.has("val_loss")) {
+                expected.put(step + " validation/loss", (float) line.get("val_loss").asDouble());
+            }
+        }
+        assertEquals(3, metrics("events").size(), "steps 3, 6 and 9");
+        assertEquals(expected, scalars);
+    }
 }
