@@ -37,10 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * still load and behave the same. Each fixture in {@code <family>/checkpoint-v1/} is a tiny model
  * (2 layers, 16 wide, learned positions; GPT tied, BERT a 3-class mean-pooled classifier) after one
  * AdamW step, written by that code with its configuration JSON, parameter layout, output on
- * {@link #batch} and parameters after one more step, compared bit for bit. A change to the bean's JSON, the parameter
+ * {@link #batch} and parameters after one more step, compared within float rounding. A change to the bean's JSON, the parameter
  * names or order, the updater-state layout or the math shows up here.
  */
 class CheckpointCompatibilityTest {
+    private static final float ROUNDING = 1e-6f;
 
     private static DataSet batch(String family) {
         INDArray x = Nd4j.createFromArray(new float[][] {{1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1}});
@@ -96,13 +97,14 @@ class CheckpointCompatibilityTest {
         assertEquals(text(family, "param-order.txt").lines().toList(), layout);
 
         DataSet b = batch(family);
-        // Bit for bit, not within INDArray.equals' tolerance: the math is the same code path as before.
+        // Within float rounding (1e-6), far inside INDArray.equals' 1e-5: the fused kernels sum in
+        // another order than the ND4J ops that wrote the fixtures, so the last bit may differ.
         assertArrayEquals(Nd4j.readBinary(fixture(family, "output.bin")).data().asFloat(),
-                g.outputSingle(false, b.getFeatures()).data().asFloat());
+                g.outputSingle(false, b.getFeatures()).data().asFloat(), ROUNDING);
 
         // One more step: parameters, gradients and the restored Adam moments must line up as before.
         g.fit(b);
         assertArrayEquals(Nd4j.readBinary(fixture(family, "params-after-step.bin")).data().asFloat(),
-                g.params().data().asFloat());
+                g.params().data().asFloat(), ROUNDING);
     }
 }
