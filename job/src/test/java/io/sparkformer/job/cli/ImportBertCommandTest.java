@@ -11,6 +11,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
+import io.sparkformer.export.FloatTensor;
+import io.sparkformer.imports.BertWeights;
+import io.sparkformer.imports.HfBert;
+import io.sparkformer.imports.HfBertWriter;
+import io.sparkformer.imports.OnnxBertImporter;
 import io.sparkformer.job.Cli;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.bert.BertMlmLayer;
@@ -160,8 +165,89 @@ class ImportBertCommandTest {
                 + answer.get("probabilities").get("neg").asDouble(), 1e-5);
     }
 
+    /**
+     * A Hugging Face {@code BertForSequenceClassification} directory (MiniLM's encoder and pooler, a
+     * fixed 2-label classifier) imports as a classifier with its labels: {@code classify} answers at
+     * once, with the probabilities of softmax(tanh(h_CLS W_p^T + b_p) W_c^T + b_c) computed here
+     * from ONNX Runtime's [CLS] state, within 1e-4.
+     */
+    @Test
+    void aHuggingFaceSequenceClassifierImportsWithItsLabelsAndClassifies() throws Exception {
+        BertWeights encoder = OnnxBertImporter.read(Files.readAllBytes(onnx));
+        int c = encoder.architecture().hidden();
+        // The ONNX export has no pooler; a classifier reads one, so it gets a fixed one here.
+        float[] poolerW = new float[c * c];
+        float[] poolerB = new float[c];
+        for (int i = 0; i < poolerW.length; i++) {
+            poolerW[i] = (float) (0.05 * Math.sin(0.37 * i));
+        }
+        for (int i = 0; i < c; i++) {
+            poolerB[i] = (float) (0.01 * Math.cos(i));
+        }
+        Map<String, FloatTensor> tensors = new java.util.LinkedHashMap<>(encoder.tensors());
+        tensors.put(BertWeights.POOLER_WEIGHT, new FloatTensor(new long[] {c, c}, poolerW));
+        tensors.put(BertWeights.POOLER_BIAS, new FloatTensor(new long[] {c}, poolerB));
+        BertWeights weights = new BertWeights(encoder.architecture(), tensors);
+        float[] w = new float[2 * c];
+        for (int j = 0; j < c; j++) {
+            w[j] = (float) Math.sin(j);           // label "neg"
+            w[c + j] = (float) Math.cos(0.5 * j); // label "pos"
+        }
+        HfBert.Classifier head = new HfBert.Classifier(new FloatTensor(new long[] {2, c}, w),
+                new FloatTensor(new long[] {2}, new float[] {0.1f, -0.2f}), List.of("neg", "pos"));
+        Path hf = dir.resolve("hf-classifier");
+        HfBertWriter.write(new HfBert(weights, head, tokenizerJson), hf.toString(), new Configuration(), false);
+        Files.writeString(hf.resolve("tokenizer.json"), tokenizerJson);
+        Path run = dir.resolve("hf-run");
+        Cli.Result imported = Cli.run("import", "--from", hf.toString(), "--out", run.toString(),
+                "--context-length", "64");
+        assertEquals(0, imported.code(), imported.err());
+
+        String text = "A lovely, moving film.";
+        Cli.Result classified = Cli.run("classify", "--checkpoint", run.toString(), text);
+        assertEquals(0, classified.code(), classified.err());
+        JsonNode answer = JSON.readTree(classified.out().strip());
+
+        WordPieceTokenizer tokenizer = (WordPieceTokenizer) Tokenizer.fromJson(tokenizerJson);
+        float[] cls = ortHidden(tokenizer.encodeSentence(text).ids())[0];
+        FloatTensor pw = weights.get(BertWeights.POOLER_WEIGHT);
+        FloatTensor pb = weights.get(BertWeights.POOLER_BIAS);
+        double[] pooled = new double[c];
+        for (int o = 0; o < c; o++) {
+            double sum = pb.data()[o];
+            for (int i = 0; i < c; i++) {
+                sum += (double) pw.data()[o * c + i] * cls[i];
+            }
+            pooled[o] = Math.tanh(sum);
+        }
+        double[] logits = {0.1, -0.2};
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < c; i++) {
+                logits[k] += w[k * c + i] * pooled[i];
+            }
+        }
+        double pPos = 1 / (1 + Math.exp(logits[0] - logits[1]));
+        System.out.printf("imported HF classifier: classify p(pos) %.6f, expected %.6f%n",
+                answer.get("probabilities").get("pos").asDouble(), pPos);
+        assertEquals(pPos > 0.5 ? "pos" : "neg", answer.get("label").asText());
+        assertEquals(pPos, answer.get("probabilities").get("pos").asDouble(), 1e-4);
+        assertEquals(1 - pPos, answer.get("probabilities").get("neg").asDouble(), 1e-4);
+    }
+
     /** ONNX Runtime's last hidden state of one unpadded sentence, averaged over its tokens. */
     private static double[] ortMean(int[] ids) throws OrtException, IOException {
+        float[][] h = ortHidden(ids);
+        double[] mean = new double[h[0].length];
+        for (float[] row : h) {
+            for (int c = 0; c < row.length; c++) {
+                mean[c] += row[c] / (double) h.length;
+            }
+        }
+        return mean;
+    }
+
+    /** ONNX Runtime's last hidden state [T, C] of one unpadded sentence. */
+    private static float[][] ortHidden(int[] ids) throws OrtException, IOException {
         long[][] input = new long[1][ids.length];
         long[][] types = new long[1][ids.length];
         long[][] mask = new long[1][ids.length];
@@ -182,14 +268,7 @@ class ImportBertCommandTest {
                 try (OrtSession.Result result = session.run(inputs)) {
                     String output = session.getOutputNames().contains("last_hidden_state")
                             ? "last_hidden_state" : session.getOutputNames().iterator().next();
-                    float[][] h = ((float[][][]) result.get(output).orElseThrow().getValue())[0];
-                    double[] mean = new double[h[0].length];
-                    for (float[] row : h) {
-                        for (int c = 0; c < row.length; c++) {
-                            mean[c] += row[c] / (double) h.length;
-                        }
-                    }
-                    return mean;
+                    return ((float[][][]) result.get(output).orElseThrow().getValue())[0];
                 } finally {
                     inputs.values().forEach(OnnxTensor::close);
                 }
