@@ -63,6 +63,17 @@ public final class BertParameters {
         return p;
     }
 
+    /**
+     * A {@code BertForSequenceClassification}'s linear layer under our classifier head's names
+     * ({@code ClassifierHead}'s classifier.W [C, K], classifier.b [K]): transposed like every matrix.
+     */
+    public static Map<String, INDArray> classifier(HfBert.Classifier c) {
+        Map<String, INDArray> p = new LinkedHashMap<>();
+        p.put("classifier.W", transposed(c.weight()));
+        p.put("classifier.b", vector(c.bias()));
+        return p;
+    }
+
     /** The architecture an import of {@code b} builds: post-LN, its GELU, learned positions, no dropout. */
     public static Architecture architecture(BertArchitecture b) {
         return new Architecture(b.hidden(), b.heads(), b.layers(), b.ffn(), false, false, b.layerNormEpsilon(), 0.0,
