@@ -1,9 +1,6 @@
 package io.sparkformer.imports;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.bert.BertClassifierLayer;
@@ -24,7 +21,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -110,7 +106,7 @@ class BertParityTest {
     @Test
     void lastHiddenStatesMatchTheJavaReferenceAndOnnxRuntime() throws OrtException {
         float[][][] ours = ours();
-        float[][][] ort = runOrt();
+        float[][][] ort = MiniLm.onnxRuntimeHiddenStates(onnx, ids, types, mask);
         BertReference reference = new BertReference(weights);
         double maxRef = 0;
         double maxOrt = 0;
@@ -133,8 +129,8 @@ class BertParityTest {
                     }
                 }
             }
-            minCosRef = Math.min(minCosRef, cosine(pooled, pooledRef));
-            minCosOrt = Math.min(minCosOrt, cosine(pooled, pooledOrt));
+            minCosRef = Math.min(minCosRef, MiniLm.cosine(pooled, pooledRef));
+            minCosOrt = Math.min(minCosOrt, MiniLm.cosine(pooled, pooledOrt));
         }
         System.out.printf("our BERT on MiniLM: %d sequences x %d positions; vs BertReference max abs %.3g, min cosine"
                 + " %.9f; vs ONNX Runtime max abs %.3g, min cosine %.9f%n", ids.length, ids[0].length, maxRef,
@@ -154,41 +150,8 @@ class BertParityTest {
                 e.getMessage());
     }
 
-    private static float[][][] runOrt() throws OrtException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(1);
-            try (OrtSession session = env.createSession(onnx, options)) {
-                Map<String, long[][]> values = Map.of("input_ids", ids, "token_type_ids", types,
-                        "attention_mask", mask);
-                Map<String, OnnxTensor> inputs = new HashMap<>();
-                for (String name : session.getInputNames()) {
-                    inputs.put(name, OnnxTensor.createTensor(env, values.get(name)));
-                }
-                try (OrtSession.Result result = session.run(inputs)) {
-                    String output = session.getOutputNames().contains("last_hidden_state")
-                            ? "last_hidden_state" : session.getOutputNames().iterator().next();
-                    return (float[][][]) result.get(output).orElseThrow().getValue();
-                } finally {
-                    inputs.values().forEach(OnnxTensor::close);
-                }
-            }
-        }
-    }
 
     private static int[] toInt(long[] values) {
         return Arrays.stream(values).mapToInt(v -> (int) v).toArray();
-    }
-
-    private static double cosine(double[] a, double[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.sparkformer.data.InputException;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.testing.MiniLm;
@@ -17,7 +14,6 @@ import io.sparkformer.tokenize.Tokenizer;
 import io.sparkformer.tokenize.WordPieceTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,7 +81,7 @@ class OnnxBertImporterTest {
                 mask[b][i] = 1;
             }
         }
-        float[][][] ort = runOrt(ids, types, mask);
+        float[][][] ort = MiniLm.onnxRuntimeHiddenStates(onnx, ids, types, mask);
 
         BertReference reference = new BertReference(weights);
         double maxDiff = 0;
@@ -103,7 +99,7 @@ class OnnxBertImporterTest {
                     }
                 }
             }
-            minCosine = Math.min(minCosine, cosine(oursPooled, ortPooled));
+            minCosine = Math.min(minCosine, MiniLm.cosine(oursPooled, ortPooled));
         }
         System.out.printf("MiniLM vs ONNX Runtime: %d sequences x %d positions, max abs diff %.3g, min mean-pooled"
                 + " cosine %.9f%n", batch.size(), length, maxDiff, minCosine);
@@ -126,41 +122,8 @@ class OnnxBertImporterTest {
         assertEquals("ONNX: the file has no graph (is it an ONNX model?)", e.getMessage());
     }
 
-    private static float[][][] runOrt(long[][] ids, long[][] types, long[][] mask) throws OrtException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(1);
-            try (OrtSession session = env.createSession(onnx, options)) {
-                Map<String, long[][]> values = Map.of("input_ids", ids, "token_type_ids", types,
-                        "attention_mask", mask);
-                Map<String, OnnxTensor> inputs = new HashMap<>();
-                for (String name : session.getInputNames()) {
-                    inputs.put(name, OnnxTensor.createTensor(env, values.get(name)));
-                }
-                try (OrtSession.Result result = session.run(inputs)) {
-                    String output = session.getOutputNames().contains("last_hidden_state")
-                            ? "last_hidden_state" : session.getOutputNames().iterator().next();
-                    return (float[][][]) result.get(output).orElseThrow().getValue();
-                } finally {
-                    inputs.values().forEach(OnnxTensor::close);
-                }
-            }
-        }
-    }
 
     private static int[] toInt(long[] values) {
         return Arrays.stream(values).mapToInt(Math::toIntExact).toArray();
-    }
-
-    private static double cosine(double[] x, double[] y) {
-        double dot = 0;
-        double nx = 0;
-        double ny = 0;
-        for (int i = 0; i < x.length; i++) {
-            dot += x[i] * y[i];
-            nx += x[i] * x[i];
-            ny += y[i] * y[i];
-        }
-        return dot / Math.sqrt(nx * ny);
     }
 }

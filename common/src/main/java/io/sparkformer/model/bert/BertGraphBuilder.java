@@ -60,7 +60,9 @@ public final class BertGraphBuilder {
     public static long copyEncoder(ComputationGraph pretrained, ComputationGraph target) {
         BertSpec from = layer(pretrained, BertLayer.class, "the pretrained checkpoint").spec();
         BertSpec to = layer(target, BertLayer.class, "the target model").spec();
-        if (!from.equals(to)) {
+        // Dropout is not part of the weights: fine-tuning chooses its own (an import keeps Hugging Face's 0.1).
+        if (!new BertSpec(from.vocabSize(), from.contextLength(), from.arch().withDropout(0))
+                .equals(new BertSpec(to.vocabSize(), to.contextLength(), to.arch().withDropout(0)))) {
             throw new IllegalArgumentException("the pretrained encoder " + from + " differs from the target's " + to);
         }
         Layer source = pretrained.getLayer(LAYER);
