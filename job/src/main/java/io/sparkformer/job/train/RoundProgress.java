@@ -48,10 +48,11 @@ public final class RoundProgress extends SparkListener {
 
     @Override
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-        Iterator<Tuple4<Object, Object, Object, scala.collection.Seq<AccumulableInfo>>> it =
+        // Wildcards: the Seq is scala.collection's in Scala 2.12 (Spark 3.5), immutable's in 2.13 (Spark 4).
+        Iterator<? extends Tuple4<Object, Object, Object, ? extends scala.collection.Seq<AccumulableInfo>>> it =
                 update.accumUpdates().iterator();
         while (it.hasNext()) {
-            Tuple4<Object, Object, Object, scala.collection.Seq<AccumulableInfo>> task = it.next();
+            Tuple4<Object, Object, Object, ? extends scala.collection.Seq<AccumulableInfo>> task = it.next();
             record((Long) task._1(), (Integer) task._2(), task._4());
         }
     }
