@@ -48,26 +48,38 @@ public final class RoundProgress extends SparkListener {
 
     @Override
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-        // Wildcards: the Seq is scala.collection's in Scala 2.12 (Spark 3.5), immutable's in 2.13 (Spark 4).
-        Iterator<? extends Tuple4<Object, Object, Object, ? extends scala.collection.Seq<AccumulableInfo>>> it =
-                update.accumUpdates().iterator();
+        Iterator<?> it = seq(update, "accumUpdates").iterator();
         while (it.hasNext()) {
-            Tuple4<Object, Object, Object, ? extends scala.collection.Seq<AccumulableInfo>> task = it.next();
-            record((Long) task._1(), (Integer) task._2(), task._4());
+            Tuple4<?, ?, ?, ?> task = (Tuple4<?, ?, ?, ?>) it.next();
+            record((Long) task._1(), (Integer) task._2(), (scala.collection.Iterable<?>) task._4());
         }
     }
 
     @Override
     public void onTaskEnd(SparkListenerTaskEnd end) {
         if (end.taskInfo() != null && end.reason() instanceof org.apache.spark.Success$) {
-            record(end.taskInfo().taskId(), end.stageId(), end.taskInfo().accumulables());
+            record(end.taskInfo().taskId(), end.stageId(), seq(end.taskInfo(), "accumulables"));
         }
     }
 
-    private synchronized void record(long taskId, int stageId, scala.collection.Seq<AccumulableInfo> infos) {
-        Iterator<AccumulableInfo> it = infos.iterator();
+    /**
+     * A Seq-valued Spark getter, called reflectively: its return type is scala.collection.Seq in Scala
+     * 2.12 (Spark 3.5) and scala.collection.immutable.Seq in 2.13 (Spark 4), so a direct call compiled
+     * against one line is a NoSuchMethodError on the other, thrown in the listener thread, which stops
+     * the SparkContext. Both are scala.collection.Iterable.
+     */
+    private static scala.collection.Iterable<?> seq(Object owner, String getter) {
+        try {
+            return (scala.collection.Iterable<?>) owner.getClass().getMethod(getter).invoke(owner);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Spark " + owner.getClass().getSimpleName() + "." + getter + "()", e);
+        }
+    }
+
+    private synchronized void record(long taskId, int stageId, scala.collection.Iterable<?> infos) {
+        Iterator<?> it = infos.iterator();
         while (it.hasNext()) {
-            AccumulableInfo info = it.next();
+            AccumulableInfo info = (AccumulableInfo) it.next();
             if (info.id() != accumulatorId || info.update().isEmpty()) {
                 continue;
             }
