@@ -7,12 +7,13 @@
 #   bench/minilm-sst2.sh [OUT]     OUT: run directory (default runs/minilm-sst2); the data is read from
 #                                  ../shared/data/sst2 (SPARKFORMER_SHARED overrides ../shared).
 # Environment:
-#   MINILM_BUDGET=SECONDS  stop a training phase after this long (SIGTERM; it keeps its best checkpoint)
-#                          and exit 3; running the script again resumes it exactly (a machine shared with
-#                          others is held in chunks). Finished phases are not run again.
+#   MINILM_BUDGET=SECONDS  stop training when this script has run this long (SIGTERM; the run keeps its
+#                          best checkpoint) and exit 3; running the script again resumes it exactly (a
+#                          machine shared with others is held in chunks). Finished phases are not run again.
 #   MINILM_STEPS=N         fine-tune steps (default: the conf's);  SCRATCH_STEPS=N  the from-scratch run's
 #                          (default: the same)
 #   MINILM_TRAIN_ROWS=N    train on the first N rows of train.tsv only (a pilot)
+#   MINILM_ONLY_IMPORT=1   stop after fetching and importing the model (light: no training)
 # Prints a summary table; OUT/dev-finetuned.json and OUT/dev-scratch.json hold the full metrics and
 # OUT/timings.txt the wall time of every phase (chunks summed).
 set -euo pipefail
@@ -32,15 +33,20 @@ export SPARKFORMER_MAXPHYSICAL="${SPARKFORMER_MAXPHYSICAL:-10g}"
 mkdir -p "$out"
 touch "$out/timings.txt"
 
-# Phase NAME CMD...: runs CMD unless OUT/NAME.done exists, within MINILM_BUDGET seconds if set;
-# appends its wall time to OUT/timings.txt; exits 3 when the budget ended it (rerun to resume).
+# phase NAME [train] CMD...: runs CMD unless OUT/NAME.done exists; a training phase runs
+# within MINILM_BUDGET seconds if set. Appends the wall time to OUT/timings.txt; exits 3 when the
+# budget ended the phase (run the script again to resume it).
 phase() {
   local name="$1"; shift
   [ -f "$out/$name.done" ] && return 0
   local start=$SECONDS rc=0
-  if [ -n "${MINILM_BUDGET:-}" ]; then
-    timeout -s TERM -k 90 "$MINILM_BUDGET" "$@" || rc=$?
+  if [ "$1" = train ] && [ -n "${MINILM_BUDGET:-}" ]; then
+    shift
+    local left=$((MINILM_BUDGET - SECONDS))
+    [ "$left" -ge 120 ] || { echo "minilm-sst2: budget spent before $name; run again to continue" >&2; exit 3; }
+    timeout -s TERM -k 90 "$left" "$@" || rc=$?
   else
+    [ "$1" = train ] && shift
     "$@" || rc=$?
   fi
   echo "$name $((SECONDS - start))" >> "$out/timings.txt"
@@ -65,6 +71,7 @@ phase fetch fetch
 # truncate none; a batch is padded to its own longest phrase, not to this.
 phase import "${sf[@]}" import --from "$out/model/all-minilm-l6-v2.onnx" --out "$out/minilm" --context-length 128 \
   --overwrite
+[ -n "${MINILM_ONLY_IMPORT:-}" ] && exit 0
 
 train="$data/train.tsv"
 if [ -n "${MINILM_TRAIN_ROWS:-}" ]; then
@@ -76,9 +83,9 @@ steps=()
 scratch_steps=("${steps[@]}")
 [ -n "${SCRATCH_STEPS:-}" ] && scratch_steps=(--set "train.steps=$SCRATCH_STEPS")
 # The same command on the same OUT resumes its run (from its best checkpoint) instead of starting over.
-phase finetune "${sf[@]}" finetune --config conf/minilm-sst2-finetune.conf "${steps[@]}" \
+phase finetune train "${sf[@]}" finetune --config conf/minilm-sst2-finetune.conf "${steps[@]}" \
   --checkpoint "$out/minilm" --train "$train" --out "$out/finetuned"
-phase scratch "${sf[@]}" finetune --config conf/minilm-sst2-finetune.conf "${scratch_steps[@]}" \
+phase scratch train "${sf[@]}" finetune --config conf/minilm-sst2-finetune.conf "${scratch_steps[@]}" \
   --checkpoint "$out/minilm" --from-scratch --train "$train" --out "$out/scratch"
 for run in finetuned scratch; do
   phase "evaluate-$run" sh -c "$(printf '%q ' "${sf[@]}") evaluate --checkpoint $(printf '%q' "$out/$run") \
