@@ -138,6 +138,7 @@ public final class ConfigLoader {
                 "  labels = " + quoted(c.finetune().labels()),
                 "  patience = " + c.finetune().patience(),
                 "  pooling = " + lower(c.finetune().pooling()),
+                "  headLearningRateFactor = " + c.finetune().headLearningRateFactor(),
                 "}",
                 "");
     }
@@ -232,7 +233,8 @@ public final class ConfigLoader {
                 t.stringValue("finetune.labelColumn"),
                 t.stringList("finetune.labels"),
                 t.intValue("finetune.patience"),
-                t.enumValue("finetune.pooling", FinetuneConfig.Pooling.class));
+                t.enumValue("finetune.pooling", FinetuneConfig.Pooling.class),
+                t.doubleValue("finetune.headLearningRateFactor"));
         return new SparkformerConfig(model, tokenizer, data, train, spark, seq2seq, bert, finetune);
     }
 

@@ -16,9 +16,12 @@ import java.util.List;
  * @param patience    evaluations without a better validation accuracy before training stops
  * @param pooling     what the classifier reads of the encoder's output: the first ([CLS]) position,
  *                    as BERT, or the mean over the real (unpadded) positions
+ * @param headLearningRateFactor the new head's (pooler and classifier) learning rate over the encoder's
+ *                    {@code train.learningRate} schedule: a pretrained encoder wants small steps, a
+ *                    randomly initialised head larger ones
  */
 public record FinetuneConfig(Format format, String textColumn, String labelColumn, List<String> labels,
-                             int patience, Pooling pooling) implements Serializable {
+                             int patience, Pooling pooling, double headLearningRateFactor) implements Serializable {
 
     public enum Format { TSV, CSV }
 
@@ -39,10 +42,11 @@ public record FinetuneConfig(Format format, String textColumn, String labelColum
             throw new ConfigException("finetune.labels has a repeated label: " + labels);
         }
         ConfigChecks.positive("finetune.patience", patience);
+        ConfigChecks.inRange("finetune.headLearningRateFactor", headLearningRateFactor, 1e-3, 1e3);
     }
 
     /** The same settings with the label list fixed (what a trained classifier stores). */
     public FinetuneConfig withLabels(List<String> fixed) {
-        return new FinetuneConfig(format, textColumn, labelColumn, fixed, patience, pooling);
+        return new FinetuneConfig(format, textColumn, labelColumn, fixed, patience, pooling, headLearningRateFactor);
     }
 }

@@ -14,15 +14,15 @@ public final class ClassifierEvaluator {
     private ClassifierEvaluator() {
     }
 
-    /** Class probabilities [N][K] of every example, in order. */
+    /** Class probabilities [N][K] of every example, in table order (computed in batches of similar length). */
     public static double[][] probabilities(ComputationGraph graph, LabeledExamples examples, int batchSize, int pad) {
         double[][] out = new double[examples.size()][];
-        int row = 0;
-        for (DataSet batch : ExampleBatches.inOrder(examples, batchSize, pad)) {
+        for (int[] indices : ExampleBatches.byLength(examples, batchSize)) {
+            DataSet batch = ExampleBatches.of(examples, indices, pad);
             INDArray p = graph.output(false, new INDArray[] {batch.getFeatures()},
                     new INDArray[] {batch.getFeaturesMaskArray()})[0].castTo(DataType.DOUBLE);
-            for (int b = 0; b < p.size(0); b++) {
-                out[row++] = p.getRow(b).toDoubleVector();
+            for (int b = 0; b < indices.length; b++) {
+                out[indices[b]] = p.getRow(b).toDoubleVector();
             }
         }
         return out;

@@ -4,9 +4,11 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,5 +67,18 @@ class ExampleBatchesTest {
         DataSet batch = a.batch(5, 0);
         double real = batch.getFeaturesMaskArray().sumNumber().doubleValue();
         assertTrue(real / batch.getFeaturesMaskArray().length() > 0.8, "little padding: " + real);
+    }
+
+    @Test
+    void evaluationBatchesHoldEveryExampleOnceInLengthOrder() {
+        LabeledExamples examples = examples(25);
+        List<int[]> batches = ExampleBatches.byLength(examples, 4);
+        assertEquals(7, batches.size());
+        assertEquals(1, batches.get(6).length);
+        int[] all = batches.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+        assertArrayEquals(java.util.stream.IntStream.range(0, 25).toArray(), java.util.Arrays.stream(all).sorted().toArray());
+        for (int k = 1; k < all.length; k++) {
+            assertTrue(examples.tokens()[all[k - 1]].length <= examples.tokens()[all[k]].length, "sorted by length");
+        }
     }
 }

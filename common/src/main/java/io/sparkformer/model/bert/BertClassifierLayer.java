@@ -2,7 +2,9 @@ package io.sparkformer.model.bert;
 
 import io.sparkformer.config.FinetuneConfig;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import io.sparkformer.model.optim.ScaledLearningRate;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
@@ -15,15 +17,41 @@ public class BertClassifierLayer extends BertLayer {
     @JsonProperty private int classes;
     /** Absent from checkpoints written before pooling was configurable: they read [CLS]. */
     @JsonProperty private FinetuneConfig.Pooling pooling = FinetuneConfig.Pooling.FIRST;
+    /** Absent from checkpoints written before it existed: one learning rate for all. */
+    @JsonProperty private double headLearningRateFactor = 1.0;
 
     public BertClassifierLayer() {
         // for JSON
     }
 
     public BertClassifierLayer(BertSpec spec, int classes, FinetuneConfig.Pooling pooling) {
+        this(spec, classes, pooling, 1.0);
+    }
+
+    /** @param headLearningRateFactor the head's learning rate over the encoder's (the layer's updater's) */
+    public BertClassifierLayer(BertSpec spec, int classes, FinetuneConfig.Pooling pooling,
+                               double headLearningRateFactor) {
         super(spec);
         this.classes = classes;
         this.pooling = pooling;
+        this.headLearningRateFactor = headLearningRateFactor;
+    }
+
+    public double headLearningRateFactor() {
+        return headLearningRateFactor;
+    }
+
+    /**
+     * The head's parameters get the updater at {@code headLearningRateFactor} times the encoder's
+     * learning rate: DL4J then updates them as a block of their own (same Adam, same schedule shape).
+     */
+    @Override
+    public IUpdater getUpdaterByParam(String paramName) {
+        IUpdater updater = super.getUpdaterByParam(paramName);
+        if (headLearningRateFactor == 1.0 || model().headParams().stream().noneMatch(p -> p.name().equals(paramName))) {
+            return updater;
+        }
+        return ScaledLearningRate.of(updater, headLearningRateFactor);
     }
 
     public int classes() {

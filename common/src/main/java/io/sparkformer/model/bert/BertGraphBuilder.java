@@ -32,13 +32,19 @@ public final class BertGraphBuilder {
 
     public static ComputationGraph classifier(SparkformerConfig config, int vocabSize, int classes,
                                               DataType dataType) {
-        return classifier(BertSpec.of(config.model(), vocabSize), classes, config.finetune().pooling(),
+        return classifier(new BertClassifierLayer(BertSpec.of(config.model(), vocabSize), classes,
+                config.finetune().pooling(), config.finetune().headLearningRateFactor()),
                 WholeModelGraph.Optimizer.of(config.train()), config.train().seed(), dataType);
     }
 
     public static ComputationGraph classifier(BertSpec spec, int classes, FinetuneConfig.Pooling pooling,
                                               WholeModelGraph.Optimizer optimizer, long seed, DataType dataType) {
-        return WholeModelGraph.build(new BertClassifierLayer(spec, classes, pooling), LAYER, optimizer, seed, dataType);
+        return classifier(new BertClassifierLayer(spec, classes, pooling), optimizer, seed, dataType);
+    }
+
+    public static ComputationGraph classifier(BertClassifierLayer layer, WholeModelGraph.Optimizer optimizer, long seed,
+                                              DataType dataType) {
+        return WholeModelGraph.build(layer, LAYER, optimizer, seed, dataType);
     }
 
     /** The BERT layer bean of a graph built here, or an error naming what the graph holds instead. */

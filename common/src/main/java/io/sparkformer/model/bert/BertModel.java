@@ -52,6 +52,11 @@ public final class BertModel {
         return encoder.params();
     }
 
+    /** The head's parameters: new when fine-tuning starts from a pretrained encoder. */
+    public List<ParamSpec> headParams() {
+        return head.params();
+    }
+
     /** The activations of one forward pass, kept for the backward pass. */
     public static final class Pass {
         TransformerStack.Pass encoder;

@@ -98,7 +98,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             ClassifierCheckpoint classifier = ClassifierCheckpoint.of(c, checkpoint);
             FinetuneConfig t = classifier.table();
             FinetuneConfig format = new FinetuneConfig(t.format(), textColumn == null ? t.textColumn() : textColumn,
-                    labelColumn == null ? t.labelColumn() : labelColumn, t.labels(), t.patience(), t.pooling());
+                    labelColumn == null ? t.labelColumn() : labelColumn, t.labels(), t.patience(), t.pooling(),
+                    t.headLearningRateFactor());
             System.out.println(classifier.evaluate(corpus, format, conf).toJson());
             return ExitCodes.OK;
         }

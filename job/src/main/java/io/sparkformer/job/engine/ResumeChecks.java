@@ -68,6 +68,7 @@ public final class ResumeChecks {
         plan.addAll(differences(saved, now, "spark", SPARK));
         if (family == FamilyKind.BERT_MLM) {
             plan.addAll(differences(saved, now, "bert", ALL));
+            plan.addAll(differences(saved, now, "finetune", List.of("headLearningRateFactor")));
         }
         if (seq2seq) {
             plan.addAll(differences(saved, now, "data", List.of("valFraction")));

@@ -194,9 +194,11 @@ class BertFinetuneEndToEndTest {
     @Test
     void aRerunOfTheSameFinetuneResumesFromItsBestCheckpointAndReproducesTheRun() throws Exception {
         // Every improvement's checkpoint is kept, so step 10 (the first evaluation, always an improvement)
-        // is still there however many improvements follow: bert-tiny keeps only the newest 2.
+        // is still there however many improvements follow: bert-tiny keeps only the newest 2. The head's own
+        // learning rate gives the updater two blocks: their averaged Adam state is checkpointed and resumed too.
         String[] more = {"--set", "spark.workers=2", "--set", "train.batchSize=8", "--set", "train.evalEvery=10",
-                "--set", "finetune.patience=6", "--set", "train.keepCheckpoints=100"};
+                "--set", "finetune.patience=6", "--set", "train.keepCheckpoints=100",
+                "--set", "finetune.headLearningRateFactor=3"};
         assertEquals(0, finetune(dir.resolve("train.tsv").toString(), dir.resolve("dev.tsv").toString(), "ft-rerun",
                 more).code());
         Path run = dir.resolve("ft-rerun");
