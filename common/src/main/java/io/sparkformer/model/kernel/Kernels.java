@@ -20,12 +20,12 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam}; all when unset) switches kernels off for A/B measurements.
+ * {@code gelu,layernorm,adam,softmax}; all when unset) switches kernels off for A/B measurements.
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
-    public enum Kernel { GELU, LAYERNORM, ADAM }
+    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX }
 
     private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
     private static final String MODULE = "jdk.incubator.vector";
@@ -101,6 +101,28 @@ public final class Kernels {
                 epsilon, alphaT);
     }
 
+    /**
+     * Attention scores [G, T, S] to probabilities in place: softmax(scores scale + bias) per row;
+     * {@code causal} masks keys after each query by index instead (bias then unused, may be null).
+     */
+    public static void attentionSoftmax(INDArray scores, float scale, INDArray bias, boolean causal) {
+        int t = (int) scores.size(1);
+        int s = (int) scores.size(2);
+        int rows = (int) (scores.size(0) * t);
+        INDArray b = causal ? null : bias;
+        VectorLoops.softmaxForward(bytes(scores), scores.offset(), b == null ? null : bytes(b),
+                b == null ? 0 : b.offset(), rows, t, s, scale, causal);
+    }
+
+    /** The gradient of {@link #attentionSoftmax} in place: dProbs [G, T, S] becomes dScores. */
+    public static void attentionSoftmaxBackward(INDArray probs, INDArray dProbs, float scale, boolean causal) {
+        int t = (int) probs.size(1);
+        int s = (int) probs.size(2);
+        int rows = (int) (probs.size(0) * t);
+        VectorLoops.softmaxBackward(bytes(probs), probs.offset(), bytes(dProbs), dProbs.offset(), rows, t, s,
+                scale, causal);
+    }
+
     private static INDArray like(INDArray x) {
         return Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
     }
@@ -146,7 +168,7 @@ public final class Kernels {
                 if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
                     on.add(Kernel.valueOf(n));
                 } else if (!n.isEmpty() && !n.equals("NONE")) {
-                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam)", name);
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax)", name);
                 }
             }
         }

@@ -178,6 +178,95 @@ final class VectorLoops {
         }
     }
 
+    /**
+     * Attention probabilities in place, row by row over x [rows, cols]: x = softmax(x scale + bias).
+     * With {@code causal}, row r is query q = r % queries and sees columns 0..q only (the rest
+     * become exactly 0, as exp underflows for the additive mask); {@code bias} is then not read and
+     * may be null. Three passes over a row that stays in L1: scale (+ bias) and max, exp and sum,
+     * normalise.
+     */
+    static void softmaxForward(ByteBuffer x, long xo, ByteBuffer bias, long bo, int rows, int queries, int cols,
+                               float scale, boolean causal) {
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            int limit = causal ? Math.min(cols, r % queries + 1) : cols;
+            int bound = F.loopBound(limit);
+            FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector v = load(x, xo + row + j).mul(scale);
+                if (bias != null && !causal) {
+                    v = v.add(load(bias, bo + row + j));
+                }
+                store(v, x, xo + row + j);
+                maxV = maxV.max(v);
+            }
+            float max = maxV.reduceLanes(VectorOperators.MAX);
+            for (; j < limit; j++) {
+                float v = get(x, xo + row + j) * scale;
+                if (bias != null && !causal) {
+                    v += get(bias, bo + row + j);
+                }
+                put(x, xo + row + j, v);
+                max = Math.max(max, v);
+            }
+            FloatVector sumV = FloatVector.zero(F);
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector e = load(x, xo + row + j).sub(max).lanewise(VectorOperators.EXP);
+                store(e, x, xo + row + j);
+                sumV = sumV.add(e);
+            }
+            float sum = sumV.reduceLanes(VectorOperators.ADD);
+            for (; j < limit; j++) {
+                float e = (float) Math.exp(get(x, xo + row + j) - max);
+                put(x, xo + row + j, e);
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (j = 0; j < bound; j += LANES) {
+                store(load(x, xo + row + j).mul(inv), x, xo + row + j);
+            }
+            for (; j < limit; j++) {
+                put(x, xo + row + j, get(x, xo + row + j) * inv);
+            }
+            for (j = limit; j < cols; j++) {
+                put(x, xo + row + j, 0f);
+            }
+        }
+    }
+
+    /**
+     * Softmax backward in place over dp [rows, cols]: dp = p (dp - sum(dp p)) scale per row. With
+     * {@code causal}, columns after the query's own are 0 (p is 0 there) and are written, not computed.
+     */
+    static void softmaxBackward(ByteBuffer p, long po, ByteBuffer dp, long dpo, int rows, int queries, int cols,
+                                float scale, boolean causal) {
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            int limit = causal ? Math.min(cols, r % queries + 1) : cols;
+            int bound = F.loopBound(limit);
+            FloatVector acc = FloatVector.zero(F);
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                acc = load(dp, dpo + row + j).fma(load(p, po + row + j), acc);
+            }
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < limit; j++) {
+                dot += get(dp, dpo + row + j) * get(p, po + row + j);
+            }
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector d = load(dp, dpo + row + j).sub(dot).mul(load(p, po + row + j)).mul(scale);
+                store(d, dp, dpo + row + j);
+            }
+            for (; j < limit; j++) {
+                put(dp, dpo + row + j, (get(dp, dpo + row + j) - dot) * get(p, po + row + j) * scale);
+            }
+            for (j = limit; j < cols; j++) {
+                put(dp, dpo + row + j, 0f);
+            }
+        }
+    }
+
     /** m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; g = m alphaT / (sqrt(v) + eps); same rounding as scalar. */
     static void adam(ByteBuffer g, long go, ByteBuffer m, long mo, ByteBuffer v, long vo, int n,
                      float beta1, float beta2, float epsilon, float alphaT) {

@@ -93,6 +93,39 @@ class FusedKernelsTest {
     }
 
     @Test
+    void attentionSoftmaxWithABiasMatchesNd4j() {
+        INDArray scores = Nd4j.randn(DataType.FLOAT, 3, 13, 29).muli(4);
+        INDArray bias = Nd4j.randn(DataType.FLOAT, 3, 13, 29);
+        bias.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(20, 29)).assign(Attention.MASKED);
+        INDArray ref = Attention.softmaxNd4j(scores.dup(), 0.3, bias);
+        INDArray probs = scores.dup();
+        assertTrue(Kernels.accepts(Kernel.SOFTMAX, probs, bias));
+        Kernels.attentionSoftmax(probs, 0.3f, bias, false);
+        assertClose(ref, probs, "softmax with bias");
+        INDArray dProbs = Nd4j.randn(DataType.FLOAT, 3, 13, 29);
+        INDArray dRef = Attention.softmaxBackwardNd4j(ref, dProbs.dup(), 0.3);
+        Kernels.attentionSoftmaxBackward(probs, dProbs, 0.3f, false);
+        assertClose(dRef, dProbs, "softmax backward");
+    }
+
+    @Test
+    void causalSoftmaxMasksByIndexExactlyAsTheCausalBias() {
+        INDArray bias = AttentionMask.bias(2, 3, 37, 37, true, null, DataType.FLOAT);   // [6, 37, 37]
+        assertTrue(AttentionMask.isCausal(bias), "the cached causal bias is recognised");
+        assertFalse(AttentionMask.isCausal(bias.dup()), "an equal copy is not (it could be written to)");
+        INDArray scores = Nd4j.randn(DataType.FLOAT, 6, 37, 37).muli(4);
+        INDArray ref = Attention.softmaxNd4j(scores.dup(), 0.25, bias);
+        INDArray probs = scores.dup();
+        Kernels.attentionSoftmax(probs, 0.25f, null, true);
+        assertClose(ref, probs, "causal softmax");
+        assertEquals(0f, probs.getFloat(4, 10, 11), "a later key has probability exactly 0");
+        INDArray dProbs = Nd4j.randn(DataType.FLOAT, 6, 37, 37);
+        INDArray dRef = Attention.softmaxBackwardNd4j(ref, dProbs.dup(), 0.25);
+        Kernels.attentionSoftmaxBackward(probs, dProbs, 0.25f, true);
+        assertClose(dRef, dProbs, "causal softmax backward");
+    }
+
+    @Test
     void adamMatchesTheScalarRuleBitForBit() {
         int n = 1001;
         INDArray g = Nd4j.randn(DataType.FLOAT, n);
