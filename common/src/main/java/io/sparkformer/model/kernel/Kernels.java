@@ -30,6 +30,8 @@ public final class Kernels {
     private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
     private static final String MODULE = "jdk.incubator.vector";
     private static final Set<Kernel> ENABLED = load();
+    /** Element loops split at multiples of this (a multiple of every vector length, 64 bytes). */
+    private static final int BLOCK = 1024;
 
     private Kernels() {
     }
@@ -56,8 +58,12 @@ public final class Kernels {
     public static INDArray geluForward(INDArray x, float c1, float c3, INDArray[] sigmoidOut) {
         INDArray y = like(x);
         INDArray s = like(x);
-        VectorLoops.geluForward(bytes(x), x.offset(), bytes(y), y.offset(), bytes(s), s.offset(),
-                (int) x.length(), c1, c3);
+        ByteBuffer xb = bytes(x);
+        ByteBuffer yb = bytes(y);
+        ByteBuffer sb = bytes(s);
+        int n = (int) x.length();
+        elements(n, (from, to) -> VectorLoops.geluForward(xb, x.offset() + from, yb, y.offset() + from, sb,
+                s.offset() + from, to - from, c1, c3));
         sigmoidOut[0] = s;
         return y;
     }
@@ -65,8 +71,12 @@ public final class Kernels {
     /** dx = dy * gelu'(x), from x and s = sigmoid(2z). */
     public static INDArray geluBackward(INDArray x, INDArray s, INDArray dy, float c1, float c3) {
         INDArray dx = like(x);
-        VectorLoops.geluBackward(bytes(x), x.offset(), bytes(s), s.offset(), bytes(dy), dy.offset(),
-                bytes(dx), dx.offset(), (int) x.length(), c1, c3);
+        ByteBuffer xb = bytes(x);
+        ByteBuffer sb = bytes(s);
+        ByteBuffer dyb = bytes(dy);
+        ByteBuffer dxb = bytes(dx);
+        elements((int) x.length(), (from, to) -> VectorLoops.geluBackward(xb, x.offset() + from, sb,
+                s.offset() + from, dyb, dy.offset() + from, dxb, dx.offset() + from, to - from, c1, c3));
         return dx;
     }
 
@@ -77,8 +87,16 @@ public final class Kernels {
         INDArray y = like(x);
         INDArray xhat = like(x);
         INDArray rstd = Nd4j.createUninitialized(DataType.FLOAT, rows, 1);
-        VectorLoops.layerNormForward(bytes(x), x.offset(), bytes(gain), gain.offset(), bytes(bias), bias.offset(),
-                bytes(y), y.offset(), bytes(xhat), xhat.offset(), bytes(rstd), rstd.offset(), rows, cols, eps);
+        ByteBuffer xb = bytes(x);
+        ByteBuffer gb = bytes(gain);
+        ByteBuffer bb = bytes(bias);
+        ByteBuffer yb = bytes(y);
+        ByteBuffer hb = bytes(xhat);
+        ByteBuffer rb = bytes(rstd);
+        KernelThreads.run(rows, KernelThreads.chunks(rows, x.length()), (chunk, from, to) ->
+                VectorLoops.layerNormForward(xb, x.offset() + (long) from * cols, gb, gain.offset(), bb,
+                        bias.offset(), yb, y.offset() + (long) from * cols, hb, xhat.offset() + (long) from * cols,
+                        rb, rstd.offset() + from, to - from, cols, eps));
         return new INDArray[] {y, xhat, rstd};
     }
 
@@ -88,17 +106,34 @@ public final class Kernels {
         int rows = (int) xhat.size(0);
         int cols = (int) xhat.size(1);
         INDArray dx = like(xhat);
-        VectorLoops.layerNormBackward(bytes(xhat), xhat.offset(), bytes(rstd), rstd.offset(), bytes(gain),
-                gain.offset(), bytes(dy), dy.offset(), bytes(dx), dx.offset(), bytes(dgain), dgain.offset(),
-                bytes(dbias), dbias.offset(), rows, cols);
+        ByteBuffer hb = bytes(xhat);
+        ByteBuffer rb = bytes(rstd);
+        ByteBuffer gb = bytes(gain);
+        ByteBuffer dyb = bytes(dy);
+        ByteBuffer dxb = bytes(dx);
+        int chunks = KernelThreads.chunks(rows, xhat.length());
+        float[][] sumDy = new float[chunks][cols];          // per chunk, added in chunk order: deterministic
+        float[][] sumDyXhat = new float[chunks][cols];
+        KernelThreads.run(rows, chunks, (chunk, from, to) -> {
+            long r = (long) from * cols;
+            VectorLoops.layerNormBackward(hb, xhat.offset() + r, rb, rstd.offset() + from, gb, gain.offset(), dyb,
+                    dy.offset() + r, dxb, dx.offset() + r, sumDy[chunk], sumDyXhat[chunk], to - from, cols);
+        });
+        for (int c = 0; c < chunks; c++) {
+            VectorLoops.addInto(bytes(dbias), dbias.offset(), sumDy[c]);
+            VectorLoops.addInto(bytes(dgain), dgain.offset(), sumDyXhat[c]);
+        }
         return dx;
     }
 
     /** Adam on n elements in place: m, v updated; g becomes the update alphaT m / (sqrt(v) + eps). */
     public static void adam(INDArray g, INDArray m, INDArray v, int n, float beta1, float beta2, float epsilon,
                             float alphaT) {
-        VectorLoops.adam(bytes(g), g.offset(), bytes(m), m.offset(), bytes(v), v.offset(), n, beta1, beta2,
-                epsilon, alphaT);
+        ByteBuffer gb = bytes(g);
+        ByteBuffer mb = bytes(m);
+        ByteBuffer vb = bytes(v);
+        elements(n, (from, to) -> VectorLoops.adam(gb, g.offset() + from, mb, m.offset() + from, vb,
+                v.offset() + from, to - from, beta1, beta2, epsilon, alphaT));
     }
 
     /**
@@ -108,19 +143,41 @@ public final class Kernels {
     public static void attentionSoftmax(INDArray scores, float scale, INDArray bias, boolean causal) {
         int t = (int) scores.size(1);
         int s = (int) scores.size(2);
-        int rows = (int) (scores.size(0) * t);
         INDArray b = causal ? null : bias;
-        VectorLoops.softmaxForward(bytes(scores), scores.offset(), b == null ? null : bytes(b),
-                b == null ? 0 : b.offset(), rows, t, s, scale, causal);
+        ByteBuffer xb = bytes(scores);
+        ByteBuffer bb = b == null ? null : bytes(b);
+        long bo = b == null ? 0 : b.offset();
+        int groups = (int) scores.size(0);     // chunks start at a group, so row % t stays the query index
+        KernelThreads.run(groups, KernelThreads.chunks(groups, scores.length()), (chunk, from, to) -> {
+            long r = (long) from * t * s;
+            VectorLoops.softmaxForward(xb, scores.offset() + r, bb, bo + r, (to - from) * t, t, s, scale, causal);
+        });
     }
 
     /** The gradient of {@link #attentionSoftmax} in place: dProbs [G, T, S] becomes dScores. */
     public static void attentionSoftmaxBackward(INDArray probs, INDArray dProbs, float scale, boolean causal) {
         int t = (int) probs.size(1);
         int s = (int) probs.size(2);
-        int rows = (int) (probs.size(0) * t);
-        VectorLoops.softmaxBackward(bytes(probs), probs.offset(), bytes(dProbs), dProbs.offset(), rows, t, s,
-                scale, causal);
+        ByteBuffer pb = bytes(probs);
+        ByteBuffer db = bytes(dProbs);
+        int groups = (int) probs.size(0);
+        KernelThreads.run(groups, KernelThreads.chunks(groups, probs.length()), (chunk, from, to) -> {
+            long r = (long) from * t * s;
+            VectorLoops.softmaxBackward(pb, probs.offset() + r, db, dProbs.offset() + r, (to - from) * t, t, s,
+                    scale, causal);
+        });
+    }
+
+    /** A loop over elements [from, to) of flat arrays. */
+    private interface Elements {
+        void run(int from, int to);
+    }
+
+    /** Runs an element loop over [0, n) in chunks of whole vectors (see {@link KernelThreads}). */
+    private static void elements(int n, Elements loop) {
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        KernelThreads.run(blocks, KernelThreads.chunks(blocks, n), (chunk, from, to) ->
+                loop.run(from * BLOCK, Math.min(n, to * BLOCK)));
     }
 
     private static INDArray like(INDArray x) {

@@ -125,14 +125,12 @@ final class VectorLoops {
     }
 
     /**
-     * Per row: dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)); over all rows dbias += sum dy,
-     * dgain += sum dy xhat (accumulated on the heap, added to the gradient views once).
+     * Per row: dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)); over all rows sumDy += dy and
+     * sumDyXhat += dy xhat (heap arrays of cols, one pair per thread; see {@link #addInto}).
      */
     static void layerNormBackward(ByteBuffer xhat, long ho, ByteBuffer rstd, long ro, ByteBuffer g, long go,
-                                  ByteBuffer dy, long dyo, ByteBuffer dx, long dxo, ByteBuffer dgain, long dgo,
-                                  ByteBuffer dbias, long dbo, int rows, int cols) {
-        float[] sumDy = new float[cols];
-        float[] sumDyXhat = new float[cols];
+                                  ByteBuffer dy, long dyo, ByteBuffer dx, long dxo, float[] sumDy, float[] sumDyXhat,
+                                  int rows, int cols) {
         int bound = F.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             long row = (long) r * cols;
@@ -172,9 +170,12 @@ final class VectorLoops {
                 put(dx, dxo + row + j, (dh - meanD - get(xhat, ho + row + j) * meanDX) * rs);
             }
         }
-        for (int j = 0; j < cols; j++) {
-            put(dbias, dbo + j, get(dbias, dbo + j) + sumDy[j]);
-            put(dgain, dgo + j, get(dgain, dgo + j) + sumDyXhat[j]);
+    }
+
+    /** target[j] += values[j] for the cols elements of a gradient view. */
+    static void addInto(ByteBuffer target, long to, float[] values) {
+        for (int j = 0; j < values.length; j++) {
+            put(target, to + j, get(target, to + j) + values[j]);
         }
     }
 

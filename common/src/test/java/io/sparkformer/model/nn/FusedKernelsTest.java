@@ -126,6 +126,33 @@ class FusedKernelsTest {
     }
 
     @Test
+    void arraysLargeEnoughToSplitOverThreadsMatchNd4j() {
+        // Past KernelThreads' threshold each kernel runs in chunks on the task's threads (2 here).
+        INDArray x = Nd4j.randn(DataType.FLOAT, 301, 403).muli(3);
+        INDArray[] s = new INDArray[1];
+        INDArray[] sRef = new INDArray[1];
+        assertClose(Gelu.forwardNd4j(x, sRef), Gelu.forward(x, s), "large gelu y");
+        INDArray dy = Nd4j.randn(DataType.FLOAT, 301, 403);
+        assertClose(Gelu.backwardNd4j(x, sRef[0], dy), Gelu.backward(x, s[0], dy), "large gelu dx");
+        INDArray gain = Nd4j.randn(DataType.FLOAT, 403);
+        INDArray bias = Nd4j.randn(DataType.FLOAT, 403);
+        LayerNorm.Cache[] c = new LayerNorm.Cache[1];
+        LayerNorm.Cache[] cRef = new LayerNorm.Cache[1];
+        assertClose(LayerNorm.forwardNd4j(x, gain, bias, 1e-5, cRef), LayerNorm.forward(x, gain, bias, 1e-5, c),
+                "large layernorm y");
+        INDArray flat = Nd4j.zeros(DataType.FLOAT, 1, 2 * 403);
+        INDArray flatRef = flat.dup();
+        assertClose(LayerNorm.backwardNd4j(cRef[0], gain, dy, view(flatRef, 0, 403), view(flatRef, 403, 403)),
+                LayerNorm.backward(c[0], gain, dy, view(flat, 0, 403), view(flat, 403, 403)), "large layernorm dx");
+        assertClose(flatRef, flat, "large layernorm dgain, dbias");
+        INDArray scores = Nd4j.randn(DataType.FLOAT, 25, 67, 67);
+        INDArray causal = AttentionMask.bias(5, 5, 67, 67, true, null, DataType.FLOAT);
+        INDArray probs = scores.dup();
+        Kernels.attentionSoftmax(probs, 0.125f, null, true);
+        assertClose(Attention.softmaxNd4j(scores.dup(), 0.125, causal), probs, "large causal softmax");
+    }
+
+    @Test
     void adamMatchesTheScalarRuleBitForBit() {
         int n = 1001;
         INDArray g = Nd4j.randn(DataType.FLOAT, n);
