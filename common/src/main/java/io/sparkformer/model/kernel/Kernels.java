@@ -20,12 +20,12 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam,softmax}; all when unset) switches kernels off for A/B measurements.
+ * {@code gelu,layernorm,adam,softmax,residual}; all when unset) switches kernels off for A/B measurements.
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
-    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX }
+    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL }
 
     private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
     private static final String MODULE = "jdk.incubator.vector";
@@ -100,9 +100,12 @@ public final class Kernels {
         return new INDArray[] {y, xhat, rstd};
     }
 
-    /** LayerNorm backward: returns dx [N, C]; adds the column sums of dy and dy*xhat to dbias, dgain. */
+    /**
+     * LayerNorm backward: returns dx [N, C] (plus {@code residual} [N, C] when not null); adds the
+     * column sums of dy and dy*xhat to dbias, dgain.
+     */
     public static INDArray layerNormBackward(INDArray xhat, INDArray rstd, INDArray gain, INDArray dy,
-                                             INDArray dgain, INDArray dbias) {
+                                             INDArray dgain, INDArray dbias, INDArray residual) {
         int rows = (int) xhat.size(0);
         int cols = (int) xhat.size(1);
         INDArray dx = like(xhat);
@@ -111,19 +114,34 @@ public final class Kernels {
         ByteBuffer gb = bytes(gain);
         ByteBuffer dyb = bytes(dy);
         ByteBuffer dxb = bytes(dx);
+        ByteBuffer resb = residual == null ? null : bytes(residual);
+        long reso = residual == null ? 0 : residual.offset();
         int chunks = KernelThreads.chunks(rows, xhat.length());
         float[][] sumDy = new float[chunks][cols];          // per chunk, added in chunk order: deterministic
         float[][] sumDyXhat = new float[chunks][cols];
         KernelThreads.run(rows, chunks, (chunk, from, to) -> {
             long r = (long) from * cols;
             VectorLoops.layerNormBackward(hb, xhat.offset() + r, rb, rstd.offset() + from, gb, gain.offset(), dyb,
-                    dy.offset() + r, dxb, dx.offset() + r, sumDy[chunk], sumDyXhat[chunk], to - from, cols);
+                    dy.offset() + r, dxb, dx.offset() + r, resb, reso + r, sumDy[chunk], sumDyXhat[chunk], to - from,
+                    cols);
         });
         for (int c = 0; c < chunks; c++) {
             VectorLoops.addInto(bytes(dbias), dbias.offset(), sumDy[c]);
             VectorLoops.addInto(bytes(dgain), dgain.offset(), sumDyXhat[c]);
         }
         return dx;
+    }
+
+    /** y [N, C] += bias [C] (per row) + residual [N, C], in place. */
+    public static void biasResidual(INDArray y, INDArray bias, INDArray residual) {
+        int rows = (int) y.size(0);
+        int cols = (int) y.size(1);
+        ByteBuffer yb = bytes(y);
+        ByteBuffer bb = bytes(bias);
+        ByteBuffer rb = bytes(residual);
+        KernelThreads.run(rows, KernelThreads.chunks(rows, y.length()), (chunk, from, to) ->
+                VectorLoops.biasResidual(yb, y.offset() + (long) from * cols, bb, bias.offset(), rb,
+                        residual.offset() + (long) from * cols, to - from, cols));
     }
 
     /** Adam on n elements in place: m, v updated; g becomes the update alphaT m / (sqrt(v) + eps). */
@@ -225,7 +243,7 @@ public final class Kernels {
                 if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
                     on.add(Kernel.valueOf(n));
                 } else if (!n.isEmpty() && !n.equals("NONE")) {
-                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax)", name);
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual)", name);
                 }
             }
         }

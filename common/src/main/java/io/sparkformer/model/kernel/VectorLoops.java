@@ -125,12 +125,13 @@ final class VectorLoops {
     }
 
     /**
-     * Per row: dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)); over all rows sumDy += dy and
+     * Per row: dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)) (+ res, the residual branch's
+     * gradient, when not null); over all rows sumDy += dy and
      * sumDyXhat += dy xhat (heap arrays of cols, one pair per thread; see {@link #addInto}).
      */
     static void layerNormBackward(ByteBuffer xhat, long ho, ByteBuffer rstd, long ro, ByteBuffer g, long go,
-                                  ByteBuffer dy, long dyo, ByteBuffer dx, long dxo, float[] sumDy, float[] sumDyXhat,
-                                  int rows, int cols) {
+                                  ByteBuffer dy, long dyo, ByteBuffer dx, long dxo, ByteBuffer res, long reso,
+                                  float[] sumDy, float[] sumDyXhat, int rows, int cols) {
         int bound = F.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             long row = (long) r * cols;
@@ -163,11 +164,30 @@ final class VectorLoops {
             for (j = 0; j < bound; j += LANES) {
                 FloatVector dh = load(dy, dyo + row + j).mul(load(g, go + j));
                 FloatVector v = dh.sub(meanD).sub(load(xhat, ho + row + j).mul(meanDX)).mul(rs);
+                if (res != null) {
+                    v = load(res, reso + row + j).add(v);
+                }
                 store(v, dx, dxo + row + j);
             }
             for (; j < cols; j++) {
                 float dh = get(dy, dyo + row + j) * get(g, go + j);
-                put(dx, dxo + row + j, (dh - meanD - get(xhat, ho + row + j) * meanDX) * rs);
+                float v = (dh - meanD - get(xhat, ho + row + j) * meanDX) * rs;
+                put(dx, dxo + row + j, res == null ? v : get(res, reso + row + j) + v);
+            }
+        }
+    }
+
+    /** Per row of y [rows, cols], in place: y = (y + b) + r, the bias and the residual of a sublayer. */
+    static void biasResidual(ByteBuffer y, long yo, ByteBuffer b, long bo, ByteBuffer r, long ro, int rows, int cols) {
+        int bound = F.loopBound(cols);
+        for (int i = 0; i < rows; i++) {
+            long row = (long) i * cols;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                store(load(y, yo + row + j).add(load(b, bo + j)).add(load(r, ro + row + j)), y, yo + row + j);
+            }
+            for (; j < cols; j++) {
+                put(y, yo + row + j, get(y, yo + row + j) + get(b, bo + j) + get(r, ro + row + j));
             }
         }
     }

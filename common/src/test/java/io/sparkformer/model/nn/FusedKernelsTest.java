@@ -153,6 +153,32 @@ class FusedKernelsTest {
     }
 
     @Test
+    void residualSublayerOutputMatchesNd4j() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 23, 31);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 31, 45);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 45);
+        INDArray residual = Nd4j.randn(DataType.FLOAT, 23, 45);
+        INDArray ref = Nd4j.gemm(x, w, false, false).addiRowVector(b).addi(residual);
+        assertClose(ref, Linear.forwardPlus(x, w, b, residual), "bias + residual");
+    }
+
+    @Test
+    void layerNormBackwardPlusAResidualGradientMatchesNd4j() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 19, 37);
+        INDArray gain = Nd4j.randn(DataType.FLOAT, 37);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, 19, 37);
+        INDArray residual = Nd4j.randn(DataType.FLOAT, 19, 37);
+        LayerNorm.Cache[] c = new LayerNorm.Cache[1];
+        LayerNorm.forwardNd4j(x, gain, Nd4j.zeros(DataType.FLOAT, 37), 1e-5, c);
+        INDArray flat = Nd4j.zeros(DataType.FLOAT, 1, 2 * 37);
+        INDArray flatRef = flat.dup();
+        INDArray ref = residual.add(LayerNorm.backwardNd4j(c[0], gain, dy, view(flatRef, 0, 37), view(flatRef, 37, 37)));
+        assertClose(ref, LayerNorm.backwardPlus(c[0], gain, dy, view(flat, 0, 37), view(flat, 37, 37), residual),
+                "layernorm dx + residual");
+        assertClose(flatRef, flat, "layernorm dgain, dbias (with residual)");
+    }
+
+    @Test
     void adamMatchesTheScalarRuleBitForBit() {
         int n = 1001;
         INDArray g = Nd4j.randn(DataType.FLOAT, n);
