@@ -20,12 +20,12 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam,softmax,residual}; all when unset) switches kernels off for A/B measurements.
+ * {@code gelu,layernorm,adam,softmax,residual,heads}; all when unset) switches kernels off for A/B measurements.
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
-    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL }
+    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS }
 
     private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
     private static final String MODULE = "jdk.incubator.vector";
@@ -144,6 +144,31 @@ public final class Kernels {
                         residual.offset() + (long) from * cols, to - from, cols));
     }
 
+    /** Rows x [B*L, k*H*D] (k stacked projections) to heads [k, B*H, L, D], one copy. */
+    public static INDArray splitHeads(INDArray x, int batch, int length, int k, int heads) {
+        int d = (int) (x.size(1) / k / heads);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[] {k, (long) batch * heads, length, d}, 'c');
+        copyHeads(x, out, batch, length, k, heads, d, true);
+        return out;
+    }
+
+    /** Heads [k, B*H, L, D] (or [B*H, L, D] for k = 1) to rows [B*L, k*H*D], one copy. */
+    public static INDArray mergeHeads(INDArray x, int batch, int k, int heads) {
+        int length = (int) x.size(x.rank() - 2);
+        int d = (int) x.size(x.rank() - 1);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[] {(long) batch * length, (long) k * heads * d}, 'c');
+        copyHeads(out, x, batch, length, k, heads, d, false);
+        return out;
+    }
+
+    private static void copyHeads(INDArray rows, INDArray heads, int batch, int length, int k, int h, int d,
+                                  boolean split) {
+        ByteBuffer rb = bytes(rows);
+        ByteBuffer hb = bytes(heads);
+        KernelThreads.run(batch, KernelThreads.chunks(batch, rows.length()), (chunk, from, to) ->
+                VectorLoops.copyHeads(rb, rows.offset(), hb, heads.offset(), batch, from, to, length, k, h, d, split));
+    }
+
     /** Adam on n elements in place: m, v updated; g becomes the update alphaT m / (sqrt(v) + eps). */
     public static void adam(INDArray g, INDArray m, INDArray v, int n, float beta1, float beta2, float epsilon,
                             float alphaT) {
@@ -243,7 +268,7 @@ public final class Kernels {
                 if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
                     on.add(Kernel.valueOf(n));
                 } else if (!n.isEmpty() && !n.equals("NONE")) {
-                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual)", name);
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads)", name);
                 }
             }
         }

@@ -192,6 +192,31 @@ final class VectorLoops {
         }
     }
 
+    /**
+     * Head layout copy between rows [B, L, k, H, D] (k stacked projections of H heads) and heads
+     * [k, B, H, L, D], for batches [b0, b1): {@code split} copies rows to heads, else heads to rows.
+     * Each head row of D floats is one bulk copy.
+     */
+    static void copyHeads(ByteBuffer rows, long ro, ByteBuffer heads, long ho, int batch, int b0, int b1, int length,
+                          int k, int h, int d, boolean split) {
+        int bytes = d * Float.BYTES;
+        for (int b = b0; b < b1; b++) {
+            for (int l = 0; l < length; l++) {
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < h; j++) {
+                        long r = ((((long) b * length + l) * k + i) * h + j) * d;
+                        long e = ((((long) i * batch + b) * h + j) * length + l) * d;
+                        if (split) {
+                            heads.put((int) ((ho + e) * Float.BYTES), rows, (int) ((ro + r) * Float.BYTES), bytes);
+                        } else {
+                            rows.put((int) ((ro + r) * Float.BYTES), heads, (int) ((ho + e) * Float.BYTES), bytes);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** target[j] += values[j] for the cols elements of a gradient view. */
     static void addInto(ByteBuffer target, long to, float[] values) {
         for (int j = 0; j < values.length; j++) {

@@ -110,6 +110,10 @@ public final class Attention {
 
     /** [B*L, C] rows (batch-major) to [B*H, L, D]: head h of row (b, l) is columns h*D..h*D+D-1. */
     public static INDArray splitHeads(INDArray x, long batch, long length, int heads) {
+        if (Kernels.accepts(Kernels.Kernel.HEADS, x)) {
+            return Kernels.splitHeads(x, (int) batch, (int) length, 1, heads).reshape('c', batch * heads, length,
+                    x.size(1) / heads);
+        }
         long width = x.size(1);
         long d = width / heads;
         return x.dup('c').reshape('c', batch, length, heads, d)
@@ -119,6 +123,9 @@ public final class Attention {
 
     /** Inverse of {@link #splitHeads}: [B*H, L, D] to [B*L, H*D]. */
     public static INDArray mergeHeads(INDArray x, long batch, int heads) {
+        if (Kernels.accepts(Kernels.Kernel.HEADS, x)) {
+            return Kernels.mergeHeads(x, (int) batch, 1, heads);
+        }
         long length = x.size(1);
         long d = x.size(2);
         return x.reshape('c', batch, heads, length, d)
@@ -131,6 +138,9 @@ public final class Attention {
      * projection i split into heads, as {@link #splitHeads} would give it.
      */
     public static INDArray splitStacked(INDArray x, long batch, long length, int k, int heads) {
+        if (Kernels.accepts(Kernels.Kernel.HEADS, x)) {
+            return Kernels.splitHeads(x, (int) batch, (int) length, k, heads);
+        }
         long d = x.size(1) / k / heads;
         return x.reshape('c', batch, length, k, heads, d)
                 .permute(2, 0, 3, 1, 4).dup('c')
@@ -139,6 +149,9 @@ public final class Attention {
 
     /** Inverse of {@link #splitStacked}: [k, B*H, L, D] to [B*L, k*H*D] in one copy. */
     public static INDArray mergeStacked(INDArray x, long batch, int heads) {
+        if (Kernels.accepts(Kernels.Kernel.HEADS, x)) {
+            return Kernels.mergeHeads(x, (int) batch, (int) x.size(0), heads);
+        }
         long k = x.size(0);
         long length = x.size(2);
         long d = x.size(3);

@@ -179,6 +179,27 @@ class FusedKernelsTest {
     }
 
     @Test
+    void headCopiesMatchNd4jsPermutes() {
+        // Doubles take ND4J's permute + dup; the same values as floats take the copy kernel. Copies are exact.
+        int batch = 3, length = 7, heads = 5, d = 6;
+        INDArray rows = Nd4j.randn(DataType.DOUBLE, batch * length, 3 * heads * d);
+        INDArray rowsF = rows.castTo(DataType.FLOAT);
+        assertTrue(Kernels.accepts(Kernel.HEADS, rowsF));
+        INDArray stacked = Attention.splitStacked(rows, batch, length, 3, heads);
+        INDArray stackedF = Attention.splitStacked(rowsF, batch, length, 3, heads);
+        assertEquals(stacked.castTo(DataType.FLOAT), stackedF, "split stacked");
+        assertEquals(Attention.mergeStacked(stacked, batch, heads).castTo(DataType.FLOAT),
+                Attention.mergeStacked(stackedF, batch, heads), "merge stacked");
+        INDArray one = rows.get(NDArrayIndex.all(), NDArrayIndex.interval(0, heads * d)).dup('c');
+        INDArray split = Attention.splitHeads(one, batch, length, heads);
+        INDArray splitF = Attention.splitHeads(one.castTo(DataType.FLOAT), batch, length, heads);
+        assertEquals(split.castTo(DataType.FLOAT), splitF, "split heads");
+        assertEquals(Attention.mergeHeads(split, batch, heads).castTo(DataType.FLOAT),
+                Attention.mergeHeads(splitF, batch, heads), "merge heads");
+        assertEquals(rowsF, Attention.mergeStacked(stackedF, batch, heads), "merge inverts split");
+    }
+
+    @Test
     void adamMatchesTheScalarRuleBitForBit() {
         int n = 1001;
         INDArray g = Nd4j.randn(DataType.FLOAT, n);
