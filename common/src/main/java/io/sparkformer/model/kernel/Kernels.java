@@ -68,6 +68,25 @@ public final class Kernels {
         return y;
     }
 
+    /** x [N, F] += bias [F] in place, then as {@link #geluForward}: one pass for both. */
+    public static INDArray geluForwardBias(INDArray x, INDArray bias, float c1, float c3, INDArray[] sigmoidOut) {
+        INDArray y = like(x);
+        INDArray s = like(x);
+        int rows = (int) x.size(0);
+        int cols = (int) x.size(1);
+        ByteBuffer xb = bytes(x);
+        ByteBuffer bb = bytes(bias);
+        ByteBuffer yb = bytes(y);
+        ByteBuffer sb = bytes(s);
+        KernelThreads.run(rows, KernelThreads.chunks(rows, x.length()), (chunk, from, to) -> {
+            long r = (long) from * cols;
+            VectorLoops.geluForwardBias(xb, x.offset() + r, bb, bias.offset(), yb, y.offset() + r, sb, s.offset() + r,
+                    to - from, cols, c1, c3);
+        });
+        sigmoidOut[0] = s;
+        return y;
+    }
+
     /** dx = dy * gelu'(x), from x and s = sigmoid(2z). */
     public static INDArray geluBackward(INDArray x, INDArray s, INDArray dy, float c1, float c3) {
         INDArray dx = like(x);

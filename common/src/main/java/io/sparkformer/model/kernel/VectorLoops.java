@@ -62,6 +62,32 @@ final class VectorLoops {
         }
     }
 
+    /** Per row of x [rows, cols]: x += b (in place, the backward pass needs it), then as {@link #geluForward}. */
+    static void geluForwardBias(ByteBuffer x, long xo, ByteBuffer b, long bo, ByteBuffer y, long yo, ByteBuffer s,
+                                long so, int rows, int cols, float c1, float c3) {
+        int bound = F.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector xv = load(x, xo + row + j).add(load(b, bo + j));
+                store(xv, x, xo + row + j);
+                FloatVector u = xv.mul(xv).mul(c3).add(c1).mul(xv);
+                FloatVector sv = FloatVector.broadcast(F, 1f).div(u.neg().lanewise(VectorOperators.EXP).add(1f));
+                store(sv, s, so + row + j);
+                store(sv.mul(xv), y, yo + row + j);
+            }
+            for (; j < cols; j++) {
+                float xi = get(x, xo + row + j) + get(b, bo + j);
+                put(x, xo + row + j, xi);
+                float u = (xi * xi * c3 + c1) * xi;
+                float si = 1f / (1f + (float) Math.exp(-u));
+                put(s, so + row + j, si);
+                put(y, yo + row + j, si * xi);
+            }
+        }
+    }
+
     /** dx = dy [s + x s (1 - s) (c1 + 3 c3 x^2)]. */
     static void geluBackward(ByteBuffer x, long xo, ByteBuffer s, long so, ByteBuffer dy, long dyo,
                              ByteBuffer dx, long dxo, int n, float c1, float c3) {

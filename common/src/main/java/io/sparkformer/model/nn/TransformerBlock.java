@@ -190,9 +190,9 @@ public final class TransformerBlock {
         // Position-wise feed-forward sublayer.
         INDArray a2 = LayerNorm.forward(x2, p.get(prefix + "ln2.g"), p.get(prefix + "ln2.b"), eps, lnc);
         cache.ln2 = lnc[0];
-        INDArray hidden = Linear.forward(a2, p.get(prefix + "mlp.fc.W"), p.get(prefix + "mlp.fc.b"));    // [N, F]
+        INDArray hidden = Nd4j.gemm(a2, p.get(prefix + "mlp.fc.W"), false, false);                      // [N, F]
         INDArray[] sigmoid = new INDArray[1];
-        INDArray act = activate(hidden, sigmoid);
+        INDArray act = activate(hidden, p.get(prefix + "mlp.fc.b"), sigmoid);    // adds the bias into hidden
         cache.a2 = a2;
         cache.hidden = hidden;
         cache.sigmoid = sigmoid[0];
@@ -265,6 +265,11 @@ public final class TransformerBlock {
     /** The feed-forward nonlinearity; {@code aux[0]} receives what its backward needs. */
     INDArray activate(INDArray hidden, INDArray[] aux) {
         return erfGelu ? ErfGelu.forward(hidden, aux) : Gelu.forward(hidden, aux);
+    }
+
+    /** {@link #activate} of hidden + bias; hidden becomes hidden + bias (fused with tanh GELU). */
+    INDArray activate(INDArray hidden, INDArray bias, INDArray[] aux) {
+        return erfGelu ? ErfGelu.forward(hidden.addiRowVector(bias), aux) : Gelu.forward(hidden, bias, aux);
     }
 
     INDArray activationBackward(INDArray hidden, INDArray aux, INDArray dAct) {

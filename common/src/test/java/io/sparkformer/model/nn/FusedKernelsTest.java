@@ -49,6 +49,20 @@ class FusedKernelsTest {
     }
 
     @Test
+    void geluWithItsBiasMatchesNd4jAndLeavesTheBiasedInputForTheBackward() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 29, 51).muli(3);
+        INDArray bias = Nd4j.randn(DataType.FLOAT, 51);
+        INDArray biased = x.addRowVector(bias);
+        INDArray[] s = new INDArray[1];
+        INDArray[] sRef = new INDArray[1];
+        INDArray yRef = Gelu.forwardNd4j(biased, sRef);
+        INDArray y = Gelu.forward(x, bias, s);
+        assertClose(yRef, y, "gelu(x + b) y");
+        assertClose(sRef[0], s[0], "gelu(x + b) sigmoid");
+        assertClose(biased, x, "x + b in place");
+    }
+
+    @Test
     void geluBackwardMatchesNd4j() {
         INDArray x = Nd4j.randn(DataType.FLOAT, 41, 19).muli(3);
         INDArray dy = Nd4j.randn(DataType.FLOAT, 41, 19);
