@@ -158,7 +158,9 @@ class FusedKernelsTest {
         INDArray flatRef = flat.dup();
         assertClose(LayerNorm.backwardNd4j(cRef[0], gain, dy, view(flatRef, 0, 403), view(flatRef, 403, 403)),
                 LayerNorm.backward(c[0], gain, dy, view(flat, 0, 403), view(flat, 403, 403)), "large layernorm dx");
-        assertClose(flatRef, flat, "large layernorm dgain, dbias");
+        // Sums over 301 rows in another order (per chunk here, a GEMM with ones in ND4J): float
+        // rounding of a 301-term sum, not of one element.
+        assertClose(flatRef, flat, "large layernorm dgain, dbias", 301 * TOLERANCE);
         INDArray scores = Nd4j.randn(DataType.FLOAT, 25, 67, 67);
         INDArray causal = AttentionMask.bias(5, 5, 67, 67, true, null, DataType.FLOAT);
         INDArray probs = scores.dup();
@@ -253,6 +255,10 @@ class FusedKernelsTest {
     }
 
     private static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertClose(expected, actual, what, TOLERANCE);
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what, double tolerance) {
         assertEquals(DataType.FLOAT, actual.dataType(), what);
         assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()), what);
         double worst = 0;
@@ -261,7 +267,7 @@ class FusedKernelsTest {
         for (int i = 0; i < e.length; i++) {
             worst = Math.max(worst, Math.abs(a[i] - e[i]) / Math.max(1.0, Math.abs(e[i])));
         }
-        assertTrue(worst <= TOLERANCE, what + ": largest relative error " + worst);
+        assertTrue(worst <= tolerance, what + ": largest relative error " + worst);
         System.out.printf("%s: largest relative error %.2e%n", what, worst);
     }
 }
