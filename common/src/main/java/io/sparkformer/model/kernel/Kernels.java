@@ -20,16 +20,18 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam}; all when unset) switches kernels off for A/B measurements.
+ * {@code gelu,layernorm,adam,softmax,residual,heads}; all when unset) switches kernels off for A/B measurements.
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
-    public enum Kernel { GELU, LAYERNORM, ADAM }
+    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS }
 
     private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
     private static final String MODULE = "jdk.incubator.vector";
     private static final Set<Kernel> ENABLED = load();
+    /** Element loops split at multiples of this (a multiple of every vector length, 64 bytes). */
+    private static final int BLOCK = 1024;
 
     private Kernels() {
     }
@@ -56,8 +58,31 @@ public final class Kernels {
     public static INDArray geluForward(INDArray x, float c1, float c3, INDArray[] sigmoidOut) {
         INDArray y = like(x);
         INDArray s = like(x);
-        VectorLoops.geluForward(bytes(x), x.offset(), bytes(y), y.offset(), bytes(s), s.offset(),
-                (int) x.length(), c1, c3);
+        ByteBuffer xb = bytes(x);
+        ByteBuffer yb = bytes(y);
+        ByteBuffer sb = bytes(s);
+        int n = (int) x.length();
+        elements(n, (from, to) -> VectorLoops.geluForward(xb, x.offset() + from, yb, y.offset() + from, sb,
+                s.offset() + from, to - from, c1, c3));
+        sigmoidOut[0] = s;
+        return y;
+    }
+
+    /** x [N, F] += bias [F] in place, then as {@link #geluForward}: one pass for both. */
+    public static INDArray geluForwardBias(INDArray x, INDArray bias, float c1, float c3, INDArray[] sigmoidOut) {
+        INDArray y = like(x);
+        INDArray s = like(x);
+        int rows = (int) x.size(0);
+        int cols = (int) x.size(1);
+        ByteBuffer xb = bytes(x);
+        ByteBuffer bb = bytes(bias);
+        ByteBuffer yb = bytes(y);
+        ByteBuffer sb = bytes(s);
+        KernelThreads.run(rows, KernelThreads.chunks(rows, x.length()), (chunk, from, to) -> {
+            long r = (long) from * cols;
+            VectorLoops.geluForwardBias(xb, x.offset() + r, bb, bias.offset(), yb, y.offset() + r, sb, s.offset() + r,
+                    to - from, cols, c1, c3);
+        });
         sigmoidOut[0] = s;
         return y;
     }
@@ -65,8 +90,12 @@ public final class Kernels {
     /** dx = dy * gelu'(x), from x and s = sigmoid(2z). */
     public static INDArray geluBackward(INDArray x, INDArray s, INDArray dy, float c1, float c3) {
         INDArray dx = like(x);
-        VectorLoops.geluBackward(bytes(x), x.offset(), bytes(s), s.offset(), bytes(dy), dy.offset(),
-                bytes(dx), dx.offset(), (int) x.length(), c1, c3);
+        ByteBuffer xb = bytes(x);
+        ByteBuffer sb = bytes(s);
+        ByteBuffer dyb = bytes(dy);
+        ByteBuffer dxb = bytes(dx);
+        elements((int) x.length(), (from, to) -> VectorLoops.geluBackward(xb, x.offset() + from, sb,
+                s.offset() + from, dyb, dy.offset() + from, dxb, dx.offset() + from, to - from, c1, c3));
         return dx;
     }
 
@@ -77,28 +106,140 @@ public final class Kernels {
         INDArray y = like(x);
         INDArray xhat = like(x);
         INDArray rstd = Nd4j.createUninitialized(DataType.FLOAT, rows, 1);
-        VectorLoops.layerNormForward(bytes(x), x.offset(), bytes(gain), gain.offset(), bytes(bias), bias.offset(),
-                bytes(y), y.offset(), bytes(xhat), xhat.offset(), bytes(rstd), rstd.offset(), rows, cols, eps);
+        ByteBuffer xb = bytes(x);
+        ByteBuffer gb = bytes(gain);
+        ByteBuffer bb = bytes(bias);
+        ByteBuffer yb = bytes(y);
+        ByteBuffer hb = bytes(xhat);
+        ByteBuffer rb = bytes(rstd);
+        KernelThreads.run(rows, KernelThreads.chunks(rows, x.length()), (chunk, from, to) ->
+                VectorLoops.layerNormForward(xb, x.offset() + (long) from * cols, gb, gain.offset(), bb,
+                        bias.offset(), yb, y.offset() + (long) from * cols, hb, xhat.offset() + (long) from * cols,
+                        rb, rstd.offset() + from, to - from, cols, eps));
         return new INDArray[] {y, xhat, rstd};
     }
 
-    /** LayerNorm backward: returns dx [N, C]; adds the column sums of dy and dy*xhat to dbias, dgain. */
+    /**
+     * LayerNorm backward: returns dx [N, C] (plus {@code residual} [N, C] when not null); adds the
+     * column sums of dy and dy*xhat to dbias, dgain.
+     */
     public static INDArray layerNormBackward(INDArray xhat, INDArray rstd, INDArray gain, INDArray dy,
-                                             INDArray dgain, INDArray dbias) {
+                                             INDArray dgain, INDArray dbias, INDArray residual) {
         int rows = (int) xhat.size(0);
         int cols = (int) xhat.size(1);
         INDArray dx = like(xhat);
-        VectorLoops.layerNormBackward(bytes(xhat), xhat.offset(), bytes(rstd), rstd.offset(), bytes(gain),
-                gain.offset(), bytes(dy), dy.offset(), bytes(dx), dx.offset(), bytes(dgain), dgain.offset(),
-                bytes(dbias), dbias.offset(), rows, cols);
+        ByteBuffer hb = bytes(xhat);
+        ByteBuffer rb = bytes(rstd);
+        ByteBuffer gb = bytes(gain);
+        ByteBuffer dyb = bytes(dy);
+        ByteBuffer dxb = bytes(dx);
+        ByteBuffer resb = residual == null ? null : bytes(residual);
+        long reso = residual == null ? 0 : residual.offset();
+        int chunks = KernelThreads.chunks(rows, xhat.length());
+        float[][] sumDy = new float[chunks][cols];          // per chunk, added in chunk order: deterministic
+        float[][] sumDyXhat = new float[chunks][cols];
+        KernelThreads.run(rows, chunks, (chunk, from, to) -> {
+            long r = (long) from * cols;
+            VectorLoops.layerNormBackward(hb, xhat.offset() + r, rb, rstd.offset() + from, gb, gain.offset(), dyb,
+                    dy.offset() + r, dxb, dx.offset() + r, resb, reso + r, sumDy[chunk], sumDyXhat[chunk], to - from,
+                    cols);
+        });
+        for (int c = 0; c < chunks; c++) {
+            VectorLoops.addInto(bytes(dbias), dbias.offset(), sumDy[c]);
+            VectorLoops.addInto(bytes(dgain), dgain.offset(), sumDyXhat[c]);
+        }
         return dx;
+    }
+
+    /** y [N, C] += bias [C] (per row) + residual [N, C], in place. */
+    public static void biasResidual(INDArray y, INDArray bias, INDArray residual) {
+        int rows = (int) y.size(0);
+        int cols = (int) y.size(1);
+        ByteBuffer yb = bytes(y);
+        ByteBuffer bb = bytes(bias);
+        ByteBuffer rb = bytes(residual);
+        KernelThreads.run(rows, KernelThreads.chunks(rows, y.length()), (chunk, from, to) ->
+                VectorLoops.biasResidual(yb, y.offset() + (long) from * cols, bb, bias.offset(), rb,
+                        residual.offset() + (long) from * cols, to - from, cols));
+    }
+
+    /** Rows x [B*L, k*H*D] (k stacked projections) to heads [k, B*H, L, D], one copy. */
+    public static INDArray splitHeads(INDArray x, int batch, int length, int k, int heads) {
+        int d = (int) (x.size(1) / k / heads);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[] {k, (long) batch * heads, length, d}, 'c');
+        copyHeads(x, out, batch, length, k, heads, d, true);
+        return out;
+    }
+
+    /** Heads [k, B*H, L, D] (or [B*H, L, D] for k = 1) to rows [B*L, k*H*D], one copy. */
+    public static INDArray mergeHeads(INDArray x, int batch, int k, int heads) {
+        int length = (int) x.size(x.rank() - 2);
+        int d = (int) x.size(x.rank() - 1);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[] {(long) batch * length, (long) k * heads * d}, 'c');
+        copyHeads(out, x, batch, length, k, heads, d, false);
+        return out;
+    }
+
+    private static void copyHeads(INDArray rows, INDArray heads, int batch, int length, int k, int h, int d,
+                                  boolean split) {
+        ByteBuffer rb = bytes(rows);
+        ByteBuffer hb = bytes(heads);
+        KernelThreads.run(batch, KernelThreads.chunks(batch, rows.length()), (chunk, from, to) ->
+                VectorLoops.copyHeads(rb, rows.offset(), hb, heads.offset(), batch, from, to, length, k, h, d, split));
     }
 
     /** Adam on n elements in place: m, v updated; g becomes the update alphaT m / (sqrt(v) + eps). */
     public static void adam(INDArray g, INDArray m, INDArray v, int n, float beta1, float beta2, float epsilon,
                             float alphaT) {
-        VectorLoops.adam(bytes(g), g.offset(), bytes(m), m.offset(), bytes(v), v.offset(), n, beta1, beta2,
-                epsilon, alphaT);
+        ByteBuffer gb = bytes(g);
+        ByteBuffer mb = bytes(m);
+        ByteBuffer vb = bytes(v);
+        elements(n, (from, to) -> VectorLoops.adam(gb, g.offset() + from, mb, m.offset() + from, vb,
+                v.offset() + from, to - from, beta1, beta2, epsilon, alphaT));
+    }
+
+    /**
+     * Attention scores [G, T, S] to probabilities in place: softmax(scores scale + bias) per row;
+     * {@code causal} masks keys after each query by index instead (bias then unused, may be null).
+     */
+    public static void attentionSoftmax(INDArray scores, float scale, INDArray bias, boolean causal) {
+        int t = (int) scores.size(1);
+        int s = (int) scores.size(2);
+        INDArray b = causal ? null : bias;
+        ByteBuffer xb = bytes(scores);
+        ByteBuffer bb = b == null ? null : bytes(b);
+        long bo = b == null ? 0 : b.offset();
+        int groups = (int) scores.size(0);     // chunks start at a group, so row % t stays the query index
+        KernelThreads.run(groups, KernelThreads.chunks(groups, scores.length()), (chunk, from, to) -> {
+            long r = (long) from * t * s;
+            VectorLoops.softmaxForward(xb, scores.offset() + r, bb, bo + r, (to - from) * t, t, s, scale, causal);
+        });
+    }
+
+    /** The gradient of {@link #attentionSoftmax} in place: dProbs [G, T, S] becomes dScores. */
+    public static void attentionSoftmaxBackward(INDArray probs, INDArray dProbs, float scale, boolean causal) {
+        int t = (int) probs.size(1);
+        int s = (int) probs.size(2);
+        ByteBuffer pb = bytes(probs);
+        ByteBuffer db = bytes(dProbs);
+        int groups = (int) probs.size(0);
+        KernelThreads.run(groups, KernelThreads.chunks(groups, probs.length()), (chunk, from, to) -> {
+            long r = (long) from * t * s;
+            VectorLoops.softmaxBackward(pb, probs.offset() + r, db, dProbs.offset() + r, (to - from) * t, t, s,
+                    scale, causal);
+        });
+    }
+
+    /** A loop over elements [from, to) of flat arrays. */
+    private interface Elements {
+        void run(int from, int to);
+    }
+
+    /** Runs an element loop over [0, n) in chunks of whole vectors (see {@link KernelThreads}). */
+    private static void elements(int n, Elements loop) {
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        KernelThreads.run(blocks, KernelThreads.chunks(blocks, n), (chunk, from, to) ->
+                loop.run(from * BLOCK, Math.min(n, to * BLOCK)));
     }
 
     private static INDArray like(INDArray x) {
@@ -146,7 +287,7 @@ public final class Kernels {
                 if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
                     on.add(Kernel.valueOf(n));
                 } else if (!n.isEmpty() && !n.equals("NONE")) {
-                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam)", name);
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads)", name);
                 }
             }
         }

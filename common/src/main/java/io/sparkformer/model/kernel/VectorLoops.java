@@ -62,6 +62,32 @@ final class VectorLoops {
         }
     }
 
+    /** Per row of x [rows, cols]: x += b (in place, the backward pass needs it), then as {@link #geluForward}. */
+    static void geluForwardBias(ByteBuffer x, long xo, ByteBuffer b, long bo, ByteBuffer y, long yo, ByteBuffer s,
+                                long so, int rows, int cols, float c1, float c3) {
+        int bound = F.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector xv = load(x, xo + row + j).add(load(b, bo + j));
+                store(xv, x, xo + row + j);
+                FloatVector u = xv.mul(xv).mul(c3).add(c1).mul(xv);
+                FloatVector sv = FloatVector.broadcast(F, 1f).div(u.neg().lanewise(VectorOperators.EXP).add(1f));
+                store(sv, s, so + row + j);
+                store(sv.mul(xv), y, yo + row + j);
+            }
+            for (; j < cols; j++) {
+                float xi = get(x, xo + row + j) + get(b, bo + j);
+                put(x, xo + row + j, xi);
+                float u = (xi * xi * c3 + c1) * xi;
+                float si = 1f / (1f + (float) Math.exp(-u));
+                put(s, so + row + j, si);
+                put(y, yo + row + j, si * xi);
+            }
+        }
+    }
+
     /** dx = dy [s + x s (1 - s) (c1 + 3 c3 x^2)]. */
     static void geluBackward(ByteBuffer x, long xo, ByteBuffer s, long so, ByteBuffer dy, long dyo,
                              ByteBuffer dx, long dxo, int n, float c1, float c3) {
@@ -125,14 +151,13 @@ final class VectorLoops {
     }
 
     /**
-     * Per row: dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)); over all rows dbias += sum dy,
-     * dgain += sum dy xhat (accumulated on the heap, added to the gradient views once).
+     * Per row: dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)) (+ res, the residual branch's
+     * gradient, when not null); over all rows sumDy += dy and
+     * sumDyXhat += dy xhat (heap arrays of cols, one pair per thread; see {@link #addInto}).
      */
     static void layerNormBackward(ByteBuffer xhat, long ho, ByteBuffer rstd, long ro, ByteBuffer g, long go,
-                                  ByteBuffer dy, long dyo, ByteBuffer dx, long dxo, ByteBuffer dgain, long dgo,
-                                  ByteBuffer dbias, long dbo, int rows, int cols) {
-        float[] sumDy = new float[cols];
-        float[] sumDyXhat = new float[cols];
+                                  ByteBuffer dy, long dyo, ByteBuffer dx, long dxo, ByteBuffer res, long reso,
+                                  float[] sumDy, float[] sumDyXhat, int rows, int cols) {
         int bound = F.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             long row = (long) r * cols;
@@ -165,16 +190,152 @@ final class VectorLoops {
             for (j = 0; j < bound; j += LANES) {
                 FloatVector dh = load(dy, dyo + row + j).mul(load(g, go + j));
                 FloatVector v = dh.sub(meanD).sub(load(xhat, ho + row + j).mul(meanDX)).mul(rs);
+                if (res != null) {
+                    v = load(res, reso + row + j).add(v);
+                }
                 store(v, dx, dxo + row + j);
             }
             for (; j < cols; j++) {
                 float dh = get(dy, dyo + row + j) * get(g, go + j);
-                put(dx, dxo + row + j, (dh - meanD - get(xhat, ho + row + j) * meanDX) * rs);
+                float v = (dh - meanD - get(xhat, ho + row + j) * meanDX) * rs;
+                put(dx, dxo + row + j, res == null ? v : get(res, reso + row + j) + v);
             }
         }
-        for (int j = 0; j < cols; j++) {
-            put(dbias, dbo + j, get(dbias, dbo + j) + sumDy[j]);
-            put(dgain, dgo + j, get(dgain, dgo + j) + sumDyXhat[j]);
+    }
+
+    /** Per row of y [rows, cols], in place: y = (y + b) + r, the bias and the residual of a sublayer. */
+    static void biasResidual(ByteBuffer y, long yo, ByteBuffer b, long bo, ByteBuffer r, long ro, int rows, int cols) {
+        int bound = F.loopBound(cols);
+        for (int i = 0; i < rows; i++) {
+            long row = (long) i * cols;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                store(load(y, yo + row + j).add(load(b, bo + j)).add(load(r, ro + row + j)), y, yo + row + j);
+            }
+            for (; j < cols; j++) {
+                put(y, yo + row + j, get(y, yo + row + j) + get(b, bo + j) + get(r, ro + row + j));
+            }
+        }
+    }
+
+    /**
+     * Head layout copy between rows [B, L, k, H, D] (k stacked projections of H heads) and heads
+     * [k, B, H, L, D], for batches [b0, b1): {@code split} copies rows to heads, else heads to rows.
+     * Each head row of D floats is one bulk copy.
+     */
+    static void copyHeads(ByteBuffer rows, long ro, ByteBuffer heads, long ho, int batch, int b0, int b1, int length,
+                          int k, int h, int d, boolean split) {
+        int bytes = d * Float.BYTES;
+        for (int b = b0; b < b1; b++) {
+            for (int l = 0; l < length; l++) {
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < h; j++) {
+                        long r = ((((long) b * length + l) * k + i) * h + j) * d;
+                        long e = ((((long) i * batch + b) * h + j) * length + l) * d;
+                        if (split) {
+                            heads.put((int) ((ho + e) * Float.BYTES), rows, (int) ((ro + r) * Float.BYTES), bytes);
+                        } else {
+                            rows.put((int) ((ro + r) * Float.BYTES), heads, (int) ((ho + e) * Float.BYTES), bytes);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** target[j] += values[j] for the cols elements of a gradient view. */
+    static void addInto(ByteBuffer target, long to, float[] values) {
+        for (int j = 0; j < values.length; j++) {
+            put(target, to + j, get(target, to + j) + values[j]);
+        }
+    }
+
+    /**
+     * Attention probabilities in place, row by row over x [rows, cols]: x = softmax(x scale + bias).
+     * With {@code causal}, row r is query q = r % queries and sees columns 0..q only (the rest
+     * become exactly 0, as exp underflows for the additive mask); {@code bias} is then not read and
+     * may be null. Three passes over a row that stays in L1: scale (+ bias) and max, exp and sum,
+     * normalise.
+     */
+    static void softmaxForward(ByteBuffer x, long xo, ByteBuffer bias, long bo, int rows, int queries, int cols,
+                               float scale, boolean causal) {
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            int limit = causal ? Math.min(cols, r % queries + 1) : cols;
+            int bound = F.loopBound(limit);
+            FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector v = load(x, xo + row + j).mul(scale);
+                if (bias != null && !causal) {
+                    v = v.add(load(bias, bo + row + j));
+                }
+                store(v, x, xo + row + j);
+                maxV = maxV.max(v);
+            }
+            float max = maxV.reduceLanes(VectorOperators.MAX);
+            for (; j < limit; j++) {
+                float v = get(x, xo + row + j) * scale;
+                if (bias != null && !causal) {
+                    v += get(bias, bo + row + j);
+                }
+                put(x, xo + row + j, v);
+                max = Math.max(max, v);
+            }
+            FloatVector sumV = FloatVector.zero(F);
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector e = load(x, xo + row + j).sub(max).lanewise(VectorOperators.EXP);
+                store(e, x, xo + row + j);
+                sumV = sumV.add(e);
+            }
+            float sum = sumV.reduceLanes(VectorOperators.ADD);
+            for (; j < limit; j++) {
+                float e = (float) Math.exp(get(x, xo + row + j) - max);
+                put(x, xo + row + j, e);
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (j = 0; j < bound; j += LANES) {
+                store(load(x, xo + row + j).mul(inv), x, xo + row + j);
+            }
+            for (; j < limit; j++) {
+                put(x, xo + row + j, get(x, xo + row + j) * inv);
+            }
+            for (j = limit; j < cols; j++) {
+                put(x, xo + row + j, 0f);
+            }
+        }
+    }
+
+    /**
+     * Softmax backward in place over dp [rows, cols]: dp = p (dp - sum(dp p)) scale per row. With
+     * {@code causal}, columns after the query's own are 0 (p is 0 there) and are written, not computed.
+     */
+    static void softmaxBackward(ByteBuffer p, long po, ByteBuffer dp, long dpo, int rows, int queries, int cols,
+                                float scale, boolean causal) {
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * cols;
+            int limit = causal ? Math.min(cols, r % queries + 1) : cols;
+            int bound = F.loopBound(limit);
+            FloatVector acc = FloatVector.zero(F);
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                acc = load(dp, dpo + row + j).fma(load(p, po + row + j), acc);
+            }
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < limit; j++) {
+                dot += get(dp, dpo + row + j) * get(p, po + row + j);
+            }
+            for (j = 0; j < bound; j += LANES) {
+                FloatVector d = load(dp, dpo + row + j).sub(dot).mul(load(p, po + row + j)).mul(scale);
+                store(d, dp, dpo + row + j);
+            }
+            for (; j < limit; j++) {
+                put(dp, dpo + row + j, (get(dp, dpo + row + j) - dot) * get(p, po + row + j) * scale);
+            }
+            for (j = limit; j < cols; j++) {
+                put(dp, dpo + row + j, 0f);
+            }
         }
     }
 

@@ -38,6 +38,22 @@ public final class AttentionMask {
         return build(batch, heads, t, s, causal, keyPadding, dataType);
     }
 
+    /**
+     * Whether {@code bias} is a pure causal bias of {@link #bias} (this thread's cached one), so
+     * attention may mask by index instead of reading it.
+     */
+    public static boolean isCausal(INDArray bias) {
+        if (bias == null) {
+            return false;
+        }
+        for (INDArray cached : CAUSAL.get().values()) {
+            if (cached == bias) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static INDArray build(int batch, int heads, int t, int s, boolean causal, INDArray keyPadding,
                                   DataType dataType) {
         float[] pad = keyPadding == null ? null : keyPadding.castTo(DataType.FLOAT).dup('c').data().asFloat();

@@ -31,6 +31,17 @@ public final class Gelu {
         return forwardNd4j(x, sigmoidOut);
     }
 
+    /**
+     * As {@link #forward} of x + bias for x [N, F], bias [F]; x itself becomes x + bias (what the
+     * backward pass takes as its input), in the same pass where the kernel runs.
+     */
+    public static INDArray forward(INDArray x, INDArray bias, INDArray[] sigmoidOut) {
+        if (x.rank() == 2 && Kernels.accepts(Kernels.Kernel.GELU, x, bias)) {
+            return Kernels.geluForwardBias(x, bias, (float) C1, (float) C3, sigmoidOut);
+        }
+        return forward(x.addiRowVector(bias), sigmoidOut);
+    }
+
     /** {@link #forward} as ND4J ops: the reference path. */
     static INDArray forwardNd4j(INDArray x, INDArray[] sigmoidOut) {
         INDArray u = x.mul(x).muli(C3).addi(C1).muli(x);                   // C1 x + C3 x^3

@@ -46,9 +46,22 @@ public final class LayerNorm {
     public static INDArray backward(Cache cache, INDArray gain, INDArray dy, INDArray dgain, INDArray dbias) {
         if (dy.rank() == 2 && Kernels.accepts(Kernels.Kernel.LAYERNORM, cache.xhat(), cache.rstd(), gain, dy,
                 dgain, dbias)) {
-            return Kernels.layerNormBackward(cache.xhat(), cache.rstd(), gain, dy, dgain, dbias);
+            return Kernels.layerNormBackward(cache.xhat(), cache.rstd(), gain, dy, dgain, dbias, null);
         }
         return backwardNd4j(cache, gain, dy, dgain, dbias);
+    }
+
+    /**
+     * As {@link #backward}, returning {@code residual} + dx: the gradient of a residual sum whose
+     * other branch went through this LayerNorm, in the same pass.
+     */
+    public static INDArray backwardPlus(Cache cache, INDArray gain, INDArray dy, INDArray dgain, INDArray dbias,
+                                        INDArray residual) {
+        if (dy.rank() == 2 && Kernels.accepts(Kernels.Kernel.LAYERNORM, cache.xhat(), cache.rstd(), gain, dy,
+                dgain, dbias, residual)) {
+            return Kernels.layerNormBackward(cache.xhat(), cache.rstd(), gain, dy, dgain, dbias, residual);
+        }
+        return residual.add(backwardNd4j(cache, gain, dy, dgain, dbias));
     }
 
     /** {@link #backward} as ND4J ops: the reference path. */

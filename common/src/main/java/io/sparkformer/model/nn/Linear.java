@@ -1,5 +1,6 @@
 package io.sparkformer.model.nn;
 
+import io.sparkformer.model.kernel.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -19,6 +20,19 @@ public final class Linear {
             y.addiRowVector(b);
         }
         return y;
+    }
+
+    /**
+     * {@code residual + x W + b}, the output of a residual sublayer without dropout: after the GEMM
+     * one fused pass adds bias and residual in place ({@link Kernels}), or two ND4J ops.
+     */
+    public static INDArray forwardPlus(INDArray x, INDArray w, INDArray b, INDArray residual) {
+        INDArray y = Nd4j.gemm(x, w, false, false);    // [N, out]
+        if (Kernels.accepts(Kernels.Kernel.RESIDUAL, y, b, residual)) {
+            Kernels.biasResidual(y, b, residual);
+            return y;
+        }
+        return y.addiRowVector(b).addi(residual);
     }
 
     /**

@@ -152,9 +152,14 @@ public final class TransformerBlock {
                 Attention.slice(heads3, 2), selfBias, drop, ac);
         cache.self = ac[0];
         INDArray merged = Attention.mergeHeads(att, batch, heads);                                     // [N, C]
-        INDArray proj = Linear.forward(merged, p.get(prefix + "attn.proj.W"), p.get(prefix + "attn.proj.b"));
-        cache.dropSelf = Dropout.mask(proj, drop);
-        INDArray x1 = x.add(Dropout.apply(proj, cache.dropSelf));
+        INDArray x1;
+        if (drop > 0) {
+            INDArray proj = Linear.forward(merged, p.get(prefix + "attn.proj.W"), p.get(prefix + "attn.proj.b"));
+            cache.dropSelf = Dropout.mask(proj, drop);
+            x1 = x.add(Dropout.apply(proj, cache.dropSelf));
+        } else {
+            x1 = Linear.forwardPlus(merged, p.get(prefix + "attn.proj.W"), p.get(prefix + "attn.proj.b"), x);
+        }
         cache.x = x;
         cache.a1 = a1;
         cache.selfMerged = merged;
@@ -185,15 +190,18 @@ public final class TransformerBlock {
         // Position-wise feed-forward sublayer.
         INDArray a2 = LayerNorm.forward(x2, p.get(prefix + "ln2.g"), p.get(prefix + "ln2.b"), eps, lnc);
         cache.ln2 = lnc[0];
-        INDArray hidden = Linear.forward(a2, p.get(prefix + "mlp.fc.W"), p.get(prefix + "mlp.fc.b"));    // [N, F]
+        INDArray hidden = Nd4j.gemm(a2, p.get(prefix + "mlp.fc.W"), false, false);                      // [N, F]
         INDArray[] sigmoid = new INDArray[1];
-        INDArray act = activate(hidden, sigmoid);
-        INDArray out = Linear.forward(act, p.get(prefix + "mlp.proj.W"), p.get(prefix + "mlp.proj.b"));  // [N, C]
-        cache.dropMlp = Dropout.mask(out, drop);
+        INDArray act = activate(hidden, p.get(prefix + "mlp.fc.b"), sigmoid);    // adds the bias into hidden
         cache.a2 = a2;
         cache.hidden = hidden;
         cache.sigmoid = sigmoid[0];
         cache.act = act;
+        if (drop <= 0) {
+            return Linear.forwardPlus(act, p.get(prefix + "mlp.proj.W"), p.get(prefix + "mlp.proj.b"), x2);
+        }
+        INDArray out = Linear.forward(act, p.get(prefix + "mlp.proj.W"), p.get(prefix + "mlp.proj.b"));  // [N, C]
+        cache.dropMlp = Dropout.mask(out, drop);
         return x2.add(Dropout.apply(out, cache.dropMlp));
     }
 
@@ -214,8 +222,8 @@ public final class TransformerBlock {
         INDArray dHidden = activationBackward(cache.hidden, cache.sigmoid, dAct);
         INDArray dA2 = Linear.backward(cache.a2, p.get(prefix + "mlp.fc.W"), dHidden,
                 g.get(prefix + "mlp.fc.W"), g.get(prefix + "mlp.fc.b"));
-        INDArray dx2 = dy.add(LayerNorm.backward(cache.ln2, p.get(prefix + "ln2.g"), dA2,
-                g.get(prefix + "ln2.g"), g.get(prefix + "ln2.b")));
+        INDArray dx2 = LayerNorm.backwardPlus(cache.ln2, p.get(prefix + "ln2.g"), dA2,
+                g.get(prefix + "ln2.g"), g.get(prefix + "ln2.b"), dy);
 
         // Cross-attention sublayer: x2 = x1 + drop(cproj).
         INDArray dx1 = dx2;
@@ -250,13 +258,18 @@ public final class TransformerBlock {
         INDArray dQkv = Attention.mergeStacked(dStacked, batch, heads);                               // [N, 3C]
         INDArray dA1 = Linear.backward(cache.a1, p.get(prefix + "attn.qkv.W"), dQkv,
                 g.get(prefix + "attn.qkv.W"), g.get(prefix + "attn.qkv.b"));
-        return dx1.add(LayerNorm.backward(cache.ln1, p.get(prefix + "ln1.g"), dA1,
-                g.get(prefix + "ln1.g"), g.get(prefix + "ln1.b")));
+        return LayerNorm.backwardPlus(cache.ln1, p.get(prefix + "ln1.g"), dA1,
+                g.get(prefix + "ln1.g"), g.get(prefix + "ln1.b"), dx1);
     }
 
     /** The feed-forward nonlinearity; {@code aux[0]} receives what its backward needs. */
     INDArray activate(INDArray hidden, INDArray[] aux) {
         return erfGelu ? ErfGelu.forward(hidden, aux) : Gelu.forward(hidden, aux);
+    }
+
+    /** {@link #activate} of hidden + bias; hidden becomes hidden + bias (fused with tanh GELU). */
+    INDArray activate(INDArray hidden, INDArray bias, INDArray[] aux) {
+        return erfGelu ? ErfGelu.forward(hidden.addiRowVector(bias), aux) : Gelu.forward(hidden, bias, aux);
     }
 
     INDArray activationBackward(INDArray hidden, INDArray aux, INDArray dAct) {

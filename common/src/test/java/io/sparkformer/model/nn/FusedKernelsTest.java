@@ -49,6 +49,20 @@ class FusedKernelsTest {
     }
 
     @Test
+    void geluWithItsBiasMatchesNd4jAndLeavesTheBiasedInputForTheBackward() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 29, 51).muli(3);
+        INDArray bias = Nd4j.randn(DataType.FLOAT, 51);
+        INDArray biased = x.addRowVector(bias);
+        INDArray[] s = new INDArray[1];
+        INDArray[] sRef = new INDArray[1];
+        INDArray yRef = Gelu.forwardNd4j(biased, sRef);
+        INDArray y = Gelu.forward(x, bias, s);
+        assertClose(yRef, y, "gelu(x + b) y");
+        assertClose(sRef[0], s[0], "gelu(x + b) sigmoid");
+        assertClose(biased, x, "x + b in place");
+    }
+
+    @Test
     void geluBackwardMatchesNd4j() {
         INDArray x = Nd4j.randn(DataType.FLOAT, 41, 19).muli(3);
         INDArray dy = Nd4j.randn(DataType.FLOAT, 41, 19);
@@ -93,6 +107,115 @@ class FusedKernelsTest {
     }
 
     @Test
+    void attentionSoftmaxWithABiasMatchesNd4j() {
+        INDArray scores = Nd4j.randn(DataType.FLOAT, 3, 13, 29).muli(4);
+        INDArray bias = Nd4j.randn(DataType.FLOAT, 3, 13, 29);
+        bias.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(20, 29)).assign(Attention.MASKED);
+        INDArray ref = Attention.softmaxNd4j(scores.dup(), 0.3, bias);
+        INDArray probs = scores.dup();
+        assertTrue(Kernels.accepts(Kernel.SOFTMAX, probs, bias));
+        Kernels.attentionSoftmax(probs, 0.3f, bias, false);
+        assertClose(ref, probs, "softmax with bias");
+        INDArray dProbs = Nd4j.randn(DataType.FLOAT, 3, 13, 29);
+        INDArray dRef = Attention.softmaxBackwardNd4j(ref, dProbs.dup(), 0.3);
+        Kernels.attentionSoftmaxBackward(probs, dProbs, 0.3f, false);
+        assertClose(dRef, dProbs, "softmax backward");
+    }
+
+    @Test
+    void causalSoftmaxMasksByIndexExactlyAsTheCausalBias() {
+        INDArray bias = AttentionMask.bias(2, 3, 37, 37, true, null, DataType.FLOAT);   // [6, 37, 37]
+        assertTrue(AttentionMask.isCausal(bias), "the cached causal bias is recognised");
+        assertFalse(AttentionMask.isCausal(bias.dup()), "an equal copy is not (it could be written to)");
+        INDArray scores = Nd4j.randn(DataType.FLOAT, 6, 37, 37).muli(4);
+        INDArray ref = Attention.softmaxNd4j(scores.dup(), 0.25, bias);
+        INDArray probs = scores.dup();
+        Kernels.attentionSoftmax(probs, 0.25f, null, true);
+        assertClose(ref, probs, "causal softmax");
+        assertEquals(0f, probs.getFloat(4, 10, 11), "a later key has probability exactly 0");
+        INDArray dProbs = Nd4j.randn(DataType.FLOAT, 6, 37, 37);
+        INDArray dRef = Attention.softmaxBackwardNd4j(ref, dProbs.dup(), 0.25);
+        Kernels.attentionSoftmaxBackward(probs, dProbs, 0.25f, true);
+        assertClose(dRef, dProbs, "causal softmax backward");
+    }
+
+    @Test
+    void arraysLargeEnoughToSplitOverThreadsMatchNd4j() {
+        // Past KernelThreads' threshold each kernel runs in chunks on the task's threads (2 here).
+        INDArray x = Nd4j.randn(DataType.FLOAT, 301, 403).muli(3);
+        INDArray[] s = new INDArray[1];
+        INDArray[] sRef = new INDArray[1];
+        assertClose(Gelu.forwardNd4j(x, sRef), Gelu.forward(x, s), "large gelu y");
+        INDArray dy = Nd4j.randn(DataType.FLOAT, 301, 403);
+        assertClose(Gelu.backwardNd4j(x, sRef[0], dy), Gelu.backward(x, s[0], dy), "large gelu dx");
+        INDArray gain = Nd4j.randn(DataType.FLOAT, 403);
+        INDArray bias = Nd4j.randn(DataType.FLOAT, 403);
+        LayerNorm.Cache[] c = new LayerNorm.Cache[1];
+        LayerNorm.Cache[] cRef = new LayerNorm.Cache[1];
+        assertClose(LayerNorm.forwardNd4j(x, gain, bias, 1e-5, cRef), LayerNorm.forward(x, gain, bias, 1e-5, c),
+                "large layernorm y");
+        INDArray flat = Nd4j.zeros(DataType.FLOAT, 1, 2 * 403);
+        INDArray flatRef = flat.dup();
+        assertClose(LayerNorm.backwardNd4j(cRef[0], gain, dy, view(flatRef, 0, 403), view(flatRef, 403, 403)),
+                LayerNorm.backward(c[0], gain, dy, view(flat, 0, 403), view(flat, 403, 403)), "large layernorm dx");
+        // Sums over 301 rows in another order (per chunk here, a GEMM with ones in ND4J): float
+        // rounding of a 301-term sum, not of one element.
+        assertClose(flatRef, flat, "large layernorm dgain, dbias", 301 * TOLERANCE);
+        INDArray scores = Nd4j.randn(DataType.FLOAT, 25, 67, 67);
+        INDArray causal = AttentionMask.bias(5, 5, 67, 67, true, null, DataType.FLOAT);
+        INDArray probs = scores.dup();
+        Kernels.attentionSoftmax(probs, 0.125f, null, true);
+        assertClose(Attention.softmaxNd4j(scores.dup(), 0.125, causal), probs, "large causal softmax");
+    }
+
+    @Test
+    void residualSublayerOutputMatchesNd4j() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 23, 31);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 31, 45);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 45);
+        INDArray residual = Nd4j.randn(DataType.FLOAT, 23, 45);
+        INDArray ref = Nd4j.gemm(x, w, false, false).addiRowVector(b).addi(residual);
+        assertClose(ref, Linear.forwardPlus(x, w, b, residual), "bias + residual");
+    }
+
+    @Test
+    void layerNormBackwardPlusAResidualGradientMatchesNd4j() {
+        INDArray x = Nd4j.randn(DataType.FLOAT, 19, 37);
+        INDArray gain = Nd4j.randn(DataType.FLOAT, 37);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, 19, 37);
+        INDArray residual = Nd4j.randn(DataType.FLOAT, 19, 37);
+        LayerNorm.Cache[] c = new LayerNorm.Cache[1];
+        LayerNorm.forwardNd4j(x, gain, Nd4j.zeros(DataType.FLOAT, 37), 1e-5, c);
+        INDArray flat = Nd4j.zeros(DataType.FLOAT, 1, 2 * 37);
+        INDArray flatRef = flat.dup();
+        INDArray ref = residual.add(LayerNorm.backwardNd4j(c[0], gain, dy, view(flatRef, 0, 37), view(flatRef, 37, 37)));
+        assertClose(ref, LayerNorm.backwardPlus(c[0], gain, dy, view(flat, 0, 37), view(flat, 37, 37), residual),
+                "layernorm dx + residual");
+        assertClose(flatRef, flat, "layernorm dgain, dbias (with residual)");
+    }
+
+    @Test
+    void headCopiesMatchNd4jsPermutes() {
+        // Doubles take ND4J's permute + dup; the same values as floats take the copy kernel. Copies are exact.
+        int batch = 3, length = 7, heads = 5, d = 6;
+        INDArray rows = Nd4j.randn(DataType.DOUBLE, batch * length, 3 * heads * d);
+        INDArray rowsF = rows.castTo(DataType.FLOAT);
+        assertTrue(Kernels.accepts(Kernel.HEADS, rowsF));
+        INDArray stacked = Attention.splitStacked(rows, batch, length, 3, heads);
+        INDArray stackedF = Attention.splitStacked(rowsF, batch, length, 3, heads);
+        assertEquals(stacked.castTo(DataType.FLOAT), stackedF, "split stacked");
+        assertEquals(Attention.mergeStacked(stacked, batch, heads).castTo(DataType.FLOAT),
+                Attention.mergeStacked(stackedF, batch, heads), "merge stacked");
+        INDArray one = rows.get(NDArrayIndex.all(), NDArrayIndex.interval(0, heads * d)).dup('c');
+        INDArray split = Attention.splitHeads(one, batch, length, heads);
+        INDArray splitF = Attention.splitHeads(one.castTo(DataType.FLOAT), batch, length, heads);
+        assertEquals(split.castTo(DataType.FLOAT), splitF, "split heads");
+        assertEquals(Attention.mergeHeads(split, batch, heads).castTo(DataType.FLOAT),
+                Attention.mergeHeads(splitF, batch, heads), "merge heads");
+        assertEquals(rowsF, Attention.mergeStacked(stackedF, batch, heads), "merge inverts split");
+    }
+
+    @Test
     void adamMatchesTheScalarRuleBitForBit() {
         int n = 1001;
         INDArray g = Nd4j.randn(DataType.FLOAT, n);
@@ -132,6 +255,10 @@ class FusedKernelsTest {
     }
 
     private static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertClose(expected, actual, what, TOLERANCE);
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what, double tolerance) {
         assertEquals(DataType.FLOAT, actual.dataType(), what);
         assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()), what);
         double worst = 0;
@@ -140,7 +267,7 @@ class FusedKernelsTest {
         for (int i = 0; i < e.length; i++) {
             worst = Math.max(worst, Math.abs(a[i] - e[i]) / Math.max(1.0, Math.abs(e[i])));
         }
-        assertTrue(worst <= TOLERANCE, what + ": largest relative error " + worst);
+        assertTrue(worst <= tolerance, what + ": largest relative error " + worst);
         System.out.printf("%s: largest relative error %.2e%n", what, worst);
     }
 }
