@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -20,12 +21,18 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam,softmax,residual,heads}; all when unset) switches kernels off for A/B measurements.
+ * {@code gelu,layernorm,adam,softmax,residual,heads}, or {@code all}) picks kernels for A/B measurements. Unset:
+ * {@link #DEFAULT}, the ones an interleaved A/B showed to help; softmax, residual and heads are correct (tested
+ * against the ND4J path) but their A/B was inconclusive (README "Performance"), so they are opt-in.
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
     public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS }
+
+    /** On unless SPARKFORMER_KERNELS says otherwise. */
+    private static final Set<Kernel> DEFAULT =
+            Collections.unmodifiableSet(EnumSet.of(Kernel.GELU, Kernel.LAYERNORM, Kernel.ADAM));
 
     private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
     private static final String MODULE = "jdk.incubator.vector";
@@ -279,8 +286,10 @@ public final class Kernels {
             return EnumSet.noneOf(Kernel.class);
         }
         String spec = System.getenv("SPARKFORMER_KERNELS");
-        EnumSet<Kernel> on = EnumSet.allOf(Kernel.class);
-        if (spec != null && !spec.isBlank() && !spec.trim().equals("all")) {
+        EnumSet<Kernel> on = EnumSet.copyOf(DEFAULT);
+        if (spec != null && spec.trim().equals("all")) {
+            on = EnumSet.allOf(Kernel.class);
+        } else if (spec != null && !spec.isBlank()) {
             on = EnumSet.noneOf(Kernel.class);
             for (String name : spec.split(",")) {
                 String n = name.trim().toUpperCase(Locale.ROOT);
