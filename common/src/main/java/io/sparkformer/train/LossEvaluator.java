@@ -2,17 +2,13 @@ package io.sparkformer.train;
 
 import io.sparkformer.data.Batches;
 import io.sparkformer.data.TokenSource;
+import io.sparkformer.model.layer.BackwardWorkspace;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -20,20 +16,11 @@ import org.nd4j.linalg.dataset.DataSet;
  * Mean token cross-entropy (nats) of a model over given windows of a split, without dropout.
  *
  * <p>Each batch's forward pass runs in one workspace that every batch reuses. DL4J's
- * {@code ComputationGraph.score} runs it outside workspaces: every intermediate of every batch
- * became fresh off-heap memory, freed only by a garbage collection and kept by malloc afterwards
- * (the baby GPT's first 20-batch validation in {@code local[2]} raised resident memory by ~460 MB).
+ * {@code ComputationGraph.score} runs it with no workspace for activations: every intermediate of
+ * every batch became fresh off-heap memory, left for a garbage collection to free.
  */
 public final class LossEvaluator {
     private static final String WORKSPACE = "SPARKFORMER_EVAL";
-    private static final WorkspaceConfiguration WORKSPACE_CONFIG = WorkspaceConfiguration.builder()
-            .initialSize(0)
-            .policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .overallocationLimit(0.1)
-            .policySpill(SpillPolicy.REALLOCATE)
-            .policyReset(ResetPolicy.BLOCK_LEFT)
-            .build();
 
     private LossEvaluator() {
     }
@@ -86,7 +73,7 @@ public final class LossEvaluator {
         Layer layer = graph.getOutputLayer(0);
         LayerWorkspaceMgr mgr = LayerWorkspaceMgr.builder()
                 .defaultNoWorkspace()
-                .with(ArrayType.ACTIVATIONS, WORKSPACE, WORKSPACE_CONFIG)
+                .with(ArrayType.ACTIVATIONS, WORKSPACE, BackwardWorkspace.CONFIG)
                 .build();
         INDArray featuresMask = batch.getFeaturesMaskArray();
         INDArray labelsMask = batch.getLabelsMaskArray();
