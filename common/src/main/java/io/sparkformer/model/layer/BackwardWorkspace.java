@@ -21,7 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class BackwardWorkspace {
     private static final String ID = "SPARKFORMER_BACKWARD";
-    private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
+    /** Sized by its first cycle, grown when a later one needs more: also the evaluation's workspace. */
+    public static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
             .initialSize(0)
             .policyLearning(LearningPolicy.FIRST_LOOP)
             .policyAllocation(AllocationPolicy.OVERALLOCATE)

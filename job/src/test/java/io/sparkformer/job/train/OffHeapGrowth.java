@@ -6,13 +6,17 @@ import io.sparkformer.data.ArrayTokenSource;
 import io.sparkformer.data.BatchPlan;
 import io.sparkformer.job.spark.SparkContexts;
 import io.sparkformer.model.gpt.GptGraphBuilder;
+import io.sparkformer.data.Batches;
 import io.sparkformer.train.LocalTrainer;
+import io.sparkformer.train.LossEvaluator;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -20,13 +24,14 @@ import java.util.Random;
  * Run by {@link OffHeapGrowthTest} in a JVM whose garbage collector never collects (Epsilon): there an
  * ND4J array allocated outside a workspace and dropped stays allocated, so the bytes libnd4j holds
  * outside workspaces (its device counter) grow by exactly what a step or round leaves for a garbage
- * collection to free. Prints one line per measurement: {@code <what> <bytes held after - before>}.
+ * collection to free, and so does a validation pass. Prints one line per measurement: {@code <what> <bytes held after - before>}.
  * A workspace's memory is allocated once and reused, and is not in the counter.
  */
 public final class OffHeapGrowth {
     static final int VOCAB = 65;
     /** Bytes the control leaves behind per step: a [256, 256] float array. */
     static final long CONTROL_BYTES = 256L * 256 * 4;
+    static final int VALIDATION_BATCHES = 4;
 
     private OffHeapGrowth() {
     }
@@ -60,6 +65,16 @@ public final class OffHeapGrowth {
             }
         }
         System.out.println("control " + (held() - before));
+
+        // Validation: scoring the same batches again must reuse the memory the first pass took.
+        List<DataSet> batches = new ArrayList<>();
+        for (int b = 0; b < VALIDATION_BATCHES; b++) {
+            batches.add(Batches.of(new ArrayTokenSource(tokens), new long[] {100L * b, 100L * b + 40}, 32));
+        }
+        LossEvaluator.meanLoss(graph, batches);
+        before = held();
+        LossEvaluator.meanLoss(graph, batches);
+        System.out.println("validation " + (held() - before));
 
         try (JavaSparkContext sc = SparkContexts.create("off-heap growth")) {
             ComputationGraph net = GptGraphBuilder.build(config, VOCAB, DataType.FLOAT);
