@@ -81,8 +81,9 @@ public final class TableInference {
             schema = schema.add(f);
         }
         int textIndex = columns.indexOf(r.column());
+        String checkpoint = r.checkpoint();
         JavaRDD<Row> results = ordered(spark, table)
-                .mapPartitions(rows -> predict(rows, textIndex, addId, key, predictor, r.checkpoint(), conf), true);
+                .mapPartitions(rows -> predict(rows, textIndex, addId, key, predictor, checkpoint, conf), true);
         Dataset<Row> out = spark.createDataFrame(results, schema);
         out.write().mode(r.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(r.output());
         long rows = spark.read().parquet(r.output()).count();
