@@ -46,6 +46,7 @@ class TableInferenceTest {
     private static String translator;
     private static String gpt;
     private static List<String> texts;
+    private static List<String> sources;
 
     @BeforeAll
     static void tables() {
@@ -56,6 +57,7 @@ class TableInferenceTest {
         texts = new ArrayList<>(InferenceCheckpoints.sentences(ROWS, 7));
         texts.set(BLANK, "  ");
         texts.set(NULL, null);
+        sources = InferenceCheckpoints.sentences(2000, 11);
         withSpark(spark -> {
             StructType reviews = new StructType().add("body", DataTypes.StringType).add("gold", DataTypes.StringType)
                     .add("n", DataTypes.IntegerType);
@@ -69,7 +71,7 @@ class TableInferenceTest {
             StructType pairs = new StructType().add("sid", DataTypes.LongType).add("de", DataTypes.StringType);
             List<Row> sentences = new ArrayList<>();
             for (int i = 0; i < 2000; i++) {
-                sentences.add(RowFactory.create(1000L + i, texts.get(i + 10)));
+                sentences.add(RowFactory.create(1000L + i, sources.get(i)));
             }
             spark.createDataFrame(sentences, pairs).repartition(3).write().parquet(table("pairs"));
             StructType prompts = new StructType().add("text", DataTypes.StringType);
@@ -184,7 +186,6 @@ class TableInferenceTest {
         run("translate", "--checkpoint", translator, "--input", table("pairs"), "--format", "parquet",
                 "--source-column", "de", "--id-column", "sid", "--output", table("translated"));
 
-        List<String> sources = texts.subList(10, 2010);
         List<String> expected = Pipelines.translation(translator).translate(sources);
         List<Row> rows = output("translated", "sid");
         assertEquals(List.of("sid", "de", "translation"), List.of(rows.get(0).schema().fieldNames()));
