@@ -20,7 +20,10 @@ final class ReadmeExample {
 
         Translation deEn = Pipelines.translation(translationRun);
         List<String> english = deEn.translate(List.of("ein Hund läuft .", "zwei Katzen schlafen ."));
+
+        FeatureExtraction encoder = Pipelines.featureExtraction(classifierRun);
+        float[] vector = encoder.embed("a charming and moving film");
         // readme:end
-        return List.of(verse, p, english);
+        return List.of(verse, p, english, vector);
     }
 }
