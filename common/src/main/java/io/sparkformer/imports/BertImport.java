@@ -104,7 +104,7 @@ public final class BertImport {
         FloatTensor positions = tensors.get(BertWeights.POSITION_EMBEDDINGS);
         tensors.put(BertWeights.POSITION_EMBEDDINGS, new FloatTensor(new long[] {contextLength, a.hidden()},
                 Arrays.copyOf(positions.data(), contextLength * a.hidden())));
-        return new HfBert(new BertWeights(cut, tensors), bert.classifier(), bert.tokenizerJson());
+        return new HfBert(new BertWeights(cut, tensors), bert.classifier(), bert.maskedLm(), bert.tokenizerJson());
     }
 
     private static WordPieceTokenizer wordPiece(String json, Path file) {

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * Reads a Hugging Face BERT directory ({@code config.json}, {@code model.safetensors}, and {@code
  * tokenizer.json} when present) into the same {@link BertWeights} the ONNX importer produces.
  * Tensor names are those of {@code BertModel} (no prefix) or of {@code BertForSequenceClassification}
- * and {@code BertForMaskedLM} (under {@code bert.}); the masked-LM head ({@code cls.predictions.*})
- * is left behind, the sequence classifier kept. Every tensor must be one the config's model class
+ * and {@code BertForMaskedLM} (under {@code bert.}); the sequence classifier and the masked-LM head
+ * ({@code cls.predictions.*}, its decoder tied to the word embeddings) are kept. Every tensor must be one the config's model class
  * has, with the shape config.json implies: a missing, extra or misshapen tensor is refused in one
  * line naming the file and the tensor, since a silently dropped or reshaped weight computes
  * something else.
@@ -38,9 +38,6 @@ public final class HfBertReader {
     private static final Logger LOG = LoggerFactory.getLogger(HfBertReader.class);
     /** BertForSequenceClassification and BertForMaskedLM hold the encoder under this prefix. */
     public static final String PREFIX = "bert.";
-    /** BertForMaskedLM's head: its transform and decoder, which our encoders do not keep. */
-    private static final String MLM_HEAD = "cls.predictions.";
-
     private HfBertReader() {
     }
 
@@ -112,15 +109,39 @@ public final class HfBertReader {
                     take(all, unused, HfBert.Classifier.WEIGHT, new long[] {k, h}, source, config),
                     take(all, unused, HfBert.Classifier.BIAS, new long[] {k}, source, config), config.labels());
         }
+        HfBert.MaskedLm mlm = null;
         if (maskedLm) {
-            unused.removeIf(n -> n.startsWith(MLM_HEAD));
+            Map<String, FloatTensor> mlmTensors = new LinkedHashMap<>();
+            HfBert.MaskedLm.shapes(config.architecture()).forEach((name, shape) ->
+                    mlmTensors.put(name, take(all, unused, name, shape, source, config)));
+            mlm = HfBert.MaskedLm.of(mlmTensors);
+            tied(all, unused, HfBert.MaskedLm.DECODER_WEIGHT, tensors.get(BertWeights.WORD_EMBEDDINGS),
+                    BertWeights.WORD_EMBEDDINGS, source);
+            tied(all, unused, HfBert.MaskedLm.DECODER_BIAS, mlm.bias(), HfBert.MaskedLm.BIAS, source);
         }
         if (!unused.isEmpty()) {
             throw new InputException(source + ": tensor '" + unused.first() + "' is not part of a "
                     + config.modelClass() + (unused.size() > 1 ? " (nor " + (unused.size() - 1) + " more)" : "")
                     + "; is config.json's architectures right?");
         }
-        return new HfBert(new BertWeights(config.architecture(), tensors), head, tokenizerJson);
+        return new HfBert(new BertWeights(config.architecture(), tensors), head, mlm, tokenizerJson);
+    }
+
+    /**
+     * A tied copy some files hold besides the tensor it is tied to: accepted when equal, refused
+     * otherwise, since our decoder cannot be untied.
+     */
+    private static void tied(Map<String, FloatTensor> all, TreeSet<String> unused, String name, FloatTensor tiedTo,
+            String tiedName, String source) {
+        FloatTensor copy = all.get(name);
+        if (copy == null) {
+            return;
+        }
+        if (!copy.equals(tiedTo)) {
+            throw new InputException(source + ": tensor '" + name + "' differs from '" + tiedName
+                    + "'; only a masked-LM decoder tied to it can be imported");
+        }
+        unused.remove(name);
     }
 
     private static FloatTensor take(Map<String, FloatTensor> all, TreeSet<String> unused, String name, long[] shape,
