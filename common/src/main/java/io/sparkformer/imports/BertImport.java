@@ -108,12 +108,7 @@ public final class BertImport {
     }
 
     private static WordPieceTokenizer wordPiece(String json, Path file) {
-        Tokenizer tokenizer;
-        try {
-            tokenizer = Tokenizer.fromJson(json);
-        } catch (IllegalArgumentException e) {
-            throw new InputException(file + ": " + e.getMessage(), e);
-        }
+        Tokenizer tokenizer = HfFiles.tokenizer(json, file);
         if (!(tokenizer instanceof WordPieceTokenizer wordPiece)) {
             throw new InputException(file + ": a BERT import needs a WordPiece tokenizer, got " + tokenizer.type());
         }

@@ -9,7 +9,7 @@ final class ReadmeExample {
     private ReadmeExample() {
     }
 
-    static List<Object> run(String gptRun, String classifierRun, String translationRun) {
+    static List<Object> run(String gptRun, String classifierRun, String translationRun, String maskedLmRun) {
         // readme:start
         TextGeneration gpt = Pipelines.textGeneration(gptRun);
         String verse = gpt.generate("ROMEO:", SamplingConfig.greedy(40));
@@ -20,7 +20,10 @@ final class ReadmeExample {
 
         Translation deEn = Pipelines.translation(translationRun);
         List<String> english = deEn.translate(List.of("ein Hund läuft .", "zwei Katzen schlafen ."));
+
+        FillMask bert = Pipelines.fillMask(maskedLmRun);
+        List<FillMask.Candidate> guesses = bert.fill("a dog [MASK] .", 5).get(0);   // one list per [MASK]
         // readme:end
-        return List.of(verse, p, english);
+        return List.of(verse, p, english, guesses);
     }
 }
