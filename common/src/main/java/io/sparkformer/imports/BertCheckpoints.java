@@ -42,7 +42,7 @@ public final class BertCheckpoints {
     /**
      * A step-0 checkpoint of {@code source}.
      *
-     * @param configText the user's config (--config), or null; {@code overrides} their --set values
+     * @param configText the user's config (--config), "" for none; {@code overrides} their --set values
      * @throws ConfigException when the user's config disagrees with the model
      */
     public static Checkpoint fromHf(BertImport.Source source, String configText, String configOrigin,

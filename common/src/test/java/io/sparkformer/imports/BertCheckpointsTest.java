@@ -141,7 +141,7 @@ class BertCheckpointsTest {
             String name = classifier ? "again-cls" : "again-mlm";
             exported(original, false, name);
             Checkpoint again = BertCheckpoints.fromHf(BertImport.read(dir.resolve(name).toString(), null, 0, CONF),
-                    null, "test", List.of());
+                    "", "test", List.of());
             Map<String, INDArray> before = original.model().getLayer(BertGraphBuilder.LAYER).paramTable();
             Map<String, INDArray> after = again.model().getLayer(BertGraphBuilder.LAYER).paramTable();
             assertEquals(before.keySet(), after.keySet());
