@@ -169,7 +169,8 @@ class ImportBertCommandTest {
         assertEquals(0, exported.code(), exported.err());
         JsonNode config = JSON.readTree(hf.resolve("config.json").toFile());
         assertEquals("BertForSequenceClassification", config.get("architectures").get(0).asText());
-        assertEquals(tokenizerJson, Files.readString(hf.resolve("tokenizer.json")));
+        assertEquals(Tokenizer.fromJson(tokenizerJson).toJson(),
+                Tokenizer.fromJson(Files.readString(hf.resolve("tokenizer.json"))).toJson(), "the same WordPiece");
         Path again = dir.resolve("ft-again");
         Cli.Result reimported = Cli.run("import", "--from", hf.toString(), "--out", again.toString());
         assertEquals(0, reimported.code(), reimported.err());
