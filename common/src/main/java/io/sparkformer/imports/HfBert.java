@@ -95,7 +95,12 @@ public record HfBert(BertWeights encoder, Classifier classifier, MaskedLm masked
         public static final String DECODER_BIAS = PREFIX + "decoder.bias";
 
         public MaskedLm {
-            tensors().forEach((name, t) -> java.util.Objects.requireNonNull(t, name));
+            // fields are not assigned yet in a compact constructor: check the parameters themselves
+            java.util.Objects.requireNonNull(transformWeight, TRANSFORM_WEIGHT);
+            java.util.Objects.requireNonNull(transformBias, TRANSFORM_BIAS);
+            java.util.Objects.requireNonNull(normWeight, NORM_WEIGHT);
+            java.util.Objects.requireNonNull(normBias, NORM_BIAS);
+            java.util.Objects.requireNonNull(bias, BIAS);
         }
 
         /** The head's tensors under their Hugging Face names, in {@link #shapes} order. */
