@@ -39,6 +39,15 @@ public final class Pipelines {
         return new TextClassification(open(uri, conf), uri);
     }
 
+    /** A BERT masked LM predicting the tokens behind each [MASK] (what {@code fill-mask} does). */
+    public static FillMask fillMask(String uri) {
+        return fillMask(uri, new Configuration());
+    }
+
+    public static FillMask fillMask(String uri, Configuration conf) {
+        return new FillMask(open(uri, conf), uri);
+    }
+
     /** An encoder-decoder translating sentences (what {@code translate} does). */
     public static Translation translation(String uri) {
         return translation(uri, new Configuration());

@@ -4,6 +4,7 @@ import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.bert.BertLayer;
 import io.sparkformer.model.bert.BertSpec;
+import io.sparkformer.model.bert.PaddedBatch;
 import io.sparkformer.model.layer.TransformerStack;
 import io.sparkformer.tokenize.BertTokens;
 import io.sparkformer.tokenize.Tokenizer;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Sentence embeddings from any BERT checkpoint (masked-LM, classifier, imported): each text is
@@ -90,24 +90,13 @@ public final class SentenceEmbedder {
 
     private float[][] embedBatch(List<String> texts, Pooling pooling) {
         List<int[]> framed = new ArrayList<>();
-        int t = 0;
         for (String text : texts) {
-            int[] ids = specials.frame(tokenizer.encode(text), contextLength);
-            framed.add(ids);
-            t = Math.max(t, ids.length);
+            framed.add(specials.frame(tokenizer.encode(text), contextLength));
         }
         int b = texts.size();
-        int[] ids = new int[b * t];
-        Arrays.fill(ids, specials.pad());
-        float[] padding = new float[b * t];
-        for (int i = 0; i < b; i++) {
-            int[] row = framed.get(i);
-            System.arraycopy(row, 0, ids, i * t, row.length);
-            Arrays.fill(padding, i * t, i * t + row.length, 1f);
-        }
-        INDArray mask = Nd4j.createFromArray(padding).reshape(b, t).castTo(params.get(TransformerStack.TOKEN_EMBEDDING)
+        PaddedBatch batch = PaddedBatch.of(framed, specials.pad(), params.get(TransformerStack.TOKEN_EMBEDDING)
                 .dataType());
-        INDArray h = encoder.forward(params, ids, b, mask, false).out;              // [B*T, C]
+        INDArray h = encoder.forward(params, batch.ids(), b, batch.padding(), false).out;   // [B*T, C]
         float[] states = h.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
         float[][] out = new float[b][hidden];
         double[] sum = new double[hidden];
@@ -115,7 +104,7 @@ public final class SentenceEmbedder {
             int n = pooling == Pooling.CLS ? 1 : framed.get(i).length;
             Arrays.fill(sum, 0);
             for (int pos = 0; pos < n; pos++) {
-                int base = (i * t + pos) * hidden;
+                int base = (i * batch.length() + pos) * hidden;
                 for (int c = 0; c < hidden; c++) {
                     sum[c] += states[base + c];
                 }

@@ -106,7 +106,7 @@ public final class HfExporter {
     public static GptSpec specOf(ComputationGraph graph) {
         GraphVertex vertex = graph.getConfiguration().getVertices().get(GptGraphBuilder.LAYER);
         if (!(vertex instanceof LayerVertex layer) || !(layer.getLayerConf().getLayer() instanceof GptLayer gpt)) {
-            throw new InputException("only GPT models can be exported in Hugging Face format; this checkpoint's graph"
+            throw new InputException("only GPT and BERT models can be exported in Hugging Face format; this checkpoint's graph"
                     + " has no " + GptLayer.class.getSimpleName() + " named '" + GptGraphBuilder.LAYER + "'");
         }
         return gpt.spec();

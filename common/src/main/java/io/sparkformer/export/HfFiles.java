@@ -1,11 +1,16 @@
 package io.sparkformer.export;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkformer.data.InputException;
+import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
+import java.io.BufferedInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +24,78 @@ public final class HfFiles {
     public static final String TOKENIZER = "tokenizer.json";
     public static final String README = "README.md";
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private HfFiles() {
+    }
+
+    /** A model directory opened for reading: its file system and qualified path. */
+    public record Directory(FileSystem fs, Path path) {
+        public Path file(String name) {
+            return new Path(path, name);
+        }
+
+        public String readText(String name) throws IOException {
+            return HfFiles.readText(fs, file(name));
+        }
+
+        /** config.json as a JSON object. */
+        public JsonNode config() throws IOException {
+            return parseJson(readText(CONFIG), file(CONFIG).toString());
+        }
+
+        /** model.safetensors, read whole. */
+        public Safetensors model() throws IOException {
+            Path modelFile = file(MODEL);
+            try (InputStream in = new BufferedInputStream(fs.open(modelFile), 1 << 16)) {
+                return SafetensorsReader.read(in, fs.getFileStatus(modelFile).getLen(), modelFile.toString());
+            } catch (FileNotFoundException e) {
+                throw new InputException(path + " has no " + MODEL);
+            }
+        }
+    }
+
+    /** A model directory; @throws InputException when {@code uri} does not exist */
+    public static Directory directory(String uri, Configuration conf) throws IOException {
+        return existing(uri, conf, "model directory ");
+    }
+
+    /**
+     * {@code uri} qualified on its file system, file or directory.
+     *
+     * @param what says what it should be in the message ("" for nothing)
+     * @throws InputException when it does not exist
+     */
+    public static Directory existing(String uri, Configuration conf, String what) throws IOException {
+        Path path = new Path(uri);
+        FileSystem fs = fileSystem(path, conf);
+        path = fs.makeQualified(path);
+        if (!fs.exists(path)) {
+            throw new InputException(what + path + " does not exist");
+        }
+        return new Directory(fs, path);
+    }
+
+    /** @throws InputException naming {@code file} when {@code text} is not a JSON object */
+    public static JsonNode parseJson(String text, String file) {
+        try {
+            JsonNode node = JSON.readTree(text);
+            if (node == null || !node.isObject()) {
+                throw new InputException(file + " is not a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new InputException(file + " is not valid JSON: " + e.getOriginalMessage().split("\n")[0]);
+        }
+    }
+
+    /** A tokenizer.json's tokenizer; @throws InputException naming {@code file} when it cannot be read */
+    public static Tokenizer tokenizer(String json, Object file) {
+        try {
+            return Tokenizer.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            throw new InputException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -1,8 +1,5 @@
 package io.sparkformer.export;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
@@ -17,17 +14,13 @@ import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,7 +40,6 @@ import java.util.Set;
  * the user may change for fine-tuning.
  */
 public final class HfImporter {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(HfImporter.class);
     private static final String DROPOUT = "model.dropout";
 
@@ -71,16 +63,12 @@ public final class HfImporter {
                                 Configuration conf) {
         Path dir = new Path(fromUri);
         try {
-            FileSystem fs = HfFiles.fileSystem(dir, conf);
-            dir = fs.makeQualified(dir);
-            if (!fs.exists(dir)) {
-                throw new InputException("model directory " + dir + " does not exist");
-            }
-            Path configFile = new Path(dir, HfFiles.CONFIG);
-            GptSpec spec = Gpt2Config.fromJson(parseJson(HfFiles.readText(fs, configFile), configFile),
-                    configFile.toString());
-            Path tokenizerFile = new Path(dir, HfFiles.TOKENIZER);
-            Tokenizer tokenizer = readTokenizer(HfFiles.readText(fs, tokenizerFile), tokenizerFile);
+            HfFiles.Directory model = HfFiles.directory(fromUri, conf);
+            dir = model.path();
+            Path configFile = model.file(HfFiles.CONFIG);
+            GptSpec spec = Gpt2Config.fromJson(model.config(), configFile.toString());
+            Path tokenizerFile = model.file(HfFiles.TOKENIZER);
+            Tokenizer tokenizer = readTokenizer(model.readText(HfFiles.TOKENIZER), tokenizerFile);
             if (tokenizer.vocabSize() != spec.vocabSize()) {
                 throw new InputException(configFile + " has vocab_size " + spec.vocabSize() + " but " + tokenizerFile
                         + " has " + tokenizer.vocabSize() + " tokens; our model needs them equal");
@@ -88,13 +76,8 @@ public final class HfImporter {
             SparkformerConfig config = effectiveConfig(spec, tokenizer, configText, configOrigin, overrides,
                     configFile.toString());
 
-            Path modelFile = new Path(dir, HfFiles.MODEL);
-            Safetensors weights;
-            try (InputStream in = new BufferedInputStream(fs.open(modelFile), 1 << 16)) {
-                weights = SafetensorsReader.read(in, fs.getFileStatus(modelFile).getLen(), modelFile.toString());
-            } catch (FileNotFoundException e) {
-                throw new InputException(dir + " has no " + HfFiles.MODEL);
-            }
+            Path modelFile = model.file(HfFiles.MODEL);
+            Safetensors weights = model.model();
             ComputationGraph graph = GptGraphBuilder.build(config, tokenizer.vocabSize(), DataType.FLOAT);
             GptSpec built = HfExporter.specOf(graph);
             Gpt2Weights.fromGpt2(built, weights, graph.getLayer(GptGraphBuilder.LAYER).paramTable(),
@@ -197,21 +180,8 @@ public final class HfImporter {
         }
     }
 
-    private static JsonNode parseJson(String text, Path file) {
-        try {
-            return JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new InputException(file + " is not valid JSON: " + e.getOriginalMessage().split("\n")[0]);
-        }
-    }
-
     private static Tokenizer readTokenizer(String json, Path file) {
-        Tokenizer tokenizer;
-        try {
-            tokenizer = Tokenizer.fromJson(json);
-        } catch (IllegalArgumentException e) {
-            throw new InputException(file + ": " + e.getMessage(), e);
-        }
+        Tokenizer tokenizer = HfFiles.tokenizer(json, file);
         // tokenizer.json now also reads BERT's WordPiece, which a GPT-2 run has no config for.
         if (!"bpe".equals(tokenizer.type()) && !"char".equals(tokenizer.type())) {
             throw new InputException(file + ": a GPT-2 import needs a byte-level BPE or character tokenizer, got "

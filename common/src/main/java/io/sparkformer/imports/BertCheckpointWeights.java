@@ -1,6 +1,8 @@
 package io.sparkformer.imports;
 
 import io.sparkformer.export.FloatTensor;
+import io.sparkformer.model.bert.ClassifierHead;
+import io.sparkformer.model.bert.MlmHead;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,12 +25,14 @@ public final class BertCheckpointWeights {
     }
 
     /**
-     * @param p      our parameters by name (a BERT layer's paramTable)
-     * @param labels the classifier's labels in output order, or empty for the encoder alone
+     * @param p          our parameters by name (a BERT layer's paramTable)
+     * @param modelClass what to write (one of {@link HfBertConfig#CLASSES}): the encoder alone (with the
+     *                   pooler when {@code p} has one), with the classifier, or with the masked-LM head
+     * @param labels     the classifier's labels in output order, or empty
      * @throws IllegalArgumentException naming the parameter when one is missing or misshapen
      */
-    public static HfBert fromParameters(Map<String, INDArray> p, BertArchitecture a, List<String> labels,
-            String tokenizerJson) {
+    public static HfBert fromParameters(Map<String, INDArray> p, BertArchitecture a, String modelClass,
+            List<String> labels, String tokenizerJson) {
         int c = a.hidden();
         int f = a.ffn();
         Map<String, FloatTensor> t = new LinkedHashMap<>();
@@ -60,15 +64,20 @@ public final class BertCheckpointWeights {
             t.put(hf + "output.LayerNorm.bias", vector(p, ours + "ln2.b", c));
         }
         HfBert.Classifier classifier = null;
-        if (p.containsKey("pooler.W")) {
-            t.put(BertWeights.POOLER_WEIGHT, transposed(p, "pooler.W", c, c));
-            t.put(BertWeights.POOLER_BIAS, vector(p, "pooler.b", c));
+        HfBert.MaskedLm maskedLm = null;
+        if (p.containsKey(ClassifierHead.POOLER_WEIGHT) && !modelClass.equals(HfBertConfig.MASKED_LM)) {
+            t.put(BertWeights.POOLER_WEIGHT, transposed(p, ClassifierHead.POOLER_WEIGHT, c, c));
+            t.put(BertWeights.POOLER_BIAS, vector(p, ClassifierHead.POOLER_BIAS, c));
         }
-        if (!labels.isEmpty()) {
+        if (modelClass.equals(HfBertConfig.CLASSIFIER)) {
             int k = labels.size();
             classifier = new HfBert.Classifier(transposed(p, "classifier.W", c, k), vector(p, "classifier.b", k), labels);
+        } else if (modelClass.equals(HfBertConfig.MASKED_LM)) {
+            maskedLm = new HfBert.MaskedLm(transposed(p, MlmHead.TRANSFORM_WEIGHT, c, c),
+                    vector(p, MlmHead.TRANSFORM_BIAS, c), vector(p, MlmHead.NORM_GAIN, c),
+                    vector(p, MlmHead.NORM_BIAS, c), vector(p, MlmHead.DECODER_BIAS, a.vocab()));
         }
-        return new HfBert(new BertWeights(a, t), classifier, tokenizerJson);
+        return new HfBert(new BertWeights(a, t), classifier, maskedLm, tokenizerJson);
     }
 
     /** Row-major values of parameter {@code name}, which must have exactly {@code shape}. */

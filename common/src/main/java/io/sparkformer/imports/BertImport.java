@@ -104,16 +104,11 @@ public final class BertImport {
         FloatTensor positions = tensors.get(BertWeights.POSITION_EMBEDDINGS);
         tensors.put(BertWeights.POSITION_EMBEDDINGS, new FloatTensor(new long[] {contextLength, a.hidden()},
                 Arrays.copyOf(positions.data(), contextLength * a.hidden())));
-        return new HfBert(new BertWeights(cut, tensors), bert.classifier(), bert.tokenizerJson());
+        return new HfBert(new BertWeights(cut, tensors), bert.classifier(), bert.maskedLm(), bert.tokenizerJson());
     }
 
     private static WordPieceTokenizer wordPiece(String json, Path file) {
-        Tokenizer tokenizer;
-        try {
-            tokenizer = Tokenizer.fromJson(json);
-        } catch (IllegalArgumentException e) {
-            throw new InputException(file + ": " + e.getMessage(), e);
-        }
+        Tokenizer tokenizer = HfFiles.tokenizer(json, file);
         if (!(tokenizer instanceof WordPieceTokenizer wordPiece)) {
             throw new InputException(file + ": a BERT import needs a WordPiece tokenizer, got " + tokenizer.type());
         }

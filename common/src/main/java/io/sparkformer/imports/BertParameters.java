@@ -4,6 +4,7 @@ import io.sparkformer.config.ModelConfig;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.bert.ClassifierHead;
+import io.sparkformer.model.bert.MlmHead;
 import io.sparkformer.model.layer.TransformerStack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -71,6 +72,20 @@ public final class BertParameters {
         Map<String, INDArray> p = new LinkedHashMap<>();
         p.put("classifier.W", transposed(c.weight()));
         p.put("classifier.b", vector(c.bias()));
+        return p;
+    }
+
+    /**
+     * A {@code BertForMaskedLM}'s head under our masked-LM head's names ({@code MlmHead}): the
+     * transform's dense transposed, its LayerNorm, the decoder bias (the decoder weight is {@code wte}).
+     */
+    public static Map<String, INDArray> maskedLm(HfBert.MaskedLm m) {
+        Map<String, INDArray> p = new LinkedHashMap<>();
+        p.put(MlmHead.TRANSFORM_WEIGHT, transposed(m.transformWeight()));
+        p.put(MlmHead.TRANSFORM_BIAS, vector(m.transformBias()));
+        p.put(MlmHead.NORM_GAIN, vector(m.normWeight()));
+        p.put(MlmHead.NORM_BIAS, vector(m.normBias()));
+        p.put(MlmHead.DECODER_BIAS, vector(m.bias()));
         return p;
     }
 

@@ -139,12 +139,15 @@ public final class HfBertConfig {
     }
 
     /**
-     * config.json of a {@code BertForSequenceClassification} (labels given) or a {@code BertModel}
-     * (labels empty), computing what {@code architecture} computes.
+     * config.json of a {@code modelClass} (one of {@link #CLASSES}; a classifier's labels given,
+     * otherwise empty), computing what {@code architecture} computes.
      */
-    public static ObjectNode toJson(BertArchitecture a, List<String> labels) {
+    public static ObjectNode toJson(BertArchitecture a, String modelClass, List<String> labels) {
+        if (!CLASSES.contains(modelClass) || modelClass.equals(CLASSIFIER) == labels.isEmpty()) {
+            throw new IllegalArgumentException("a " + modelClass + " with labels " + labels);
+        }
         ObjectNode c = NODES.objectNode();
-        c.putArray("architectures").add(labels.isEmpty() ? ENCODER : CLASSIFIER);
+        c.putArray("architectures").add(modelClass);
         c.put("model_type", MODEL_TYPE);
         c.put("vocab_size", a.vocab());
         c.put("hidden_size", a.hidden());

@@ -1,25 +1,17 @@
 package io.sparkformer.imports;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkformer.data.InputException;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.export.HfFiles;
 import io.sparkformer.export.Safetensors;
-import io.sparkformer.export.SafetensorsReader;
-import java.io.BufferedInputStream;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,32 +19,25 @@ import org.slf4j.LoggerFactory;
  * Reads a Hugging Face BERT directory ({@code config.json}, {@code model.safetensors}, and {@code
  * tokenizer.json} when present) into the same {@link BertWeights} the ONNX importer produces.
  * Tensor names are those of {@code BertModel} (no prefix) or of {@code BertForSequenceClassification}
- * and {@code BertForMaskedLM} (under {@code bert.}); the masked-LM head ({@code cls.predictions.*})
- * is left behind, the sequence classifier kept. Every tensor must be one the config's model class
+ * and {@code BertForMaskedLM} (under {@code bert.}); the sequence classifier and the masked-LM head
+ * ({@code cls.predictions.*}, its decoder tied to the word embeddings) are kept. Every tensor must be one the config's model class
  * has, with the shape config.json implies: a missing, extra or misshapen tensor is refused in one
  * line naming the file and the tensor, since a silently dropped or reshaped weight computes
  * something else.
  */
 public final class HfBertReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(HfBertReader.class);
     /** BertForSequenceClassification and BertForMaskedLM hold the encoder under this prefix. */
     public static final String PREFIX = "bert.";
-    /** BertForMaskedLM's head: its transform and decoder, which our encoders do not keep. */
-    private static final String MLM_HEAD = "cls.predictions.";
-
     private HfBertReader() {
     }
 
     /** The parsed config.json of a model directory (to tell a BERT from a GPT-2 before reading it). */
     public static JsonNode config(String dirUri, Configuration conf) {
-        Path dir = new Path(dirUri);
         try {
-            FileSystem fs = HfFiles.fileSystem(dir, conf);
-            Path file = new Path(fs.makeQualified(dir), HfFiles.CONFIG);
-            return parseJson(HfFiles.readText(fs, file), file.toString());
+            return HfFiles.directory(dirUri, conf).config();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + dirUri + ": " + e.getMessage(), e);
         }
     }
 
@@ -61,32 +46,19 @@ public final class HfBertReader {
      *     hold a BERT we compute
      */
     public static HfBert read(String dirUri, Configuration conf) {
-        Path dir = new Path(dirUri);
         try {
-            FileSystem fs = HfFiles.fileSystem(dir, conf);
-            dir = fs.makeQualified(dir);
-            if (!fs.exists(dir)) {
-                throw new InputException("model directory " + dir + " does not exist");
-            }
-            Path configFile = new Path(dir, HfFiles.CONFIG);
-            HfBertConfig.Parsed config = HfBertConfig.parse(parseJson(HfFiles.readText(fs, configFile),
-                    configFile.toString()), configFile.toString());
-            Path modelFile = new Path(dir, HfFiles.MODEL);
-            Safetensors file;
-            try (InputStream in = new BufferedInputStream(fs.open(modelFile), 1 << 16)) {
-                file = SafetensorsReader.read(in, fs.getFileStatus(modelFile).getLen(), modelFile.toString());
-            } catch (FileNotFoundException e) {
-                throw new InputException(dir + " has no " + HfFiles.MODEL);
-            }
-            Path tokenizerFile = new Path(dir, HfFiles.TOKENIZER);
-            String tokenizer = fs.exists(tokenizerFile) ? HfFiles.readText(fs, tokenizerFile) : null;
-            HfBert bert = weights(config, file, modelFile.toString(), tokenizer);
+            HfFiles.Directory dir = HfFiles.directory(dirUri, conf);
+            String configFile = dir.file(HfFiles.CONFIG).toString();
+            HfBertConfig.Parsed config = HfBertConfig.parse(dir.config(), configFile);
+            Safetensors file = dir.model();
+            String tokenizer = dir.fs().exists(dir.file(HfFiles.TOKENIZER)) ? dir.readText(HfFiles.TOKENIZER) : null;
+            HfBert bert = weights(config, file, dir.file(HfFiles.MODEL).toString(), tokenizer);
             LOG.info("read a {} ({} layers, hidden {}, {} heads, {}) from {}", config.modelClass(),
                     config.architecture().layers(), config.architecture().hidden(), config.architecture().heads(),
-                    config.architecture().activation().configName(), dir);
+                    config.architecture().activation().configName(), dir.path());
             return bert;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + dirUri + ": " + e.getMessage(), e);
         }
     }
 
@@ -112,15 +84,39 @@ public final class HfBertReader {
                     take(all, unused, HfBert.Classifier.WEIGHT, new long[] {k, h}, source, config),
                     take(all, unused, HfBert.Classifier.BIAS, new long[] {k}, source, config), config.labels());
         }
+        HfBert.MaskedLm mlm = null;
         if (maskedLm) {
-            unused.removeIf(n -> n.startsWith(MLM_HEAD));
+            Map<String, FloatTensor> mlmTensors = new LinkedHashMap<>();
+            HfBert.MaskedLm.shapes(config.architecture()).forEach((name, shape) ->
+                    mlmTensors.put(name, take(all, unused, name, shape, source, config)));
+            mlm = HfBert.MaskedLm.of(mlmTensors);
+            tied(all, unused, HfBert.MaskedLm.DECODER_WEIGHT, tensors.get(BertWeights.WORD_EMBEDDINGS),
+                    BertWeights.WORD_EMBEDDINGS, source);
+            tied(all, unused, HfBert.MaskedLm.DECODER_BIAS, mlm.bias(), HfBert.MaskedLm.BIAS, source);
         }
         if (!unused.isEmpty()) {
             throw new InputException(source + ": tensor '" + unused.first() + "' is not part of a "
                     + config.modelClass() + (unused.size() > 1 ? " (nor " + (unused.size() - 1) + " more)" : "")
                     + "; is config.json's architectures right?");
         }
-        return new HfBert(new BertWeights(config.architecture(), tensors), head, tokenizerJson);
+        return new HfBert(new BertWeights(config.architecture(), tensors), head, mlm, tokenizerJson);
+    }
+
+    /**
+     * A tied copy some files hold besides the tensor it is tied to: accepted when equal, refused
+     * otherwise, since our decoder cannot be untied.
+     */
+    private static void tied(Map<String, FloatTensor> all, TreeSet<String> unused, String name, FloatTensor tiedTo,
+            String tiedName, String source) {
+        FloatTensor copy = all.get(name);
+        if (copy == null) {
+            return;
+        }
+        if (!copy.equals(tiedTo)) {
+            throw new InputException(source + ": tensor '" + name + "' differs from '" + tiedName
+                    + "'; only a masked-LM decoder tied to it can be imported");
+        }
+        unused.remove(name);
     }
 
     private static FloatTensor take(Map<String, FloatTensor> all, TreeSet<String> unused, String name, long[] shape,
@@ -138,15 +134,4 @@ public final class HfBertReader {
         return t;
     }
 
-    private static JsonNode parseJson(String text, String file) {
-        try {
-            JsonNode node = JSON.readTree(text);
-            if (node == null || !node.isObject()) {
-                throw new InputException(file + " is not a JSON object");
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new InputException(file + " is not valid JSON: " + e.getOriginalMessage().split("\n")[0]);
-        }
-    }
 }

@@ -21,7 +21,9 @@ import org.apache.hadoop.fs.Path;
 /**
  * Writes a BERT in the Hugging Face layout {@link HfBertReader} reads and {@code transformers}
  * loads: a classifier as {@code BertForSequenceClassification} (encoder under {@code bert.}, with
- * id2label/label2id), an encoder alone as {@code BertModel} (no prefix); plus tokenizer.json.
+ * id2label/label2id), a masked LM as {@code BertForMaskedLM} (encoder under {@code bert.}, the head's
+ * {@code cls.predictions.*} without the tied decoder weight, as {@code save_pretrained} writes it),
+ * an encoder alone as {@code BertModel} (no prefix); plus tokenizer.json.
  */
 public final class HfBertWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,12 +33,15 @@ public final class HfBertWriter {
 
     /** The tensors under the names {@code transformers} expects for this model's class. */
     public static Safetensors tensors(HfBert bert) {
-        String prefix = bert.classifier() == null ? "" : HfBertReader.PREFIX;
+        String prefix = bert.modelClass().equals(HfBertConfig.ENCODER) ? "" : HfBertReader.PREFIX;
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         bert.encoder().tensors().forEach((name, t) -> out.put(prefix + name, t));
         if (bert.classifier() != null) {
             out.put(HfBert.Classifier.WEIGHT, bert.classifier().weight());
             out.put(HfBert.Classifier.BIAS, bert.classifier().bias());
+        }
+        if (bert.maskedLm() != null) {
+            out.putAll(bert.maskedLm().tensors());
         }
         return Safetensors.of(out, Map.of("format", "pt"));
     }
@@ -66,7 +71,7 @@ public final class HfBertWriter {
             List<String> labels = bert.classifier() == null ? List.of() : bert.classifier().labels();
             Path config = new Path(out, HfFiles.CONFIG);
             HfFiles.writeText(fs, config, JSON.writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(HfBertConfig.toJson(bert.encoder().architecture(), labels)) + "\n");
+                    .writeValueAsString(HfBertConfig.toJson(bert.encoder().architecture(), bert.modelClass(), labels)) + "\n");
             written.add(config);
             if (bert.tokenizerJson() != null) {
                 Path tokenizer = new Path(out, HfFiles.TOKENIZER);

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -28,12 +27,9 @@ public enum ModelSource {
     public static ModelSource of(String uri, Configuration conf) {
         Path path = new Path(uri);
         try {
-            FileSystem fs = HfFiles.fileSystem(path, conf);
-            path = fs.makeQualified(path);
-            if (!fs.exists(path)) {
-                throw new InputException(path + " does not exist");
-            }
-            FileStatus status = fs.getFileStatus(path);
+            HfFiles.Directory source = HfFiles.existing(uri, conf, "");
+            path = source.path();
+            FileStatus status = source.fs().getFileStatus(path);
             if (status.isFile()) {
                 if (path.getName().endsWith(ONNX_SUFFIX)) {
                     return BERT_ONNX;

@@ -9,7 +9,7 @@ final class ReadmeExample {
     private ReadmeExample() {
     }
 
-    static List<Object> run(String gptRun, String classifierRun, String translationRun) {
+    static List<Object> run(String gptRun, String classifierRun, String translationRun, String maskedLmRun) {
         // readme:start
         TextGeneration gpt = Pipelines.textGeneration(gptRun);
         String verse = gpt.generate("ROMEO:", SamplingConfig.greedy(40));
@@ -23,7 +23,10 @@ final class ReadmeExample {
 
         FeatureExtraction encoder = Pipelines.featureExtraction(classifierRun);
         float[] vector = encoder.embed("a charming and moving film");
+
+        FillMask bert = Pipelines.fillMask(maskedLmRun);
+        List<FillMask.Candidate> guesses = bert.fill("a dog [MASK] .", 5).get(0);   // one list per [MASK]
         // readme:end
-        return List.of(verse, p, english, vector);
+        return List.of(verse, p, english, vector, guesses);
     }
 }

@@ -56,6 +56,7 @@ class ReadmeExampleTest {
     private static Checkpoint gpt;
     private static Checkpoint classifier;
     private static Checkpoint translator;
+    private static Checkpoint maskedLm;
 
     private static SparkformerConfig config(String... more) {
         List<String> sets = new ArrayList<>(TINY);
@@ -83,6 +84,7 @@ class ReadmeExampleTest {
         Tokenizer bert = bpe(BertTokens.SPECIALS);
         SparkformerConfig b = config("model.family=bert", "tokenizer.type=bpe", "finetune.labels=[negative,positive]");
         classifier = save("classifier", b, bert, BertGraphBuilder.classifier(b, bert.vocabSize(), 2, DataType.FLOAT));
+        maskedLm = save("masked-lm", b, bert, BertGraphBuilder.maskedLm(b, bert.vocabSize(), DataType.FLOAT));
         Tokenizer pairs = bpe(TranslationTokens.SPECIALS);
         SparkformerConfig s = config("model.family=seq2seq", "tokenizer.type=bpe");
         translator = save("translator", s, pairs, Seq2SeqGraphBuilder.build(s, pairs.vocabSize(), pairs.vocabSize(),
@@ -118,7 +120,7 @@ class ReadmeExampleTest {
     @SuppressWarnings("unchecked")
     void theReadmeExampleRunsAndAnswersWhatTheDecodersGive() {
         List<Object> out = ReadmeExample.run(dir.resolve("gpt").toString(), dir.resolve("classifier").toUri().toString(),
-                dir.resolve("translator").toString());
+                dir.resolve("translator").toString(), dir.resolve("masked-lm").toString());
 
         Tokenizer chars = gpt.tokenizer();
         int[] greedy = new Generator(Generator.NONE, chars.encode("\n")[0]).generate(new GptLanguageModel(gpt.model()),
@@ -138,6 +140,13 @@ class ReadmeExampleTest {
         float[] mean = SentenceEmbedder.of(classifier, "classifier").embed(List.of("a charming and moving film"),
                 SentenceEmbedder.Pooling.MEAN)[0];
         assertArrayEquals(mean, (float[]) out.get(3));
+
+        List<FillMask.Candidate> guesses = (List<FillMask.Candidate>) out.get(4);
+        assertEquals(5, guesses.size());
+        for (int k = 1; k < 5; k++) {
+            assertTrue(guesses.get(k - 1).probability() >= guesses.get(k).probability(), "most probable first");
+        }
+        assertEquals(maskedLm.tokenizer().decode(new int[] {guesses.get(0).id()}), guesses.get(0).token());
     }
 
     @Test

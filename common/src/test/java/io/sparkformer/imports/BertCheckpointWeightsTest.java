@@ -70,7 +70,7 @@ class BertCheckpointWeightsTest {
     @Test
     void ourParametersMapBackToTheSameHuggingFaceTensors() {
         HfBert bert = tinyClassifier();
-        HfBert back = BertCheckpointWeights.fromParameters(ours(bert), bert.encoder().architecture(),
+        HfBert back = BertCheckpointWeights.fromParameters(ours(bert), bert.encoder().architecture(), HfBertConfig.CLASSIFIER,
                 List.of("a", "b", "c"), "{}");
         assertEquals(bert, back);
     }
@@ -92,7 +92,7 @@ class BertCheckpointWeightsTest {
         Map<String, INDArray> p = ours(bert);
         p.remove("emb.ln.g");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> BertCheckpointWeights.fromParameters(p, bert.encoder().architecture(), List.of(), null));
+                () -> BertCheckpointWeights.fromParameters(p, bert.encoder().architecture(), HfBertConfig.ENCODER, List.of(), null));
         assertEquals("the checkpoint has no parameter 'emb.ln.g' (a post-LayerNorm BERT with token types has it)",
                 e.getMessage());
     }

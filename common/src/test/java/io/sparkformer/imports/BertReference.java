@@ -92,10 +92,37 @@ public final class BertReference {
         return context;
     }
 
-    /** x W^T + b with W [out, in] as nn.Linear holds it. */
+    /**
+     * BertForMaskedLM's scores (V) from last hidden states (T, H): gelu(h W_t^T + b_t), LayerNorm,
+     * then the decoder tied to the word embeddings plus its bias, as Hugging Face's
+     * BertOnlyMLMHead computes them.
+     */
+    public double[][] maskedLmLogits(double[][] hidden, HfBert.MaskedLm head) {
+        double[][] u = layerNorm(gelu(linear(hidden, head.transformWeight(), head.transformBias())),
+                head.normWeight().data(), head.normBias().data());
+        return linear(u, weights.get(BertWeights.WORD_EMBEDDINGS), head.bias());
+    }
+
+    /**
+     * BertForSequenceClassification's logits (K) from last hidden states: the pooler (dense + tanh)
+     * on the first ([CLS]) position, then the classifier.
+     */
+    public double[] classifierLogits(double[][] hidden, HfBert.Classifier classifier) {
+        double[][] pooled = linear(new double[][] {hidden[0]}, weights.get(BertWeights.POOLER_WEIGHT),
+                weights.get(BertWeights.POOLER_BIAS));
+        for (int j = 0; j < pooled[0].length; j++) {
+            pooled[0][j] = Math.tanh(pooled[0][j]);
+        }
+        return linear(pooled, classifier.weight(), classifier.bias())[0];
+    }
+
     private double[][] linear(double[][] x, String name) {
-        FloatTensor w = weights.get(name + ".weight");
-        float[] b = weights.get(name + ".bias").data();
+        return linear(x, weights.get(name + ".weight"), weights.get(name + ".bias"));
+    }
+
+    /** x W^T + b with W [out, in] as nn.Linear holds it. */
+    private static double[][] linear(double[][] x, FloatTensor w, FloatTensor bias) {
+        float[] b = bias.data();
         int out = (int) w.shape()[0];
         int in = (int) w.shape()[1];
         float[] wd = w.data();
@@ -114,8 +141,10 @@ public final class BertReference {
     }
 
     private double[][] layerNorm(double[][] x, String name) {
-        float[] gamma = weights.get(name + ".weight").data();
-        float[] beta = weights.get(name + ".bias").data();
+        return layerNorm(x, weights.get(name + ".weight").data(), weights.get(name + ".bias").data());
+    }
+
+    private double[][] layerNorm(double[][] x, float[] gamma, float[] beta) {
         double[][] y = new double[x.length][];
         for (int i = 0; i < x.length; i++) {
             double mean = 0;

@@ -75,16 +75,46 @@ class HfBertDirectoryTest {
         assertNull(read.tokenizerJson());
     }
 
+    /**
+     * A BertForMaskedLM keeps its head (cls.predictions: transform dense + LayerNorm, decoder bias);
+     * the decoder weight and bias, tied copies some files hold, are accepted when they equal what
+     * they are tied to and refused otherwise.
+     */
     @Test
-    void maskedLmLeavesItsHeadBehind(@TempDir Path dir) throws IOException {
+    void maskedLmKeepsItsHeadAndAcceptsOnlyTiedDecoderCopies(@TempDir Path dir) throws IOException {
         Map<String, FloatTensor> tensors = prefixed(miniLm);
-        tensors.put("cls.predictions.bias", random(new long[] {30522}, 1));
-        tensors.put("cls.predictions.transform.dense.weight", random(new long[] {384, 384}, 2));
-        tensors.put("cls.predictions.transform.dense.bias", random(new long[] {384}, 3));
-        tensors.put("cls.predictions.transform.LayerNorm.weight", random(new long[] {384}, 4));
-        tensors.put("cls.predictions.transform.LayerNorm.bias", random(new long[] {384}, 5));
+        Map<String, FloatTensor> head = maskedLmHead(miniLm.architecture());
+        tensors.putAll(head);
         writeDir(dir, MINILM_CONFIG.formatted("BertForMaskedLM", ""), tensors, null);
-        assertEquals(miniLm, HfBertReader.read(dir.toString(), CONF).encoder());
+        HfBert read = HfBertReader.read(dir.toString(), CONF);
+        assertEquals(miniLm, read.encoder());
+        assertEquals(HfBert.MaskedLm.of(head), read.maskedLm());
+        assertEquals(HfBertConfig.MASKED_LM, read.modelClass());
+
+        tensors.put("cls.predictions.decoder.weight", miniLm.get(BertWeights.WORD_EMBEDDINGS));
+        tensors.put("cls.predictions.decoder.bias", head.get("cls.predictions.bias"));
+        writeDir(dir, MINILM_CONFIG.formatted("BertForMaskedLM", ""), tensors, null);
+        assertEquals(read, HfBertReader.read(dir.toString(), CONF));
+
+        tensors.put("cls.predictions.decoder.weight", random(new long[] {30522, 384}, 9));
+        writeDir(dir, MINILM_CONFIG.formatted("BertForMaskedLM", ""), tensors, null);
+        assertEquals("file:" + dir.resolve("model.safetensors") + ": tensor 'cls.predictions.decoder.weight' differs"
+                + " from 'embeddings.word_embeddings.weight'; only a masked-LM decoder tied to it can be imported",
+                assertThrows(InputException.class, () -> HfBertReader.read(dir.toString(), CONF)).getMessage());
+    }
+
+    @Test
+    void aMaskedLmGoesOutAsBertForMaskedLmAndReadsBackIdentical(@TempDir Path dir) throws IOException {
+        HfBert mlm = new HfBert(tiny(false), null, HfBert.MaskedLm.of(maskedLmHead(tiny().architecture())), null);
+        HfBertWriter.write(mlm, dir.toString(), CONF, false);
+        assertEquals(mlm, HfBertReader.read(dir.toString(), CONF));
+        assertEquals("BertForMaskedLM", new ObjectMapper().readTree(dir.resolve("config.json").toFile())
+                .path("architectures").get(0).asText());
+        Safetensors written = io.sparkformer.export.SafetensorsReader.read(Files.newInputStream(
+                dir.resolve("model.safetensors")), Files.size(dir.resolve("model.safetensors")), "written");
+        assertEquals(true, written.tensors().containsKey("bert.embeddings.word_embeddings.weight"));
+        assertEquals(true, written.tensors().containsKey("cls.predictions.transform.dense.weight"));
+        assertFalse(written.tensors().containsKey("cls.predictions.decoder.weight"), "tied: save_pretrained omits it");
     }
 
     @Test
@@ -178,12 +208,16 @@ class HfBertDirectoryTest {
 
     // --- helpers ------------------------------------------------------------------------------
 
-    /** 2 layers, hidden 8, 2 heads, FFN 12, vocabulary 20, 10 positions, 2 token types. */
+    /** 2 layers, hidden 8, 2 heads, FFN 12, vocabulary 20, 10 positions, 2 token types; with a pooler. */
     static BertWeights tiny() {
+        return tiny(true);
+    }
+
+    static BertWeights tiny(boolean pooler) {
         BertArchitecture a = new BertArchitecture(2, 8, 2, 12, 20, 10, 2, 1e-12);
         Map<String, FloatTensor> tensors = new LinkedHashMap<>();
         int seed = 0;
-        for (Map.Entry<String, long[]> e : BertWeights.names(a, true).entrySet()) {
+        for (Map.Entry<String, long[]> e : BertWeights.names(a, pooler).entrySet()) {
             tensors.put(e.getKey(), random(e.getValue(), seed++));
         }
         return new BertWeights(a, tensors);
@@ -194,6 +228,24 @@ class HfBertDirectoryTest {
                 + " \"num_hidden_layers\": 2, \"num_attention_heads\": 2, \"intermediate_size\": 12,"
                 + " \"hidden_act\": \"" + activation + "\", \"max_position_embeddings\": 10, \"type_vocab_size\": 2,"
                 + " \"vocab_size\": 20, \"layer_norm_eps\": 1e-12}";
+    }
+
+    /** A BertForMaskedLM head of random values (LayerNorm gain near 1, so it does not flatten the input). */
+    static Map<String, FloatTensor> maskedLmHead(BertArchitecture a) {
+        Map<String, FloatTensor> head = new LinkedHashMap<>();
+        int seed = 100;
+        for (Map.Entry<String, long[]> e : HfBert.MaskedLm.shapes(a).entrySet()) {
+            FloatTensor t = random(e.getValue(), seed++);
+            if (e.getKey().equals(HfBert.MaskedLm.NORM_WEIGHT)) {
+                float[] gain = t.data().clone();
+                for (int i = 0; i < gain.length; i++) {
+                    gain[i] = 1 + 0.1f * gain[i];
+                }
+                t = new FloatTensor(t.shape(), gain);
+            }
+            head.put(e.getKey(), t);
+        }
+        return head;
     }
 
     static BertWeights withPooler(BertWeights w) {

@@ -4,6 +4,7 @@ import io.sparkformer.job.bench.BenchCommand;
 import io.sparkformer.job.bench.CostCommand;
 import io.sparkformer.job.cli.ClassifyCommand;
 import io.sparkformer.job.cli.EmbedCommand;
+import io.sparkformer.job.cli.FillMaskCommand;
 import io.sparkformer.job.cli.EvaluateCommand;
 import io.sparkformer.job.cli.ExitCodes;
 import io.sparkformer.job.cli.ExportCommand;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Command;
 @Command(name = "sparkformer", mixinStandardHelpOptions = true, version = "sparkformer 0.1.0",
         description = "Train Transformer models on Apache Spark with Deeplearning4j.",
         subcommands = {TrainCommand.class, PrepareCommand.class, GenerateCommand.class, EvaluateCommand.class,
-                FinetuneCommand.class, ClassifyCommand.class, EmbedCommand.class, ExportCommand.class, ImportCommand.class,
+                FinetuneCommand.class, ClassifyCommand.class, EmbedCommand.class, FillMaskCommand.class,
+                ExportCommand.class, ImportCommand.class,
                 BenchCommand.class, TranslateCommand.class, MemoryCommand.class, CostCommand.class})
 public final class Main implements Runnable {
 
@@ -45,6 +47,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this),
-                "missing command: train, prepare, generate, translate, evaluate, finetune, classify, embed, export or import");
+                "missing command: train, prepare, generate, translate, evaluate, finetune, classify, embed, fill-mask,"
+                        + " export or import");
     }
 }

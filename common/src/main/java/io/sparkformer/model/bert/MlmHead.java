@@ -1,5 +1,7 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.config.ModelConfig;
+import io.sparkformer.model.nn.ErfGelu;
 import io.sparkformer.model.nn.Gelu;
 import io.sparkformer.model.nn.LayerNorm;
 import io.sparkformer.model.nn.Linear;
@@ -19,22 +21,26 @@ import java.util.Map;
  *   u      = LN_m(gelu(h W_t + b_t))     [N, C]   the "transform" of BERT's cls/predictions
  *   logits = u wte^T + b_dec             [N, V]
  * </pre>
+ * The GELU is the encoder's ({@code model.activation}), as Hugging Face's head uses hidden_act: an
+ * imported {@code BertForMaskedLM} (erf GELU) predicts as it did in PyTorch.
  * The transform gives the tied decoder its own space to predict in, apart from the encoder's last
  * layer; it is what BERT and its Hugging Face port ship, so weights map one to one. In training only
  * the selected rows (R of N, about 15%) are scored, as BERT's pretraining does: the [N, V]
  * projection would otherwise cost as much as the encoder.
  */
-final class MlmHead implements BertHead {
-    static final String TRANSFORM_WEIGHT = "mlm.dense.W";
-    static final String TRANSFORM_BIAS = "mlm.dense.b";
-    static final String NORM_GAIN = "mlm.ln.g";
-    static final String NORM_BIAS = "mlm.ln.b";
-    static final String DECODER_BIAS = "mlm.decoder.b";
+public final class MlmHead implements BertHead {
+    public static final String TRANSFORM_WEIGHT = "mlm.dense.W";
+    public static final String TRANSFORM_BIAS = "mlm.dense.b";
+    public static final String NORM_GAIN = "mlm.ln.g";
+    public static final String NORM_BIAS = "mlm.ln.b";
+    public static final String DECODER_BIAS = "mlm.decoder.b";
 
     private final BertSpec spec;
+    private final boolean erfGelu;
 
     MlmHead(BertSpec spec) {
         this.spec = spec;
+        this.erfGelu = spec.arch().activation() == ModelConfig.Activation.GELU_ERF;
     }
 
     @Override
@@ -52,7 +58,7 @@ final class MlmHead implements BertHead {
         long allRows;
         INDArray hidden;
         INDArray dense;
-        INDArray tanh;
+        INDArray geluFactor;     // the GELU's saved factor: sigmoid/tanh term, or Phi(x) for erf
         LayerNorm.Cache norm;
         INDArray transformed;
     }
@@ -65,9 +71,9 @@ final class MlmHead implements BertHead {
         pass.rows = selected;
         pass.hidden = selected == null ? hidden : Nd4j.pullRows(hidden, 1, selected);               // [R, C]
         pass.dense = Linear.forward(pass.hidden, p.get(TRANSFORM_WEIGHT), p.get(TRANSFORM_BIAS));  // [R, C]
-        INDArray[] tanh = new INDArray[1];
-        INDArray act = Gelu.forward(pass.dense, tanh);
-        pass.tanh = tanh[0];
+        INDArray[] factor = new INDArray[1];
+        INDArray act = erfGelu ? ErfGelu.forward(pass.dense, factor) : Gelu.forward(pass.dense, factor);
+        pass.geluFactor = factor[0];
         LayerNorm.Cache[] norm = new LayerNorm.Cache[1];
         pass.transformed = LayerNorm.forward(act, p.get(NORM_GAIN), p.get(NORM_BIAS), spec.arch().layerNormEpsilon(), norm);
         pass.norm = norm[0];
@@ -84,7 +90,8 @@ final class MlmHead implements BertHead {
         INDArray dTransformed = Nd4j.gemm(dLogits, p.get(TransformerStack.TOKEN_EMBEDDING), false, false);   // [R, C]
         INDArray dAct = LayerNorm.backward(pass.norm, p.get(NORM_GAIN), dTransformed, g.get(NORM_GAIN),
                 g.get(NORM_BIAS));
-        INDArray dDense = Gelu.backward(pass.dense, pass.tanh, dAct);
+        INDArray dDense = erfGelu ? ErfGelu.backward(pass.dense, pass.geluFactor, dAct)
+                : Gelu.backward(pass.dense, pass.geluFactor, dAct);
         INDArray dSelected = Linear.backward(pass.hidden, p.get(TRANSFORM_WEIGHT), dDense, g.get(TRANSFORM_WEIGHT),
                 g.get(TRANSFORM_BIAS));                                                          // [R, C]
         return pass.rows == null ? dSelected : scatter(pass.rows, pass.allRows, dSelected);

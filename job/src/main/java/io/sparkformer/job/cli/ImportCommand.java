@@ -2,35 +2,22 @@ package io.sparkformer.job.cli;
 
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
-import io.sparkformer.checkpoint.TrainingState;
-import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.InputException;
 import io.sparkformer.export.HfImporter;
+import io.sparkformer.imports.BertCheckpoints;
 import io.sparkformer.imports.BertImport;
-import io.sparkformer.imports.BertParameters;
-import io.sparkformer.imports.BertWeights;
 import io.sparkformer.imports.HfBert;
 import io.sparkformer.imports.ModelSource;
 import io.sparkformer.job.train.RunDirectory;
-import io.sparkformer.model.bert.BertGraphBuilder;
-import io.sparkformer.model.bert.ClassifierHead;
 import org.apache.hadoop.conf.Configuration;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -94,73 +81,27 @@ public final class ImportCommand implements Callable<Integer> {
     }
 
     /**
-     * A BERT (ONNX or Hugging Face directory) as a step-0 checkpoint: the masked-LM graph our BERT
-     * family trains (its MLM head, which an encoder export lacks, keeps its fresh initialisation;
-     * embed and finetune use the encoder alone), or, for a {@code BertForSequenceClassification}, a
-     * classifier on the [CLS] position with the model's labels, so {@code classify} answers at once.
-     * The tokenizer is stored as the file's own text, so it reloads id for id.
+     * A BERT (ONNX or Hugging Face directory) as a step-0 checkpoint ({@link BertCheckpoints#fromHf}):
+     * a classifier with the model's labels for a {@code BertForSequenceClassification}, otherwise the
+     * masked-LM graph (with a {@code BertForMaskedLM}'s head, else a fresh one). The tokenizer is
+     * stored as the file's own text, so it reloads id for id.
      */
     private int importBert(Configuration conf) {
         BertImport.Source source = BertImport.read(from, tokenizer, contextLength, conf);
-        BertWeights weights = source.bert().encoder();
-        HfBert.Classifier head = source.bert().classifier();
-        Map<String, String> derived = new LinkedHashMap<>(BertImport.settings(weights.architecture(),
-                source.tokenizer()));
-        if (head != null) {
-            derived.put("finetune.pooling", "first");  // BertForSequenceClassification pools the [CLS] position
-        }
-        SparkformerConfig effective = HfImporter.effectiveConfig(derived, config.text(conf), config.origin(),
-                config.overrides(), from);
-        int vocab = source.tokenizer().vocabSize();
-        ComputationGraph graph;
-        Map<String, INDArray> params = new LinkedHashMap<>(BertParameters.toParameters(weights,
-                effective.model().architecture()));
-        if (head == null) {
-            graph = BertGraphBuilder.maskedLm(effective, vocab, DataType.FLOAT);
-            // The masked-LM head has no pooler; embed pools the hidden states itself.
-            params.remove(ClassifierHead.POOLER_WEIGHT);
-            params.remove(ClassifierHead.POOLER_BIAS);
-        } else {
-            List<String> labels = effective.finetune().labels();
-            if (!labels.isEmpty() && !labels.equals(head.labels())) {
-                throw new ConfigException("finetune.labels " + labels + " disagrees with " + from + "'s labels "
-                        + head.labels() + "; leave it out, the labels come from the model");
-            }
-            effective = effective.withFinetune(effective.finetune().withLabels(head.labels()));
-            graph = BertGraphBuilder.classifier(effective, vocab, head.labels().size(), DataType.FLOAT);
-            params.putAll(BertParameters.classifier(head));
-        }
-        assign(params, graph.getLayer(BertGraphBuilder.LAYER), from);
-
+        Checkpoint checkpoint = BertCheckpoints.fromHf(source, config.text(conf), config.origin(), config.overrides());
         RunDirectory run = new RunDirectory(out, conf);
         run.claim(overwrite);
-        String configText = ConfigLoader.render(effective);
-        run.writeString(RunDirectory.CONFIG, configText);
+        run.writeString(RunDirectory.CONFIG, checkpoint.configText());
         run.writeString(RunDirectory.TOKENIZER, source.tokenizerJson());
-        new CheckpointStore(run.root().toString(), conf, effective.train().keepCheckpoints()).save(
-                Checkpoint.of(TrainingState.initial(effective.train().seed()), configText, source.tokenizerJson(), graph));
+        new CheckpointStore(run.root().toString(), conf, checkpoint.config().train().keepCheckpoints())
+                .save(checkpoint);
+        HfBert bert = source.bert();
         LOG.info("Imported the BERT {} ({}, {} parameters, {}) into {}; use it with: embed / finetune --checkpoint {}{}",
-                from, weights.architecture(), graph.numParams(), head == null ? "masked-LM graph, fresh MLM head"
-                        : "classifier over " + head.labels(), run.root(), run.root(),
-                head == null ? "" : " / classify --checkpoint " + run.root());
+                from, bert.encoder().architecture(), checkpoint.model().numParams(), bert.modelClass(), run.root(),
+                run.root(), bert.classifier() != null ? " / classify --checkpoint " + run.root()
+                        : bert.maskedLm() != null ? " / fill-mask --checkpoint " + run.root() : "");
         System.out.println(run.root());
         return ExitCodes.OK;
-    }
-
-    /** Copies every imported tensor into the layer's parameter of that name, refusing unknown names and shapes. */
-    static void assign(Map<String, INDArray> params, Layer layer, String origin) {
-        for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            INDArray target = layer.paramTable().get(e.getKey());
-            if (target == null) {
-                throw new InputException(origin + ": imported tensor " + e.getKey() + " has no parameter of that name"
-                        + " in our BERT");
-            }
-            if (!Arrays.equals(target.shape(), e.getValue().shape())) {
-                throw new InputException(origin + ": imported tensor " + e.getKey() + " has shape "
-                        + Arrays.toString(e.getValue().shape()) + " but our BERT's is " + Arrays.toString(target.shape()));
-            }
-            target.assign(e.getValue());
-        }
     }
 
     static void requireHf(String format) {

@@ -154,12 +154,74 @@ class ImportBertCommandTest {
         } finally {
             System.clearProperty("spark.master");
         }
-        Cli.Result classified = Cli.run("classify", "--checkpoint", tuned.toString(), "a lovely, moving film");
+        Cli.Result classified = Cli.run("classify", "--checkpoint", tuned.toString(), "a lovely, moving film",
+                "a dull, stale story");
         assertEquals(0, classified.code(), classified.err());
-        JsonNode answer = JSON.readTree(classified.out().strip());
+        JsonNode answer = JSON.readTree(classified.out().strip().split("\n")[0]);
         assertTrue(List.of("pos", "neg").contains(answer.get("label").asText()), answer.toString());
         assertEquals(1.0, answer.get("probabilities").get("pos").asDouble()
                 + answer.get("probabilities").get("neg").asDouble(), 1e-5);
+
+        // export -> import gives back the fine-tuned classifier: every parameter, and classify's output.
+        Path hf = dir.resolve("ft-hf");
+        Cli.Result exported = Cli.run("export", "--checkpoint", tuned.toString(), "--format", "hf", "--out",
+                hf.toString());
+        assertEquals(0, exported.code(), exported.err());
+        JsonNode config = JSON.readTree(hf.resolve("config.json").toFile());
+        assertEquals("BertForSequenceClassification", config.get("architectures").get(0).asText());
+        assertEquals(Tokenizer.fromJson(tokenizerJson).toJson(),
+                Tokenizer.fromJson(Files.readString(hf.resolve("tokenizer.json"))).toJson(), "the same WordPiece");
+        Path again = dir.resolve("ft-again");
+        Cli.Result reimported = Cli.run("import", "--from", hf.toString(), "--out", again.toString());
+        assertEquals(0, reimported.code(), reimported.err());
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> before = CheckpointStore.open(tuned.toString(),
+                new Configuration()).model().getLayer(BertGraphBuilder.LAYER).paramTable();
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> after = CheckpointStore.open(again.toString(),
+                new Configuration()).model().getLayer(BertGraphBuilder.LAYER).paramTable();
+        assertEquals(before.keySet(), after.keySet());
+        before.forEach((name, value) -> assertEquals(value, after.get(name), name));
+        Cli.Result classifiedAgain = Cli.run("classify", "--checkpoint", again.toString(), "a lovely, moving film",
+                "a dull, stale story");
+        assertEquals(classified.out(), classifiedAgain.out());
+    }
+
+    /**
+     * {@code export --encoder} of the imported MiniLM writes a BertModel whose tensors are the ONNX
+     * file's own initializers (named by the ONNX graph walk, not by our parameter mapping), the
+     * position table cut to the import's context; the same checkpoint without --encoder is a
+     * BertForMaskedLM (its head untrained, which --encoder is for).
+     */
+    @Test
+    void anImportedEncoderExportsAsTheOnnxFilesWeights() throws Exception {
+        Path run = dir.resolve("enc-run");
+        assertEquals(0, Cli.run("import", "--from", onnx.toString(), "--out", run.toString(), "--context-length", "40")
+                .code());
+        Path hf = dir.resolve("enc-hf");
+        Cli.Result exported = Cli.run("export", "--checkpoint", run.toString(), "--encoder", "--out", hf.toString());
+        assertEquals(0, exported.code(), exported.err());
+        assertEquals("BertModel", JSON.readTree(hf.resolve("config.json").toFile()).get("architectures").get(0)
+                .asText());
+        BertWeights written = io.sparkformer.imports.HfBertReader.read(hf.toString(), new Configuration()).encoder();
+        BertWeights original = OnnxBertImporter.read(Files.readAllBytes(onnx));
+        assertEquals(original.tensors().keySet(), written.tensors().keySet());
+        for (String name : original.tensors().keySet()) {
+            FloatTensor expected = original.get(name);
+            if (name.equals(BertWeights.POSITION_EMBEDDINGS)) {
+                expected = new FloatTensor(new long[] {40, 384}, java.util.Arrays.copyOf(expected.data(), 40 * 384));
+            }
+            assertEquals(expected, written.get(name), name);
+        }
+        assertEquals(40, written.architecture().maxPositions());
+
+        Cli.Result asMaskedLm = Cli.run("export", "--checkpoint", run.toString(), "--out", dir.resolve("mlm-hf")
+                .toString());
+        assertEquals(0, asMaskedLm.code(), asMaskedLm.err());
+        assertEquals("BertForMaskedLM", JSON.readTree(dir.resolve("mlm-hf/config.json").toFile()).get("architectures")
+                .get(0).asText());
+        Cli.Result twice = Cli.run("export", "--checkpoint", run.toString(), "--encoder", "--out", hf.toString());
+        assertEquals(2, twice.code());
+        assertEquals("sparkformer export: error: file:" + hf + " already holds a config.json: pass --overwrite to"
+                + " replace it", twice.err().strip().lines().reduce((a, b) -> b).orElseThrow());
     }
 
     /**

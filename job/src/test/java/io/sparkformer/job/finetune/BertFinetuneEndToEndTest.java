@@ -185,6 +185,65 @@ class BertFinetuneEndToEndTest {
         assertTrue(bad.err().strip().endsWith("sparkformer embed: error: --pooling max is not mean or cls"), bad.err());
     }
 
+    /**
+     * {@code fill-mask} on the BERT pretrained here (bert-tiny, byte-level BPE): one JSON line per
+     * text with K candidates per [MASK], most probable first; and what pretraining learned shows:
+     * over single-token words of the training text masked one at a time, the true token's mean log
+     * probability beats the uniform guess ln(1/V). Export of this pre-LN BERT is refused in one line.
+     */
+    @Test
+    void fillMaskPredictsTheMaskedWordsOfThePretrainedModel() throws Exception {
+        Cli.Result r = Cli.run("fill-mask", "--checkpoint", pretrained.toString(), "--top-k", "3",
+                "the film was [MASK] and lovely", "a [MASK] plot [MASK]");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length);
+        JsonNode second = new ObjectMapper().readTree(lines[1]);
+        assertEquals("a [MASK] plot [MASK]", second.get("text").asText());
+        assertEquals(2, second.get("masks").size());
+        for (JsonNode mask : second.get("masks")) {
+            assertEquals(3, mask.size());
+            assertTrue(mask.get(0).get("probability").asDouble() >= mask.get(1).get("probability").asDouble());
+            assertTrue(mask.get(1).get("probability").asDouble() >= mask.get(2).get("probability").asDouble());
+        }
+
+        io.sparkformer.checkpoint.Checkpoint c = CheckpointStore.open(pretrained.toString(), new Configuration());
+        io.sparkformer.tokenize.Tokenizer tokenizer = c.tokenizer();
+        int vocab = tokenizer.vocabSize();
+        io.sparkformer.api.FillMask fillMask = io.sparkformer.api.Pipelines.fillMask(pretrained.toString());
+        List<String> train = Files.readAllLines(dir.resolve("text.txt"));
+        double logProbability = 0;
+        int masks = 0;
+        for (String line : train.subList(0, 40)) {
+            int[] ids = tokenizer.encode(line.strip());
+            for (int i = 1; i + 1 < ids.length && i < 24 && masks < 200; i++) {
+                String word = tokenizer.decode(new int[] {ids[i]});
+                // a whole word of one token: starts with a space, and so does the next token
+                if (!word.startsWith(" ") || !tokenizer.decode(new int[] {ids[i + 1]}).startsWith(" ")) {
+                    continue;
+                }
+                String text = tokenizer.decode(java.util.Arrays.copyOfRange(ids, 0, i)) + " [MASK]"
+                        + tokenizer.decode(java.util.Arrays.copyOfRange(ids, i + 1, ids.length));
+                int truth = ids[i];
+                double p = fillMask.fill(text, vocab).get(0).stream().filter(k -> k.id() == truth).findFirst()
+                        .orElseThrow().probability();
+                logProbability += Math.log(p);
+                masks++;
+            }
+        }
+        double mean = logProbability / masks;
+        System.out.printf("bert-tiny fill-mask: %d single-token words masked, mean log p(true) %.3f, uniform %.3f%n",
+                masks, mean, -Math.log(vocab));
+        assertTrue(masks >= 20, "enough masked words: " + masks);
+        assertTrue(mean > -Math.log(vocab), "better than uniform: " + mean);
+
+        Cli.Result export = Cli.run("export", "--checkpoint", pretrained.toString(), "--out",
+                dir.resolve("pre-ln-hf").toString());
+        assertEquals(2, export.code());
+        assertTrue(export.err().strip().endsWith("cannot be exported as a Hugging Face BERT: model.norm = pre (Hugging"
+                + " Face's BERT is post-LayerNorm; import a BERT or train with model.norm = post)"), export.err());
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

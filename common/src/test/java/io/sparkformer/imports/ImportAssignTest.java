@@ -1,4 +1,4 @@
-package io.sparkformer.job.cli;
+package io.sparkformer.imports;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,13 +30,13 @@ class ImportAssignTest {
     @Test
     void copiesByNameAndRefusesUnknownNamesAndShapes() {
         Layer layer = layer();
-        ImportCommand.assign(Map.of(TransformerStack.TOKEN_EMBEDDING, Nd4j.ones(DataType.FLOAT, 50, 16)), layer, "m.onnx");
+        BertCheckpoints.assign(Map.of(TransformerStack.TOKEN_EMBEDDING, Nd4j.ones(DataType.FLOAT, 50, 16)), layer, "m.onnx");
         assertEquals(50 * 16, layer.getParam(TransformerStack.TOKEN_EMBEDDING).sumNumber().doubleValue(), 1e-6);
 
-        InputException unknown = assertThrows(InputException.class, () -> ImportCommand.assign(
+        InputException unknown = assertThrows(InputException.class, () -> BertCheckpoints.assign(
                 Map.of("nope.W", Nd4j.ones(DataType.FLOAT, 2, 2)), layer, "m.onnx"));
         assertEquals("m.onnx: imported tensor nope.W has no parameter of that name in our BERT", unknown.getMessage());
-        InputException shape = assertThrows(InputException.class, () -> ImportCommand.assign(
+        InputException shape = assertThrows(InputException.class, () -> BertCheckpoints.assign(
                 Map.of(TransformerStack.TOKEN_EMBEDDING, Nd4j.ones(DataType.FLOAT, 49, 16)), layer, "m.onnx"));
         assertEquals("m.onnx: imported tensor wte has shape [49, 16] but our BERT's is [50, 16]", shape.getMessage());
     }
