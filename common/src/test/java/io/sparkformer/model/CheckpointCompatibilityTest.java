@@ -8,6 +8,7 @@ import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptLayer;
 import io.sparkformer.model.gpt.GptSpec;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -124,8 +125,8 @@ class CheckpointCompatibilityTest {
     void aFlatBertConfigurationWithTheBertOptionsReadsThem() throws Exception {
         String json = text("bert", "configuration.json").replace("\"pooling\" : \"MEAN\",",
                 "\"pooling\" : \"MEAN\", \"norm\" : \"POST\", \"activation\" : \"GELU_ERF\", \"typeVocabSize\" : 2,");
-        ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
-        BertClassifierLayer layer = BertGraphBuilder.layer(g, BertClassifierLayer.class, "fixture");
+        BertClassifierLayer layer = (BertClassifierLayer) ((LayerVertex) ComputationGraphConfiguration.fromJson(json)
+                .getVertices().get(BertGraphBuilder.LAYER)).getLayerConf().getLayer();
         assertEquals(new BertSpec(13, 8, new Architecture(16, 2, 2, 24, false, false, 1e-5, 0.0, ModelConfig.Norm.POST,
                 ModelConfig.Activation.GELU_ERF, 2)), layer.spec());
     }
