@@ -65,13 +65,13 @@ public record Architecture(int embedDim, int heads, int layers, int ffnDim, bool
                 m.dropout(), m.norm(), m.activation(), m.typeVocabSize());
     }
 
-    /** Width of one attention head, D = C / H. */
     /** This architecture with another dropout: a training setting, not part of the weights. */
     public Architecture withDropout(double rate) {
         return new Architecture(embedDim, heads, layers, ffnDim, sinusoidalPositions, scaleEmbeddings, layerNormEpsilon,
                 rate, norm, activation, typeVocabSize);
     }
 
+    /** Width of one attention head, D = C / H. */
     public int headDim() {
         return embedDim / heads;
     }

@@ -1,7 +1,5 @@
 package io.sparkformer.model.bert;
 
-import io.sparkformer.config.ModelConfig;
-import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.WholeModelLayer;
 import io.sparkformer.model.layer.WholeModelLayerImpl;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
@@ -15,47 +13,25 @@ import java.util.List;
 /**
  * DL4J layer bean for a whole BERT (encoder, head and loss in one layer; see {@link WholeModelLayer}).
  * The two variants differ only in their head: {@link BertMlmLayer} and {@link BertClassifierLayer}.
- * Fields are serialised by DL4J's JSON mapper through their annotations.
+ * Holds the architecture (in the superclass) and the vocabulary and context; fields are serialised by
+ * DL4J's JSON mapper through their annotations.
  */
 public abstract class BertLayer extends WholeModelLayer {
     @JsonProperty private int vocabSize;
     @JsonProperty private int contextLength;
-    @JsonProperty private int embedDim;
-    @JsonProperty private int heads;
-    @JsonProperty private int layers;
-    @JsonProperty private int ffnDim;
-    @JsonProperty private boolean sinusoidalPositions;
-    @JsonProperty private boolean scaleEmbeddings;
-    @JsonProperty private double layerNormEpsilon;
-    @JsonProperty private double dropout;
-    // Absent from checkpoints written before 2026-12-02, which were all pre-LN, tanh GELU, no token types.
-    @JsonProperty private ModelConfig.Norm norm = ModelConfig.Norm.PRE;
-    @JsonProperty private ModelConfig.Activation activation = ModelConfig.Activation.GELU_TANH;
-    @JsonProperty private int typeVocabSize;
 
     protected BertLayer() {
         // for JSON
     }
 
     protected BertLayer(BertSpec spec) {
+        super(spec.arch());
         vocabSize = spec.vocabSize();
         contextLength = spec.contextLength();
-        embedDim = spec.arch().embedDim();
-        heads = spec.arch().heads();
-        layers = spec.arch().layers();
-        ffnDim = spec.arch().ffnDim();
-        sinusoidalPositions = spec.arch().sinusoidalPositions();
-        scaleEmbeddings = spec.arch().scaleEmbeddings();
-        layerNormEpsilon = spec.arch().layerNormEpsilon();
-        dropout = spec.arch().dropout();
-        norm = spec.arch().norm();
-        activation = spec.arch().activation();
-        typeVocabSize = spec.arch().typeVocabSize();
     }
 
     public BertSpec spec() {
-        return new BertSpec(vocabSize, contextLength, new Architecture(embedDim, heads, layers, ffnDim,
-                sinusoidalPositions, scaleEmbeddings, layerNormEpsilon, dropout, norm, activation, typeVocabSize));
+        return new BertSpec(vocabSize, contextLength, arch());
     }
 
     /** The model this layer runs. */
@@ -72,11 +48,6 @@ public abstract class BertLayer extends WholeModelLayer {
     @Override
     public List<ParamSpec> paramSpecs() {
         return model().params();
-    }
-
-    @Override
-    public int blocks() {
-        return layers;
     }
 
     @Override

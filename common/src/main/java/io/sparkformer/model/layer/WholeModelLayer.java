@@ -1,5 +1,6 @@
 package io.sparkformer.model.layer;
 
+import io.sparkformer.model.Architecture;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -10,6 +11,9 @@ import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonAnySetter;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.Collection;
 import java.util.List;
@@ -24,8 +28,16 @@ import java.util.stream.Collectors;
  * constructor, getters/setters) because DL4J serialises configurations as JSON for checkpoints and
  * for Spark; they name their parameters ({@link #paramSpecs()}) and create their implementation.
  * The input is always token ids [B, T].
+ *
+ * <p>The trunk every family shares is held whole, as the JSON object {@code "arch"} (the
+ * {@link Architecture} record's components); the subclasses add their own fields beside it.
+ * Configurations written before 2026-12-02 hold it as flat fields instead, which
+ * {@link FlatArchitecture} reads.
  */
 public abstract class WholeModelLayer extends BaseLayer {
+    private Architecture arch;
+    /** The flat architecture fields of an earlier checkpoint, while {@link #arch} is not yet built from them. */
+    @JsonIgnore private FlatArchitecture flat;
 
     /**
      * Names of the matrix (decayed) parameters, built once: DL4J asks whether a key is a weight for
@@ -34,6 +46,42 @@ public abstract class WholeModelLayer extends BaseLayer {
      * once a network uses the configuration.
      */
     private transient volatile Set<String> weightNames;
+
+    protected WholeModelLayer() {
+        // for JSON
+    }
+
+    protected WholeModelLayer(Architecture arch) {
+        this.arch = arch;
+    }
+
+    /** The shared trunk; for an earlier checkpoint's configuration, built from its flat fields on first use. */
+    @JsonProperty("arch")
+    public Architecture arch() {
+        Architecture a = arch;
+        if (a == null) {
+            if (flat == null) {
+                throw new IllegalStateException(getClass().getSimpleName() + " has no architecture");
+            }
+            a = flat.architecture();
+            arch = a;
+        }
+        return a;
+    }
+
+    @JsonProperty("arch")
+    private void setArch(Architecture arch) {
+        this.arch = arch;
+    }
+
+    /** Receives the fields the bean does not declare: among them, an earlier checkpoint's flat architecture. */
+    @JsonAnySetter
+    private void readUndeclaredField(String key, Object value) {
+        if (flat == null) {
+            flat = new FlatArchitecture();
+        }
+        flat.offer(key, value);
+    }
 
     @Override
     public WholeModelLayer clone() {
@@ -56,8 +104,13 @@ public abstract class WholeModelLayer extends BaseLayer {
         return names.contains(key);
     }
 
-    /** Transformer blocks, which scale the initial residual projections (GPT-2's init). */
-    public abstract int blocks();
+    /**
+     * Transformer blocks (per stack for an encoder-decoder), which scale the initial residual
+     * projections (GPT-2's init).
+     */
+    public int blocks() {
+        return arch().layers();
+    }
 
     /** The layer that runs this configuration. */
     protected abstract WholeModelLayerImpl<?, ?> newImpl(NeuralNetConfiguration conf, DataType dataType);

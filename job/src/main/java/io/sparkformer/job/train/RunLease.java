@@ -92,19 +92,21 @@ final class RunLease implements AutoCloseable {
     private final FileSystem fs;
     private final Path file;
     private final Holder holder;
+    private final Duration renewEvery;
     private final ScheduledExecutorService renewal;
     private volatile boolean released;
 
-    private RunLease(FileSystem fs, Path file, Holder holder, Runnable onLost) {
+    private RunLease(FileSystem fs, Path file, Holder holder, Runnable onLost, Duration renewEvery) {
         this.fs = fs;
         this.file = file;
         this.holder = holder;
+        this.renewEvery = renewEvery;
         this.renewal = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sparkformer-lease " + file);
             t.setDaemon(true);
             return t;
         });
-        renewal.scheduleWithFixedDelay(() -> renew(onLost), RENEW_EVERY.toMillis(), RENEW_EVERY.toMillis(),
+        renewal.scheduleWithFixedDelay(() -> renew(onLost), renewEvery.toMillis(), renewEvery.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
@@ -116,6 +118,12 @@ final class RunLease implements AutoCloseable {
      */
     static RunLease acquire(FileSystem fs, Path root, RunDirectory.Application application, Runnable onLost)
             throws IOException {
+        return acquire(fs, root, application, onLost, RENEW_EVERY);
+    }
+
+    /** {@link #acquire(FileSystem, Path, RunDirectory.Application, Runnable)}, renewing every {@code renewEvery} (tests). */
+    static RunLease acquire(FileSystem fs, Path root, RunDirectory.Application application, Runnable onLost,
+                            Duration renewEvery) throws IOException {
         Path file = new Path(root, FILE);
         Holder mine = Holder.ofThisProcess(application);
         FileStatus status = status(fs, file);
@@ -143,7 +151,7 @@ final class RunLease implements AutoCloseable {
         if (previous != null) {
             previous.stop();   // this JVM claims the directory again (a later command in the same driver)
         }
-        RunLease lease = new RunLease(fs, file, mine, onLost);
+        RunLease lease = new RunLease(fs, file, mine, onLost, renewEvery);
         HELD.put(mine.token(), lease);
         return lease;
     }
@@ -217,7 +225,7 @@ final class RunLease implements AutoCloseable {
             fs.setTimes(file, System.currentTimeMillis(), -1);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot renew the lease {} ({}); trying again in {} s", file, StorageException.firstLine(e),
-                    RENEW_EVERY.toSeconds());
+                    renewEvery.toSeconds());
         }
     }
 

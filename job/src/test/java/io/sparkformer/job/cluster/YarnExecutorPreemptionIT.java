@@ -1,7 +1,5 @@
 package io.sparkformer.job.cluster;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
@@ -16,18 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,14 +35,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * as preempted ({@code markContainerForKillable}, what the preemption monitor does once a marked
  * container's grace time is over): the NodeManager kills the JVM and the application master is told
  * the container ended with exit status PREEMPTED. Spark counts that loss against no one, reruns the
- * task from the same broadcast parameters, and the run must end where an undisturbed run ends.
+ * task from the same broadcast parameters, and the run must end where an undisturbed run ends
+ * (within {@link ExecutorSteps#SAME_RUN}).
  */
 class YarnExecutorPreemptionIT {
-    private static final Pattern STEP = Pattern.compile("step (\\d+) starts in pid (\\d+)");
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** As in ExecutorLossIT: float rounding only (the retried worker replays the same batches). */
-    private static final double SAME_RUN = 1e-4;
-
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static File base;
     private static MiniYarn cluster;
@@ -60,12 +49,8 @@ class YarnExecutorPreemptionIT {
     static void startClusters() throws Exception {
         cluster = MiniYarn.start(base, YarnExecutorPreemptionIT.class.getSimpleName());
         processes = new ClusterProcesses(base.toPath().resolve("logs"));
-        // The executors' usual log config plus each step at DEBUG (the NodeManager runs on this machine).
-        try (InputStream in = YarnExecutorPreemptionIT.class.getResourceAsStream("/log4j2-test.properties")) {
-            executorLogConfig = base.toPath().resolve("executor-log4j2.properties");
-            Files.writeString(executorLogConfig, new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    + "\nlogger.steps.name = io.sparkformer.job.train.GlobalStepHook\nlogger.steps.level = debug\n");
-        }
+        // Each step at DEBUG (the NodeManager runs on this machine, so the containers read this file).
+        executorLogConfig = ExecutorSteps.stepLogConfig(base.toPath());
     }
 
     @AfterAll
@@ -102,22 +87,6 @@ class YarnExecutorPreemptionIT {
         }
     }
 
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static List<JsonNode> metrics(String run) throws IOException {
-        List<JsonNode> lines = new ArrayList<>();
-        for (String line : cluster.hdfs.read(run + "/metrics.jsonl").strip().split("\n")) {
-            lines.add(JSON.readTree(line));
-        }
-        return lines;
-    }
-
     private static ApplicationReport report(String name) throws Exception {
         try (YarnClient client = YarnClient.createYarnClient()) {
             client.init(cluster.yarn.getConfig());
@@ -140,37 +109,15 @@ class YarnExecutorPreemptionIT {
         Set<Path> earlierLogs = Set.copyOf(containerLogs());
         // The windows the undisturbed run prepared (the same either way; saves a prepare).
         Process driver = submit("preempted", yarnSh("sparkformer-preempted", "/runs/steady/data", "/runs/preempted"));
-        long[] victim = new long[1];
-        Path[] victimLog = new Path[1];
-        ClusterProcesses.waitUntil("an executor to start step 12", Duration.ofMinutes(4), () -> {
-            if (!driver.isAlive()) {
-                throw new AssertionError("the driver exited early; log:\n" + tail(processes.logText("preempted")));
-            }
-            for (Path f : containerLogs()) {
-                if (!earlierLogs.contains(f)) {
-                    Matcher m = STEP.matcher(read(f));
-                    while (m.find()) {
-                        if (m.group(1).equals("12")) {
-                            victim[0] = Long.parseLong(m.group(2));
-                            victimLog[0] = f;
-                            return true;
-                        }
-                    }
-                }
-            }
-            return false;
-        });
-        long pid = victim[0];
+        ExecutorSteps.Executor victim = ExecutorSteps.awaitStep(12, YarnExecutorPreemptionIT::containerLogs, earlierLogs,
+                driver, () -> tail(processes.logText("preempted")), Duration.ofMinutes(4));
+        long pid = victim.pid();
         ProcessHandle executor = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no process " + pid));
-        new ProcessBuilder("kill", "-STOP", String.valueOf(pid)).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
-        long lastStep = 0;
-        Matcher m = STEP.matcher(read(victimLog[0]));
-        while (m.find()) {
-            lastStep = Long.parseLong(m.group(1));
-        }
+        ExecutorSteps.signal("STOP", pid);
+        long lastStep = victim.lastStep();
         assertTrue(lastStep >= 12 && lastStep < 20, "frozen inside the round's training (last step " + lastStep + ")");
 
-        ContainerId containerId = ContainerId.fromString(victimLog[0].getParent().getFileName().toString());
+        ContainerId containerId = ContainerId.fromString(victim.log().getParent().getFileName().toString());
         CapacityScheduler scheduler = (CapacityScheduler) cluster.yarn.getResourceManager().getResourceScheduler();
         RMContainer container = scheduler.getRMContainer(containerId);
         assertTrue(container != null, "the ResourceManager knows container " + containerId);
@@ -186,32 +133,10 @@ class YarnExecutorPreemptionIT {
         assertTrue(driverLog.contains(containerId + " on host") && driverLog.contains("was preempted"),
                 "Spark saw the container preempted:\n" + tail(driverLog));
         // The retried task recomputed the worker's batches of the round in another executor JVM.
-        Pattern retried = Pattern.compile("Worker \\d: steps 11-20 in executor \\S+ \\(pid (\\d+), [^)]*\\), task "
-                + "attempt 2 after a failure");
-        List<Long> retriedIn = new ArrayList<>();
-        for (Path f : containerLogs()) {
-            Matcher r = retried.matcher(read(f));
-            while (r.find()) {
-                retriedIn.add(Long.parseLong(r.group(1)));
-            }
-        }
+        List<Long> retriedIn = ExecutorSteps.retriedIn(containerLogs(), "11-20");
         assertEquals(1, retriedIn.size(), "one retried worker task: " + retriedIn);
         assertFalse(retriedIn.contains(pid), "not in the preempted JVM");
 
-        List<JsonNode> undisturbed = metrics("/runs/steady");
-        List<JsonNode> preempted = metrics("/runs/preempted");
-        assertEquals(undisturbed.size(), preempted.size(), "one metrics line per round in both runs");
-        for (int i = 0; i < undisturbed.size(); i++) {
-            JsonNode a = undisturbed.get(i);
-            JsonNode b = preempted.get(i);
-            assertEquals(a.get("step").asLong(), b.get("step").asLong());
-            assertEquals(a.get("tokens").asLong(), b.get("tokens").asLong(), "tokens counted once per worker");
-            assertEquals(a.get("train_loss").asDouble(), b.get("train_loss").asDouble(), SAME_RUN,
-                    "train loss at step " + a.get("step"));
-            assertEquals(a.get("val_loss").asDouble(), b.get("val_loss").asDouble(), SAME_RUN,
-                    "validation loss at step " + a.get("step"));
-        }
-        assertEquals(20, preempted.get(preempted.size() - 1).get("step").asLong());
-        assertEquals("step-000020", cluster.hdfs.read("/runs/preempted/checkpoints/LATEST").strip());
+        ExecutorSteps.assertSameRun(cluster.hdfs, "/runs/steady", "/runs/preempted", 20);
     }
 }
