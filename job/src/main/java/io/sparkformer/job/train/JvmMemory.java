@@ -12,9 +12,10 @@ import java.util.Locale;
  * 10 GB before javacpp forced a collection):
  * <pre>
  *   offHeap     = 1.5 x (replicas x replica + driver's copy of the state)   ND4J arrays and workspaces
- *   heap        = 512 MiB + 2 x state                                      Spark, serialized rounds, checkpoints
+ *   heap        = 512 MiB + (4 + replicas) x result                       Spark, a round's serialized results
  *   maxPhysical = heap + offHeap + 768 MiB                                 JVM and native libraries
  * </pre>
+ * (result = parameters and Adam moments, 3/4 of the state; see {@link RoundSizeLimits#localHeapBytes}).
  * On a cluster ({@link #executor}, {@link #driver}) each role is its own JVM: an executor holds its
  * replicas without the driver's copy, the driver one model with its updater state (it averages and
  * validates), and the container YARN or Kubernetes grants is heap + memoryOverhead with
@@ -43,7 +44,7 @@ public record JvmMemory(long heapBytes, long offHeapBytes, long maxPhysicalBytes
     public static JvmMemory of(SparkformerConfig config, MemoryEstimate.Task task, int vocab, int replicas) {
         MemoryEstimate e = MemoryEstimate.of(config, task, vocab);
         long offHeap = roundUp(3 * (e.trainingBytes(replicas) + e.stateBytes()) / 2);
-        long heap = roundUp(BASE_HEAP + 2 * e.stateBytes());
+        long heap = roundUp(RoundSizeLimits.localHeapBytes(resultBytes(e), replicas));
         return new JvmMemory(heap, offHeap, heap + offHeap + NATIVE_BYTES);
     }
 
@@ -62,6 +63,11 @@ public record JvmMemory(long heapBytes, long offHeapBytes, long maxPhysicalBytes
     private static JvmMemory container(MemoryEstimate e, long offHeap) {
         long heap = roundUp(BASE_HEAP + 2 * e.stateBytes());
         return new JvmMemory(heap, offHeap, heap + offHeap + CONTAINER_NATIVE_BYTES - JAVACPP_MARGIN_BYTES);
+    }
+
+    /** What a worker returns each round: parameters and the updater's two moments (state less gradients). */
+    static long resultBytes(MemoryEstimate e) {
+        return 3 * e.stateBytes() / 4;
     }
 
     /** The container memory beyond the heap: ND4J's off-heap limit plus the JVM's own native memory. */

@@ -78,6 +78,18 @@ public final class RoundSizeLimits {
         }
     }
 
+    /**
+     * The heap a {@code local[N]} JVM needs for one round of {@code replicas} workers, whose executors
+     * and driver share it: the broadcast's serialized blocks, every worker's serialized result waiting
+     * in the block manager, and the one result the driver is receiving ({@link #RESULT_HEAP_COPIES}
+     * times over, one result thread). The former 512 MiB + 2 x state ran out of heap at 14 M and 10.7 M
+     * parameters with two workers.
+     */
+    public static long localHeapBytes(long resultBytes, int replicas) {
+        long result = resultBytes + RESULT_OVERHEAD;
+        return DRIVER_BASE_HEAP + resultBytes + replicas * result + (long) (RESULT_HEAP_COPIES * result);
+    }
+
     /** In local[N] the executors share the driver's JVM and heap: its size is the launcher's business. */
     private static boolean local(SparkConf conf) {
         String master = conf.get("spark.master", "local[*]");

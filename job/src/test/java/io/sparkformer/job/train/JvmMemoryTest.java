@@ -32,6 +32,9 @@ class JvmMemoryTest {
         assertTrue(m.offHeapBytes() >= 3 * need / 2 && m.offHeapBytes() < 3 * need / 2 + 64 * MIB, m.toString());
         assertEquals(0, m.offHeapBytes() % (64 * MIB), "whole 64 MiB units");
         assertEquals(m.heapBytes() + m.offHeapBytes() + JvmMemory.NATIVE_BYTES, m.maxPhysicalBytes());
+        // The heap holds the broadcast, both workers' serialized results and the one being received 3 times over.
+        long result = 3 * e.stateBytes() / 4;
+        assertTrue(m.heapBytes() >= 512 * MIB + (1 + 2 + 3) * result, m.toString());
         assertEquals(m.heapBytes() / MIB + "m " + m.offHeapBytes() / MIB + "m " + m.maxPhysicalBytes() / MIB + "m",
                 m.launcherLine());
     }
