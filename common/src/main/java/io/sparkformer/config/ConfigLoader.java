@@ -134,8 +134,9 @@ public final class ConfigLoader {
                 "finetune {",
                 "  format = " + lower(c.finetune().format()),
                 "  textColumn = " + quoted(c.finetune().textColumn()),
-                "  labelColumn = " + quoted(c.finetune().labelColumn()),
-                "  pairColumn = " + quoted(c.finetune().pairColumn()),
+                // pairColumn only when set: runs recorded before sentence pairs hold no such line.
+                "  labelColumn = " + quoted(c.finetune().labelColumn())
+                        + (c.finetune().pairs() ? "\n  pairColumn = " + quoted(c.finetune().pairColumn()) : ""),
                 "  labels = " + quoted(c.finetune().labels()),
                 "  patience = " + c.finetune().patience(),
                 "  pooling = " + lower(c.finetune().pooling()),
