@@ -96,15 +96,15 @@ public record BertTokens(int pad, int cls, int sep, int mask, int unk, int regul
     /**
      * [CLS] a [SEP] b [SEP] with segment 0 up to the first [SEP] and 1 after it (BERT's pair
      * template). When longer than {@code contextLength}, the longer text is cut first, as Hugging
-     * Face's {@code longest_first}: the shorter keeps min(its length, half the room), the longer the
-     * rest (a tie counts the first text as the longer).
+     * Face's {@code longest_first}: the shorter keeps min(its length, half the room rounded down), the
+     * longer the rest (a tie counts the second text as the longer, as tokenizers' truncation.rs does).
      */
     public Pair framePair(int[] a, int[] b, int contextLength) {
         int room = pairTextLength(contextLength);
         int na = a.length;
         int nb = b.length;
         if (na + nb > room) {
-            if (nb > na) {
+            if (na <= nb) {
                 na = Math.min(na, room / 2);
                 nb = room - na;
             } else {
