@@ -109,6 +109,21 @@ class SentencePairEncodingTest {
         }
     }
 
+    /** The table of tokenizers' own truncation test (max_length 7 without specials: context 10). */
+    @Test
+    void framePairKeepsTheLengthsOfTokenizersTruncationTable() {
+        int[][] cases = {{2, 8, 2, 5}, {4, 4, 3, 4}, {4, 8, 3, 4}, {8, 2, 5, 2}, {8, 4, 4, 3}, {8, 8, 3, 4},
+            {2, 4, 2, 4}, {4, 2, 4, 2}};
+        for (int[] c : cases) {
+            BertTokens.Pair pair = specials.framePair(new int[c[0]], new int[c[1]], 10);
+            int firstSep = 1 + c[2];
+            assertEquals(specials.sep(), pair.ids()[firstSep], Arrays.toString(c));
+            assertEquals(c[2] + c[3] + 3, pair.ids().length, Arrays.toString(c));
+            assertEquals(c[3] + 1, Arrays.stream(pair.types()).sum(), "segment 1 = second text + [SEP]: "
+                    + Arrays.toString(c));
+        }
+    }
+
     @Test
     void aModelWithoutTokenTypesRefusesPairs() {
         List<LabeledTable.Row> rows = List.of(new LabeledTable.Row(2, "A man sleeps.", "yes", "A person rests."),
