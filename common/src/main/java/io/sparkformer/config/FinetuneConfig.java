@@ -63,6 +63,7 @@ public record FinetuneConfig(Format format, String textColumn, String labelColum
 
     /** The same settings with the label list fixed (what a trained classifier stores). */
     public FinetuneConfig withLabels(List<String> fixed) {
-        return new FinetuneConfig(format, textColumn, labelColumn, pairColumn, fixed, patience, pooling, headLearningRateFactor);
+        return new FinetuneConfig(format, textColumn, labelColumn, pairColumn, fixed, patience, pooling,
+                headLearningRateFactor);
     }
 }
