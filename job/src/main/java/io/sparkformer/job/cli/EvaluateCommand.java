@@ -102,7 +102,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             ClassifierCheckpoint classifier = ClassifierCheckpoint.of(c, checkpoint);
             FinetuneConfig t = classifier.table();
             FinetuneConfig format = t.withColumns(textColumn == null ? t.textColumn() : textColumn,
-                    labelColumn == null ? t.labelColumn() : labelColumn, pairColumn == null ? t.pairColumn() : pairColumn);
+                    labelColumn == null ? t.labelColumn() : labelColumn,
+                    pairColumn == null ? t.pairColumn() : pairColumn);
             System.out.println(classifier.evaluate(corpus, format, conf).toJson());
             return ExitCodes.OK;
         }
