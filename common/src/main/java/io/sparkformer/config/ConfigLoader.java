@@ -134,7 +134,9 @@ public final class ConfigLoader {
                 "finetune {",
                 "  format = " + lower(c.finetune().format()),
                 "  textColumn = " + quoted(c.finetune().textColumn()),
-                "  labelColumn = " + quoted(c.finetune().labelColumn()),
+                // pairColumn only when set: runs recorded before sentence pairs hold no such line.
+                "  labelColumn = " + quoted(c.finetune().labelColumn())
+                        + (c.finetune().pairs() ? "\n  pairColumn = " + quoted(c.finetune().pairColumn()) : ""),
                 "  labels = " + quoted(c.finetune().labels()),
                 "  patience = " + c.finetune().patience(),
                 "  pooling = " + lower(c.finetune().pooling()),
@@ -231,6 +233,7 @@ public final class ConfigLoader {
                 t.enumValue("finetune.format", FinetuneConfig.Format.class),
                 t.stringValue("finetune.textColumn"),
                 t.stringValue("finetune.labelColumn"),
+                t.stringValue("finetune.pairColumn"),
                 t.stringList("finetune.labels"),
                 t.intValue("finetune.patience"),
                 t.enumValue("finetune.pooling", FinetuneConfig.Pooling.class),

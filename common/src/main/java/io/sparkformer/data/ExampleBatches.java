@@ -64,23 +64,34 @@ public final class ExampleBatches implements BatchSource {
         return out;
     }
 
-    /** The batch of the given examples, padded to the longest. */
+    /**
+     * The batch of the given examples, padded to the longest. Sentence pairs carry their segment ids
+     * as BERT's packed input (model/bert/BertInputs): features [B, 2T] = ids | types, mask [B, T].
+     */
     public static DataSet of(LabeledExamples examples, int[] indices, int pad) {
         int b = indices.length;
         int t = Arrays.stream(indices).map(i -> examples.tokens()[i].length).max().orElse(1);
-        float[] x = new float[b * t];
+        boolean pairs = examples.types() != null;
+        int width = pairs ? 2 * t : t;
+        float[] x = new float[b * width];
         float[] mask = new float[b * t];
         float[] y = new float[b];
-        Arrays.fill(x, pad);
         for (int r = 0; r < b; r++) {
             int[] ids = examples.tokens()[indices[r]];
+            Arrays.fill(x, r * width, r * width + t, pad);   // padded types stay 0
             for (int i = 0; i < ids.length; i++) {
-                x[r * t + i] = ids[i];
+                x[r * width + i] = ids[i];
                 mask[r * t + i] = 1f;
+            }
+            if (pairs) {
+                int[] types = examples.types()[indices[r]];
+                for (int i = 0; i < types.length; i++) {
+                    x[r * width + t + i] = types[i];
+                }
             }
             y[r] = examples.labels()[indices[r]];
         }
-        return new DataSet(Nd4j.create(x, new long[] {b, t}, 'c'), Nd4j.create(y, new long[] {b, 1}, 'c'),
+        return new DataSet(Nd4j.create(x, new long[] {b, width}, 'c'), Nd4j.create(y, new long[] {b, 1}, 'c'),
                 Nd4j.create(mask, new long[] {b, t}, 'c'), null);
     }
 }

@@ -8,15 +8,22 @@ import java.util.List;
 
 /**
  * A labeled table (TSV, or CSV with RFC 4180 quoting) whose first row names the columns: the text
- * and label of every row, with the line each row starts on so that errors can name it. Text is
- * stripped of surrounding whitespace; blank lines are skipped.
+ * and label of every row (and its second text, for sentence pairs), with the line each row starts on
+ * so that errors can name it. Text is stripped of surrounding whitespace; blank lines are skipped.
  */
 public final class LabeledTable {
     private LabeledTable() {
     }
 
-    /** One labeled text; {@code line} is 1-based in the file (the header is line 1). */
-    public record Row(int line, String text, String label) implements Serializable {
+    /**
+     * One labeled text; {@code line} is 1-based in the file (the header is line 1).
+     *
+     * @param pair the second text of a sentence pair, or null for a single text
+     */
+    public record Row(int line, String text, String label, String pair) implements Serializable {
+        public Row(int line, String text, String label) {
+            this(line, text, label, null);
+        }
     }
 
     /**
@@ -31,28 +38,34 @@ public final class LabeledTable {
         List<String> header = records.get(0).fields();
         int text = column(header, config.textColumn(), origin);
         int label = column(header, config.labelColumn(), origin);
+        int pair = config.pairs() ? column(header, config.pairColumn(), origin) : -1;
         List<Row> rows = new ArrayList<>();
         for (Record r : records.subList(1, records.size())) {
             if (r.fields().size() != header.size()) {
                 throw new InputException(origin + " line " + r.line() + ": " + r.fields().size() + " field(s), but the"
                         + " header has " + header.size());
             }
-            String t = r.fields().get(text).strip();
+            String t = text(r, text, config.textColumn(), origin);
+            String p = pair < 0 ? null : text(r, pair, config.pairColumn(), origin);
             String l = r.fields().get(label).strip();
-            if (t.isEmpty()) {
-                throw new InputException(origin + " line " + r.line() + ": empty text in column '" + config.textColumn()
-                        + "'");
-            }
             if (l.isEmpty()) {
                 throw new InputException(origin + " line " + r.line() + ": empty label in column '"
                         + config.labelColumn() + "'");
             }
-            rows.add(new Row(r.line(), t, l));
+            rows.add(new Row(r.line(), t, l, p));
         }
         if (rows.isEmpty()) {
             throw new InputException(origin + " has a header but no rows");
         }
         return rows;
+    }
+
+    private static String text(Record r, int column, String name, String origin) {
+        String t = r.fields().get(column).strip();
+        if (t.isEmpty()) {
+            throw new InputException(origin + " line " + r.line() + ": empty text in column '" + name + "'");
+        }
+        return t;
     }
 
     private static int column(List<String> header, String name, String origin) {

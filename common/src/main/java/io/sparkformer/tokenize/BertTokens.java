@@ -89,6 +89,45 @@ public record BertTokens(int pad, int cls, int sep, int mask, int unk, int regul
         return out;
     }
 
+    /** Ids and segment (token type) ids of a framed sentence pair, one of each per position. */
+    public record Pair(int[] ids, int[] types) {
+    }
+
+    /**
+     * [CLS] a [SEP] b [SEP] with segment 0 up to the first [SEP] and 1 after it (BERT's pair
+     * template). When longer than {@code contextLength}, the longer text is cut first, as Hugging
+     * Face's {@code longest_first}: the shorter keeps min(its length, half the room rounded down), the
+     * longer the rest (a tie counts the second text as the longer, as tokenizers' truncation.rs does).
+     */
+    public Pair framePair(int[] a, int[] b, int contextLength) {
+        int room = pairTextLength(contextLength);
+        int na = a.length;
+        int nb = b.length;
+        if (na + nb > room) {
+            if (na <= nb) {
+                na = Math.min(na, room / 2);
+                nb = room - na;
+            } else {
+                nb = Math.min(nb, room / 2);
+                na = room - nb;
+            }
+        }
+        int[] ids = new int[na + nb + 3];
+        int[] types = new int[ids.length];
+        ids[0] = cls;
+        System.arraycopy(a, 0, ids, 1, na);
+        ids[na + 1] = sep;
+        System.arraycopy(b, 0, ids, na + 2, nb);
+        ids[ids.length - 1] = sep;
+        Arrays.fill(types, na + 2, ids.length, 1);
+        return new Pair(ids, types);
+    }
+
+    /** Text tokens of both texts that fit beside [CLS], [SEP] and [SEP] in {@code contextLength}. */
+    public static int pairTextLength(int contextLength) {
+        return contextLength - 3;
+    }
+
     @Override
     public String toString() {
         return "BertTokens" + Arrays.toString(new int[] {pad, cls, sep, mask}) + (unk == NO_UNK ? "" : " unk " + unk)

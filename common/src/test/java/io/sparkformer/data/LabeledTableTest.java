@@ -75,7 +75,7 @@ class LabeledTableTest {
         List<LabeledTable.Row> rows = LabeledTable.parse("sentence\tlabel\nabcdefgh\t0\nab\t1\nabcdefg\t1\n", "t.tsv", TSV);
         LabeledExamples examples;
         try (LogCapture log = new LogCapture(LabeledExamples.class)) {
-            examples = LabeledExamples.encode(rows, "t.tsv", tokenizer, specials, ClassLabels.of(rows, "t.tsv"), 8);
+            examples = LabeledExamples.encode(rows, "t.tsv", tokenizer, specials, ClassLabels.of(rows, "t.tsv"), 8, 0);
             assertEquals(List.of("t.tsv: 2 of 3 texts are longer than 6 tokens (model.contextLength 8 less [CLS] and"
                     + " [SEP]) and were truncated"), log.warnings(), "one warning that counts them");
         }

@@ -103,7 +103,7 @@ class BertTokensWordPieceTest {
         // What classify/evaluate do with it: [CLS] text [SEP], padded with [PAD] 0 later.
         ClassLabels labels = new ClassLabels(List.of("neg", "pos"));
         LabeledExamples examples = LabeledExamples.encode(List.of(new LabeledTable.Row(1, SENTENCES.get(1), "pos")),
-                "test", back, BertTokens.of(back), labels, 16);
+                "test", back, BertTokens.of(back), labels, 16, 2);
         assertArrayEquals(tokenizer.encodeSentence(SENTENCES.get(1)).ids(), examples.tokens()[0]);
     }
 }

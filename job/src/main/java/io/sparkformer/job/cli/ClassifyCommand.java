@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkformer.api.Pipelines;
 import io.sparkformer.api.TextClassification;
+import io.sparkformer.data.InputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,6 +26,10 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "URI", description = "Fine-tune run or step directory")
     String checkpoint;
 
+    @Option(names = "--pairs", description = "Each TEXT (or stdin line) is a sentence pair FIRST<TAB>SECOND; its JSON"
+            + " line has \"text\" and \"pair\". Needs a model with token types (an imported BERT)")
+    boolean pairs;
+
     @Parameters(paramLabel = "TEXT", description = "Texts to classify (default: one per line on stdin)")
     List<String> texts = new ArrayList<>();
 
@@ -32,10 +37,28 @@ public final class ClassifyCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         TextClassification classifier = Pipelines.textClassification(checkpoint);
         List<String> input = texts.isEmpty() ? stdinLines() : texts;
-        List<TextClassification.Prediction> predictions = classifier.classify(input);
+        List<String> firsts = input;
+        List<String> seconds = null;
+        if (pairs) {
+            firsts = new ArrayList<>();
+            seconds = new ArrayList<>();
+            for (int i = 0; i < input.size(); i++) {
+                String[] parts = input.get(i).split("\t", -1);
+                if (parts.length != 2) {
+                    throw new InputException("text " + (i + 1) + ": --pairs expects FIRST<TAB>SECOND, got "
+                            + parts.length + " tab-separated field(s)");
+                }
+                firsts.add(parts[0].strip());
+                seconds.add(parts[1].strip());
+            }
+        }
+        List<TextClassification.Prediction> predictions = classifier.classify(firsts, seconds);
         for (int i = 0; i < input.size(); i++) {
             ObjectNode line = JSON.createObjectNode();
-            line.put("text", input.get(i));
+            line.put("text", firsts.get(i));
+            if (seconds != null) {
+                line.put("pair", seconds.get(i));
+            }
             line.put("label", predictions.get(i).label());
             ObjectNode probabilities = line.putObject("probabilities");
             predictions.get(i).probabilities().forEach(probabilities::put);

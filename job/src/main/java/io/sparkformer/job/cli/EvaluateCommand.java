@@ -78,6 +78,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--label-column", paramLabel = "NAME", description = "Classifiers: default as in fine-tuning")
     String labelColumn;
 
+    @Option(names = "--pair-column", paramLabel = "NAME", description = "Classifiers: the column of each row's second"
+            + " text (sentence pairs); default as in fine-tuning")
+    String pairColumn;
+
     @Override
     public Integer call() {
         checkOptions();
@@ -97,9 +101,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (ClassifierCheckpoint.holdsClassifier(c)) {
             ClassifierCheckpoint classifier = ClassifierCheckpoint.of(c, checkpoint);
             FinetuneConfig t = classifier.table();
-            FinetuneConfig format = new FinetuneConfig(t.format(), textColumn == null ? t.textColumn() : textColumn,
-                    labelColumn == null ? t.labelColumn() : labelColumn, t.labels(), t.patience(), t.pooling(),
-                    t.headLearningRateFactor());
+            FinetuneConfig format = t.withColumns(textColumn == null ? t.textColumn() : textColumn,
+                    labelColumn == null ? t.labelColumn() : labelColumn,
+                    pairColumn == null ? t.pairColumn() : pairColumn);
             System.out.println(classifier.evaluate(corpus, format, conf).toJson());
             return ExitCodes.OK;
         }

@@ -29,6 +29,7 @@ public final class ClassifierCheckpoint {
     private final ClassLabels labels;
     private final FinetuneConfig table;
     private final int contextLength;
+    private final int typeVocabSize;
 
     private ClassifierCheckpoint(Checkpoint checkpoint, String uri) {
         this.checkpoint = checkpoint;
@@ -43,6 +44,7 @@ public final class ClassifierCheckpoint {
                     + layer.classes() + " outputs");
         }
         this.contextLength = layer.spec().contextLength();
+        this.typeVocabSize = layer.spec().arch().typeVocabSize();
     }
 
     /** Opens a run directory (its LATEST, the best model of a fine-tune) or a step directory. */
@@ -72,7 +74,8 @@ public final class ClassifierCheckpoint {
     /** Metrics on a labeled table read with {@code format}; its labels must be among the classifier's. */
     public ClassificationMetrics evaluate(String uri, FinetuneConfig format, Configuration conf) {
         List<LabeledTable.Row> rows = LabeledData.read(uri, format, conf);
-        LabeledExamples examples = LabeledExamples.encode(rows, uri, tokenizer, specials, labels, contextLength);
+        LabeledExamples examples = LabeledExamples.encode(rows, uri, tokenizer, specials, labels, contextLength,
+                typeVocabSize);
         return ClassifierEvaluator.evaluate(checkpoint.model(), examples, labels.values(), BATCH, specials.pad());
     }
 }

@@ -46,9 +46,10 @@ record ClassifierData(ClassLabels labels, LabeledExamples train, LabeledExamples
         }
         BertTokens specials = BertTokens.of(tokenizer);
         int context = config.model().contextLength();
+        int types = config.model().typeVocabSize();
         return new ClassifierData(labels,
-                LabeledExamples.encode(rows, trainUri, tokenizer, specials, labels, context),
-                LabeledExamples.encode(validation, validationOrigin, tokenizer, specials, labels, context));
+                LabeledExamples.encode(rows, trainUri, tokenizer, specials, labels, context, types),
+                LabeledExamples.encode(validation, validationOrigin, tokenizer, specials, labels, context, types));
     }
 
     /** Mean tokens per training example ([CLS] and [SEP] included). */

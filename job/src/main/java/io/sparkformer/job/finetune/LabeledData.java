@@ -2,6 +2,7 @@ package io.sparkformer.job.finetune;
 
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.data.CorpusFiles;
+import io.sparkformer.data.InputException;
 import io.sparkformer.data.LabeledTable;
 import io.sparkformer.job.table.TableSpec;
 import io.sparkformer.job.table.Tables;
@@ -21,6 +22,10 @@ public final class LabeledData {
 
     public static List<LabeledTable.Row> read(String uri, FinetuneConfig config, TableSpec table, Configuration conf) {
         if (table.isTable()) {
+            if (config.pairs()) {
+                throw new InputException(uri + ": finetune.pairColumn (sentence pairs) is read from TSV/CSV files only,"
+                        + " not from a " + table.format().sourceName() + " table");
+            }
             return Tables.labeled(uri, table.withDefaultColumns(config.textColumn(), config.labelColumn()));
         }
         return read(uri, config, conf);
