@@ -60,7 +60,7 @@ public final class TrainingJob {
         RunDirectory run = new RunDirectory(options.out(), hconf.get());
         // Every check that needs no run is made before the claim, which deletes the run under --overwrite.
         boolean prepared = !options.table().isTable() && RunDirectory.isPrepared(options.corpus(), hconf.get());
-        int vocabularyAtLeast = 1;
+        int vocabularyAtLeast = 2;   // the smallest vocabulary a model takes
         if (options.table().isTable()) {
             Tables.requireTexts(options.corpus(), options.table());
         } else if (prepared) {
