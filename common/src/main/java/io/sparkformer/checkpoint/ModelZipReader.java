@@ -43,6 +43,8 @@ final class ModelZipReader {
 
     /** Class names the configuration JSON may instantiate through Jackson's "@class" type ids. */
     private static final List<String> CLASS_PREFIXES = List.of("org.deeplearning4j.", "org.nd4j.", "io.sparkformer.");
+    /** Third-party libraries ND4J bundles under its own prefix (Jackson, Guava, Protobuf...): not ND4J's classes. */
+    private static final String SHADED_PREFIX = "org.nd4j.shade.";
     private static final long MAX_CONFIGURATION_BYTES = 64L << 20;
     /** ND4J's buffer headers: allocation-mode and type names plus a length; a shape has at most 32 dimensions. */
     private static final int MAX_HEADER_BYTES = 4096;
@@ -106,7 +108,7 @@ final class ModelZipReader {
         List<String> classes = new ArrayList<>();
         collectClassNames(new ObjectMapper().readTree(json), classes);
         for (String name : classes) {
-            if (CLASS_PREFIXES.stream().noneMatch(name::startsWith)) {
+            if (CLASS_PREFIXES.stream().noneMatch(name::startsWith) || name.startsWith(SHADED_PREFIX)) {
                 throw refused(what, "its configuration names class " + name
                         + ", which is not part of DL4J, ND4J or Sparkformer");
             }

@@ -138,8 +138,11 @@ public final class CorpusFiles {
      * or one in another encoding is named here, as one line, before an executor decodes it and Spark
      * logs the task's failure with its stack trace. Later bytes are still checked in full by
      * {@link #decode}.
+     *
+     * @return the file's length in bytes after decompression and without a byte-order mark when it was
+     *     read whole (it is shorter than the look), else -1
      */
-    public static void checkStart(String file, Configuration conf) {
+    public static long checkStart(String file, Configuration conf) {
         byte[] prefix;
         try (InputStream in = open(file, conf)) {
             prefix = readPrefix(file, in);
@@ -151,6 +154,31 @@ public final class CorpusFiles {
         if (bad >= 0) {
             throw new InputException("corpus file " + file + " is not valid UTF-8 (near byte offset " + bad + ")");
         }
+        if (prefix.length == PREFIX_BYTES) {
+            return -1;
+        }
+        boolean bom = prefix.length >= 3 && (prefix[0] & 0xff) == 0xEF && (prefix[1] & 0xff) == 0xBB
+                && (prefix[2] & 0xff) == 0xBF;
+        return bom ? prefix.length - 3 : prefix.length;
+    }
+
+    /**
+     * {@link #checkStart} for each of {@code files} (the corpus {@code uri}), and a corpus with no text
+     * at all refused: all before any task starts, and before {@code --overwrite} deletes a run.
+     *
+     * @return the corpus's length in bytes (an upper bound of its token count) when every file was read
+     *     whole, else -1
+     */
+    public static long checkStarts(String uri, List<String> files, Configuration conf) {
+        long total = 0;
+        for (String file : files) {
+            long bytes = checkStart(file, conf);
+            total = bytes < 0 || total < 0 ? -1 : total + bytes;
+        }
+        if (total == 0) {
+            throw new InputException("corpus " + uri + " is empty");
+        }
+        return total;
     }
 
     /** A stream that fails to decompress is bad input (a truncated or mislabelled file), not a storage fault. */

@@ -76,10 +76,20 @@ class ModelZipReaderTest {
 
     @Test
     void configurationNamingAClassOutsideTheAllowListIsRefused() throws Exception {
+        assertClassRefused("javax.script.ScriptEngineManager");
+    }
+
+    @Test
+    void configurationNamingAClassOfALibraryNd4jShadesIsRefused() throws Exception {
+        // org.nd4j.shade.* is Jackson, Guava, Protobuf... under ND4J's prefix: the prefix alone would admit them.
+        assertClassRefused("org.nd4j.shade.jackson.databind.ObjectMapper");
+    }
+
+    private void assertClassRefused(String className) throws Exception {
         Path stepDir = savedCheckpoint();
         rewriteModelZip(stepDir, entries -> {
             String json = new String(entries.get("configuration.json"), StandardCharsets.UTF_8);
-            String edited = json.replaceFirst("\"@class\"\\s*:\\s*\"[^\"]+\"", "\"@class\" : \"javax.script.ScriptEngineManager\"");
+            String edited = json.replaceFirst("\"@class\"\\s*:\\s*\"[^\"]+\"", "\"@class\" : \"" + className + "\"");
             assertFalse(edited.equals(json), "the configuration has no @class to replace");
             entries.put("configuration.json", edited.getBytes(StandardCharsets.UTF_8));
         });
@@ -87,7 +97,7 @@ class ModelZipReaderTest {
         CheckpointException e = assertThrows(CheckpointException.class, this::load);
 
         assertEquals("model.zip of checkpoint file:" + stepDir + " is refused: its configuration names class "
-                + "javax.script.ScriptEngineManager, which is not part of DL4J, ND4J or Sparkformer", e.getMessage());
+                + className + ", which is not part of DL4J, ND4J or Sparkformer", e.getMessage());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.sparkformer.imports.BertImport;
 import io.sparkformer.imports.HfBert;
 import io.sparkformer.imports.ModelSource;
 import io.sparkformer.job.train.RunDirectory;
+import io.sparkformer.job.train.RunLease;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,11 +70,12 @@ public final class ImportCommand implements Callable<Integer> {
         HfImporter.Imported imported = HfImporter.read(from, config.text(conf), config.origin(), config.overrides(),
                 conf);
         RunDirectory run = new RunDirectory(out, conf);
-        run.claim(overwrite);
-        run.writeString(RunDirectory.CONFIG, ConfigLoader.render(imported.config()));
-        run.writeString(RunDirectory.TOKENIZER, imported.checkpoint().tokenizerJson());
-        new CheckpointStore(run.root().toString(), conf, imported.config().train().keepCheckpoints())
-                .save(imported.checkpoint());
+        try (RunLease lease = run.claim(overwrite)) {
+            run.writeString(RunDirectory.CONFIG, ConfigLoader.render(imported.config()));
+            run.writeString(RunDirectory.TOKENIZER, imported.checkpoint().tokenizerJson());
+            new CheckpointStore(run.root().toString(), conf, imported.config().train().keepCheckpoints())
+                    .save(imported.checkpoint());
+        }
         LOG.info("Imported {} into {}; fine-tune with: train --config {} --corpus URI --out {} --resume", from,
                 run.root(), run.file(RunDirectory.CONFIG), run.root());
         System.out.println(run.root());
@@ -90,11 +92,12 @@ public final class ImportCommand implements Callable<Integer> {
         BertImport.Source source = BertImport.read(from, tokenizer, contextLength, conf);
         Checkpoint checkpoint = BertCheckpoints.fromHf(source, config.text(conf), config.origin(), config.overrides());
         RunDirectory run = new RunDirectory(out, conf);
-        run.claim(overwrite);
-        run.writeString(RunDirectory.CONFIG, checkpoint.configText());
-        run.writeString(RunDirectory.TOKENIZER, source.tokenizerJson());
-        new CheckpointStore(run.root().toString(), conf, checkpoint.config().train().keepCheckpoints())
-                .save(checkpoint);
+        try (RunLease lease = run.claim(overwrite)) {
+            run.writeString(RunDirectory.CONFIG, checkpoint.configText());
+            run.writeString(RunDirectory.TOKENIZER, source.tokenizerJson());
+            new CheckpointStore(run.root().toString(), conf, checkpoint.config().train().keepCheckpoints())
+                    .save(checkpoint);
+        }
         HfBert bert = source.bert();
         LOG.info("Imported the BERT {} ({}, {} parameters, {}) into {}; use it with: embed / finetune --checkpoint {}{}",
                 from, bert.encoder().architecture(), checkpoint.model().numParams(), bert.modelClass(), run.root(),

@@ -18,13 +18,15 @@ import java.util.Objects;
  * What a resumed run must share with its checkpoint, for every family: the architecture (the model
  * comes from the checkpoint) and everything that fixes the batch plan, the round boundaries and the
  * schedule, so that a resumed run replays the uninterrupted one exactly or is refused naming the key
- * and both values. {@code train.steps} and {@code train.decaySteps} may change: continuing a run
- * for longer is how a finished run is extended.
+ * and both values. {@code train.steps} may change: continuing a run for longer is how a finished run
+ * is extended; {@code train.decaySteps} changes with it where it follows {@code train.steps} (0, the
+ * default) in both. The optimiser's settings are compared too: they are part of the checkpoint's graph,
+ * which a resumed run trains on, so a changed value would be silently ignored.
  */
 public final class ResumeChecks {
     /** Keys of the batch plan (seed, sizes), the round boundaries (cuts) and the learning-rate schedule. */
     private static final List<String> TRAIN = List.of("seed", "batchSize", "evalEvery", "checkpointEvery",
-            "learningRate", "minLearningRate", "warmupSteps");
+            "learningRate", "minLearningRate", "warmupSteps", "weightDecay", "beta1", "beta2", "gradClip");
     private static final List<String> SPARK = List.of("workers", "averagingFrequency");
     private static final List<String> ALL = List.of();
 
@@ -64,7 +66,11 @@ public final class ResumeChecks {
         if (step == 0) {
             return;   // an imported model: nothing trained yet, nothing to replay
         }
-        List<String> plan = new ArrayList<>(differences(saved, now, "train", TRAIN));
+        List<String> trainKeys = new ArrayList<>(TRAIN);
+        if (!followsSteps(saved) || !followsSteps(now)) {
+            trainKeys.add("decaySteps");
+        }
+        List<String> plan = new ArrayList<>(differences(saved, now, "train", trainKeys));
         plan.addAll(differences(saved, now, "spark", SPARK));
         if (family == FamilyKind.BERT_MLM) {
             plan.addAll(differences(saved, now, "bert", ALL));
@@ -76,9 +82,15 @@ public final class ResumeChecks {
         }
         if (!plan.isEmpty()) {
             throw new InputException("checkpoint " + name + " was trained with another batch plan or schedule: "
-                    + String.join(", ", plan) + "; a resumed run replays them exactly (only train.steps and"
-                    + " train.decaySteps may change): keep the checkpoint's values or start a new run");
+                    + String.join(", ", plan) + "; a resumed run replays them exactly (only train.steps may change,"
+                    + " and train.decaySteps with it where it follows train.steps): keep the checkpoint's values or"
+                    + " start a new run");
         }
+    }
+
+    /** {@code train.decaySteps} left at 0, which the config resolves to {@code train.steps}. */
+    private static boolean followsSteps(SparkformerConfig config) {
+        return config.train().decaySteps() == config.train().steps();
     }
 
     /** The checkpoint's tokenizer must be the one the prepared data was encoded with. */

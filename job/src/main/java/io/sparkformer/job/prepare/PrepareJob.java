@@ -63,13 +63,11 @@ public final class PrepareJob {
      */
     public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, TableSpec spec,
                                    String dataDir, Optional<Tokenizer> given) {
-        if (given.isEmpty() && config.tokenizer().type() == TokenizerConfig.Type.WORDPIECE) {
-            // Checked before the corpus is read: a WordPiece vocabulary comes with a pretrained model.
-            throw new ConfigException("tokenizer.type = wordpiece cannot be fitted on a corpus: it comes with an"
-                    + " imported BERT (sparkformer import); use bpe or char");
+        if (given.isEmpty()) {
+            requireFittable(config);
         }
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
-        JavaRDD<Tuple2<String, String>> texts = texts(sc, corpusUri, spec, hconf).cache();
+        JavaRDD<Tuple2<String, String>> texts = texts(sc, config, corpusUri, spec, hconf).cache();
         long nonEmpty = texts.filter(t -> !t._2().isEmpty()).count();
         if (nonEmpty == 0) {
             throw new InputException("corpus " + corpusUri + " is empty");
@@ -145,21 +143,48 @@ public final class PrepareJob {
         return manifest;
     }
 
+    /** Checked before the corpus is read: a WordPiece vocabulary comes with a pretrained model. */
+    public static void requireFittable(SparkformerConfig config) {
+        if (config.tokenizer().type() == TokenizerConfig.Type.WORDPIECE) {
+            throw new ConfigException("tokenizer.type = wordpiece cannot be fitted on a corpus: it comes with an"
+                    + " imported BERT (sparkformer import); use bpe or char");
+        }
+    }
+
+    /**
+     * The driver-side checks of a corpus of text files, before any task starts (and before
+     * {@code --overwrite} deletes a run): every file's start ({@link CorpusFiles#checkStart}), a corpus
+     * with no text, and one too short for a single training window. The token count is not known
+     * before encoding; a file's decompressed bytes bound it (a character or byte-level BPE token
+     * covers at least one byte), so only a corpus read whole is refused here, and the exact count is
+     * checked again after encoding.
+     *
+     * @return the corpus's files, in path order
+     */
+    public static List<String> checkCorpus(SparkformerConfig config, String corpusUri, HadoopConf hconf) {
+        List<String> files = CorpusFiles.list(corpusUri, hconf.get());
+        long bytes = CorpusFiles.checkStarts(corpusUri, files, hconf.get());
+        long trainAtMost = bytes - (long) Math.floor(bytes * config.data().valFraction());
+        int window = config.model().contextLength() + 1;
+        if (bytes >= 0 && trainAtMost < window && config.tokenizer().type() != TokenizerConfig.Type.WORDPIECE) {
+            throw new InputException("corpus " + corpusUri + " has at most " + trainAtMost + " training tokens ("
+                    + bytes + " bytes), fewer than one window of model.contextLength + 1 = " + window);
+        }
+        return files;
+    }
+
     /**
      * The corpus as {@code (piece name, text)}: a table's column one partition per piece, or text files
      * (decompressed by extension) cut into line-aligned pieces of at most the Hadoop split size, so
      * that no file is read whole by one task. Files are checked on the driver first.
      */
-    private static JavaRDD<Tuple2<String, String>> texts(JavaSparkContext sc, String corpusUri, TableSpec spec,
-                                                         HadoopConf hconf) {
+    private static JavaRDD<Tuple2<String, String>> texts(JavaSparkContext sc, SparkformerConfig config,
+                                                         String corpusUri, TableSpec spec, HadoopConf hconf) {
         if (spec.isTable()) {
             LOG.info("Preparing column '{}' of {} table {}", spec.text(), spec.format().sourceName(), corpusUri);
             return Tables.texts(sc, corpusUri, spec);
         }
-        List<String> files = CorpusFiles.list(corpusUri, hconf.get());
-        for (String file : files) {
-            CorpusFiles.checkStart(file, hconf.get());
-        }
+        List<String> files = checkCorpus(config, corpusUri, hconf);
         List<TextSplits.Split> splits = TextSplits.of(files, hconf.get());
         LOG.info("Preparing {} corpus file(s) in {} piece(s) from {}", files.size(), splits.size(), corpusUri);
         return sc.parallelize(splits, Math.max(1, splits.size()))

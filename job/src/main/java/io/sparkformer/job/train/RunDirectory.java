@@ -157,7 +157,7 @@ public final class RunDirectory {
      * Takes the run's writer lease ({@link RunLease}) before anything in the directory is deleted or
      * written, and releases it when the Spark application ends.
      */
-    private void takeLease(FileSystem fs, Application application) throws IOException {
+    private RunLease takeLease(FileSystem fs, Application application) throws IOException {
         org.apache.spark.SparkContext sc = application.context();
         Runnable onLost = sc == null ? () -> { } : () -> new Thread(sc::stop, "sparkformer-lease-lost").start();
         RunLease taken = RunLease.acquire(fs, root, application, onLost);
@@ -169,6 +169,7 @@ public final class RunDirectory {
                 }
             });
         }
+        return taken;
     }
 
     /**
@@ -251,26 +252,38 @@ public final class RunDirectory {
     }
 
     /**
-     * The claim of commands that only create a run ({@code import}): an output holding a run needs
-     * {@code --overwrite}; also fails fast when the output is not writable.
+     * The claim of commands that only create a run ({@code import}, which runs without Spark): an
+     * output holding a run needs {@code --overwrite}; also fails fast when the output is not writable.
+     * The run's lease is taken first, as {@link #claim(RunIdentity, boolean, boolean, Application)}
+     * takes it, so that a run another job is writing is never deleted; the caller closes it when done.
      */
-    public void claim(boolean overwrite) {
+    public RunLease claim(boolean overwrite) {
         FileSystem fs = fs();
+        RunLease lease = null;
         try {
             requireWritableDirectory(fs);
-            if (holdsRun(fs)) {
-                if (!overwrite) {
-                    throw new InputException("output " + root + " already holds a run: pass --overwrite to replace it");
-                }
-                deleteContents(fs);
-            } else {
+            if (holdsRun(fs) && !overwrite) {
+                throw new InputException("output " + root + " already holds a run: pass --overwrite to replace it");
+            } else if (!holdsRun(fs)) {
                 refuseForeignFiles(fs, overwrite);
-                if (overwrite) {
-                    deleteContents(fs);
-                }
             }
+            lease = takeLease(fs, new Application("import-" + UUID.randomUUID(), null));
+            if (overwrite) {
+                deleteContents(fs);
+            }
+            return lease;
         } catch (IOException e) {
+            closeQuietly(lease);
             throw notWritable(e);
+        } catch (RuntimeException e) {
+            closeQuietly(lease);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(RunLease lease) {
+        if (lease != null) {
+            lease.close();
         }
     }
 

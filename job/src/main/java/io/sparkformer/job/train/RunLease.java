@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * catch that. A holder that finds its lease taken over (it was paused longer than {@link #STALE_AFTER})
  * calls its {@code onLost} action, which stops its Spark application.
  */
-final class RunLease implements AutoCloseable {
+public final class RunLease implements AutoCloseable {
     static final String FILE = "lease.json";
     static final Duration STALE_AFTER = Duration.ofMinutes(10);
     static final Duration RENEW_EVERY = Duration.ofMinutes(1);

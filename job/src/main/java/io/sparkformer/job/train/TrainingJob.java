@@ -7,7 +7,6 @@ import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.BatchPlan;
-import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.data.InputException;
@@ -59,13 +58,23 @@ public final class TrainingJob {
     public static Result run(JavaSparkContext sc, SparkformerConfig config, Options options) {
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         RunDirectory run = new RunDirectory(options.out(), hconf.get());
+        // Every check that needs no run is made before the claim, which deletes the run under --overwrite.
+        boolean prepared = !options.table().isTable() && RunDirectory.isPrepared(options.corpus(), hconf.get());
+        int vocabularyAtLeast = 2;   // the smallest vocabulary a model takes
         if (options.table().isTable()) {
             Tables.requireTexts(options.corpus(), options.table());
-        } else if (!RunDirectory.isPrepared(options.corpus(), hconf.get())) {
-            // A missing, binary or non-UTF-8 corpus fails before --overwrite deletes anything.
-            for (String file : CorpusFiles.list(options.corpus(), hconf.get())) {
-                CorpusFiles.checkStart(file, hconf.get());
+        } else if (prepared) {
+            vocabularyAtLeast = PreparedData.read(options.corpus(), hconf).tokenizer().vocabSize();
+        } else {
+            PrepareJob.checkCorpus(config, options.corpus(), hconf);
+        }
+        if (options.overwrite() && !options.resume()) {
+            // A new run: its tokenizer is fitted here (unless the data is prepared), its vocabulary is at least
+            // this large, and the off-heap estimate grows with the vocabulary.
+            if (!prepared) {
+                PrepareJob.requireFittable(config);
             }
+            OffHeapBudget.check(sc, config, MemoryEstimate.Task.of(config.model()), vocabularyAtLeast);
         }
         boolean resume = run.claim(RunIdentity.of("train", ConfigLoader.render(config))
                         .withUri("corpus", options.corpus(), hconf.get()).with("table", options.table().describe()),
@@ -80,13 +89,9 @@ public final class TrainingJob {
         resumed.ifPresent(c -> ResumeChecks.require(c, config, run));
 
         String dataDir = dataDirectory(sc, config, options, run, hconf, resumed.map(Checkpoint::tokenizer));
-        DataManifest manifest = DataManifest.fromJson(
-                PrepareJob.readString(new Path(dataDir, DataManifest.FILE), hconf.get()), dataDir + "/" + DataManifest.FILE);
-        Tokenizer tokenizer = Tokenizer.fromJson(
-                PrepareJob.readString(new Path(dataDir, PrepareJob.TOKENIZER_FILE), hconf.get()));
-        if (!tokenizer.sha256().equals(manifest.tokenizerSha256())) {
-            throw new InputException("tokenizer.json in " + dataDir + " does not match its manifest");
-        }
+        PreparedData data = PreparedData.read(dataDir, hconf);
+        DataManifest manifest = data.manifest();
+        Tokenizer tokenizer = data.tokenizer();
         resumed.ifPresent(c -> ResumeChecks.requireSameTokenizer(c, tokenizer, dataDir));
         RoundEngine engine = new RoundEngine(sc, config, run, store, MemoryEstimate.Task.of(config.model()),
                 tokenizer.vocabSize());   // off-heap check
@@ -113,6 +118,39 @@ public final class TrainingJob {
         return new Result(o.steps(), o.trainLoss(), o.latest("val_loss"), Double.isNaN(unigram) ? null : unigram,
                 o.meanTokensPerSecond(),
                 o.trainingTokensPerSecond(), o.runDir());
+    }
+
+    /**
+     * A prepared data directory's manifest and tokenizer, checked against each other and each shard's
+     * length against the manifest (file metadata only: the shards' checksums are verified when read).
+     */
+    record PreparedData(DataManifest manifest, Tokenizer tokenizer) {
+        static PreparedData read(String dataDir, HadoopConf hconf) {
+            DataManifest manifest = DataManifest.fromJson(PrepareJob.readString(new Path(dataDir, DataManifest.FILE),
+                    hconf.get()), dataDir + "/" + DataManifest.FILE);
+            Tokenizer tokenizer = Tokenizer.fromJson(
+                    PrepareJob.readString(new Path(dataDir, PrepareJob.TOKENIZER_FILE), hconf.get()));
+            if (!tokenizer.sha256().equals(manifest.tokenizerSha256())) {
+                throw new InputException("tokenizer.json in " + dataDir + " does not match its manifest");
+            }
+            for (DataManifest.Shard s : manifest.shards()) {
+                Path shard = new Path(dataDir, s.file());
+                long expected = s.tokens() * manifest.bytesPerToken();
+                long actual;
+                try {
+                    actual = shard.getFileSystem(hconf.get()).getFileStatus(shard).getLen();
+                } catch (java.io.FileNotFoundException e) {
+                    throw new InputException("token shard " + shard + " is missing: the data directory is corrupt");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("cannot read token shard " + shard + ": " + e.getMessage(), e);
+                }
+                if (actual != expected) {
+                    throw new InputException("token shard " + shard + " has " + actual + " bytes, expected " + expected
+                            + " (" + s.tokens() + " tokens): the data directory is corrupt");
+                }
+            }
+            return new PreparedData(manifest, tokenizer);
+        }
     }
 
     /**

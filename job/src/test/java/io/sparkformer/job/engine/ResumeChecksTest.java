@@ -30,8 +30,9 @@ class ResumeChecksTest {
     void aChangedSeedIsRefusedNamingTheKeyAndBothValues() {
         SparkformerConfig saved = config("train.seed=1337");
         assertEquals("checkpoint step-000010 was trained with another batch plan or schedule: train.seed=1337 (config"
-                + " says 7); a resumed run replays them exactly (only train.steps and train.decaySteps may change):"
-                + " keep the checkpoint's values or start a new run", refusal(10, saved, config("train.seed=7")));
+                + " says 7); a resumed run replays them exactly (only train.steps may change, and"
+                + " train.decaySteps with it where it follows train.steps): keep the checkpoint's values or start a"
+                + " new run", refusal(10, saved, config("train.seed=7")));
     }
 
     @Test
@@ -52,6 +53,29 @@ class ResumeChecksTest {
         SparkformerConfig longer = config("train.steps=20");
         assertEquals(10, saved.train().decaySteps());
         assertDoesNotThrow(() -> ResumeChecks.require("step-000010", 10, saved, longer));
+    }
+
+    @Test
+    void theOptimiserSettingsAndAnExplicitDecayAreNamed() {
+        SparkformerConfig saved = config("train.decaySteps=8", "train.weightDecay=0.1", "train.beta1=0.9",
+                "train.beta2=0.95", "train.gradClip=1.0");
+        String message = refusal(10, saved, config("train.decaySteps=12", "train.weightDecay=0.0", "train.beta1=0.8",
+                "train.beta2=0.99", "train.gradClip=0.5"));
+        assertEquals("checkpoint step-000010 was trained with another batch plan or schedule: train.decaySteps=8"
+                + " (config says 12), train.weightDecay=0.1 (config says 0.0), train.beta1=0.9 (config says 0.8),"
+                + " train.beta2=0.95 (config says 0.99), train.gradClip=1.0 (config says 0.5)",
+                message.substring(0, message.indexOf(';')));
+    }
+
+    @Test
+    void aDecayPinnedOnResumeIsRefusedWhereTheCheckpointsFollowedItsSteps() {
+        SparkformerConfig saved = config();   // decaySteps = steps = 10
+        String message = refusal(10, saved, config("train.steps=20", "train.decaySteps=15"));
+        assertEquals("checkpoint step-000010 was trained with another batch plan or schedule: train.decaySteps=10"
+                + " (config says 15)", message.substring(0, message.indexOf(';')));
+        // Pinned in the first session already (the exact extension EndToEndHdfsTest replays): the same value resumes.
+        assertDoesNotThrow(() -> ResumeChecks.require("step-000010", 10, config("train.decaySteps=20"),
+                config("train.steps=20")));
     }
 
     @Test

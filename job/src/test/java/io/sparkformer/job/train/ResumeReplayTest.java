@@ -35,6 +35,23 @@ class ResumeReplayTest {
     }
 
     @Test
+    void resumingWithAnotherOptimiserSettingIsRefusedAndTheRunIsKept() throws Exception {
+        String out = dir.resolve("optimiser").toString();
+        assertEquals(0, Cli.run(train(out)).code());
+        String metrics = Files.readString(Path.of(out, "metrics.jsonl"));
+
+        // The checkpoint's graph carries its optimiser: a changed value would otherwise be silently ignored.
+        Cli.Result r = Cli.run(train(out, "--resume", "--set", "train.steps=20", "--set", "train.weightDecay=0.1",
+                "--set", "train.gradClip=0.5"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("sparkformer train: error: checkpoint step-000010 was trained with another batch"
+                + " plan or schedule: train.weightDecay=0.01 (config says 0.1), train.gradClip=1.0 (config says 0.5);"
+                + " a resumed run replays them exactly"), r.err());
+        assertEquals("step-000010", Files.readString(Path.of(out, "checkpoints", "LATEST")).strip());
+        assertEquals(metrics, Files.readString(Path.of(out, "metrics.jsonl")), "metrics.jsonl untouched");
+    }
+
+    @Test
     void resumingWithAnotherSeedOrWorkerCountIsRefusedAndTheRunIsKept() throws Exception {
         String out = dir.resolve("seed").toString();
         assertEquals(0, Cli.run(train(out)).code());
@@ -46,8 +63,8 @@ class ResumeReplayTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("sparkformer train: error: checkpoint step-000010 was trained with another batch"
                 + " plan or schedule: train.seed=1337 (config says 7), spark.workers=1 (config says 2); a resumed run"
-                + " replays them exactly (only train.steps and train.decaySteps may change): keep the checkpoint's"
-                + " values or start a new run"), r.err());
+                + " replays them exactly (only train.steps may change, and train.decaySteps with it where it"
+                + " follows train.steps): keep the checkpoint's values or start a new run"), r.err());
         assertEquals("step-000010", Files.readString(Path.of(out, "checkpoints", "LATEST")).strip());
         assertEquals(metrics, Files.readString(Path.of(out, "metrics.jsonl")), "metrics.jsonl untouched");
         assertEquals(identity, Files.readString(Path.of(out, "run.json")), "run.json names the original command");

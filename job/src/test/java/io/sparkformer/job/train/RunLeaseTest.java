@@ -110,6 +110,40 @@ class RunLeaseTest {
     }
 
     @Test
+    void anImportWithOverwriteOntoARunDirectoryInUseIsRefusedNamingTheHolder() throws Exception {
+        Path trained = dir.resolve("to-export");
+        assertEquals(0, Cli.run(train(trained, "--set", "model.tiedEmbeddings=false")).code());
+        Path hf = dir.resolve("exported-hf");
+        Cli.Result exported = Cli.run("export", "--checkpoint", trained.toString(), "--out", hf.toString());
+        assertEquals(0, exported.code(), exported.err());
+        Path out = dir.resolve("busy-import");
+        assertEquals(0, Cli.run(train(out)).code());
+        Process holder = new ProcessBuilder("sleep", "600").start();
+        try {
+            lease(out, "application_1764630000000_0043", "1", thisHost(), holder.pid(), 1);
+            Map<String, String> before = contents(out);
+
+            Cli.Result r = Cli.run("import", "--from", hf.toString(), "--out", out.toString(), "--overwrite");
+
+            assertEquals(2, r.code(), r.err());
+            String line = r.err().lines().filter(l -> l.startsWith("sparkformer import: error: ")).findFirst()
+                    .orElseThrow(() -> new AssertionError(r.err()));
+            assertTrue(line.startsWith("sparkformer import: error: output file:" + out + " is in use by another job"
+                    + " (application application_1764630000000_0043 (attempt 1), host " + thisHost() + ", pid "
+                    + holder.pid() + ", started 2026-12-02T01:00:00Z; lease.json renewed 6"), line);
+            assertEquals(before, contents(out), "nothing written or deleted, the lease untouched");
+        } finally {
+            holder.destroy();
+            holder.waitFor();
+        }
+        // Its holder gone, the import replaces the run and releases the lease it took.
+        Cli.Result again = Cli.run("import", "--from", hf.toString(), "--out", out.toString(), "--overwrite");
+        assertEquals(0, again.code(), again.err());
+        assertEquals("step-000000", Files.readString(out.resolve("checkpoints/LATEST")).strip());
+        assertFalse(Files.exists(out.resolve("lease.json")), "released when the import ended");
+    }
+
+    @Test
     void aStaleLeaseOrOneWhoseProcessIsGoneIsTakenOver() throws Exception {
         Path out = dir.resolve("stale");
         assertEquals(0, Cli.run(train(out)).code());

@@ -103,22 +103,20 @@ class RunRestartTest {
     void overwriteWithAMissingCorpusDeletesNothing() throws Exception {
         String out = dir.resolve("overwrite").toString();
         assertEquals(0, Cli.run(train(out, corpus)).code());
-        List<String> before = checkpointFiles(out);
-        String metricsBefore = Files.readString(Path.of(out, "metrics.jsonl"));
+        java.util.Map<String, String> before = runFiles(out);
 
         String typo = dir.resolve("corpsu.txt").toString();
         Cli.Result r = Cli.run(train(out, typo, "--overwrite"));
         assertEquals(2, r.code());
         assertEquals("sparkformer train: error: corpus " + typo + " does not exist", r.err().strip());
-        assertEquals(before, checkpointFiles(out), "every checkpoint file is still there, unchanged");
-        assertEquals(metricsBefore, Files.readString(Path.of(out, "metrics.jsonl")));
+        assertEquals(before, runFiles(out), "every file of the run is still there, byte for byte");
     }
 
     @Test
     void overwriteWithABinaryCorpusDeletesNothing() throws Exception {
         String out = dir.resolve("overwrite-binary").toString();
         assertEquals(0, Cli.run(train(out, corpus)).code());
-        List<String> before = checkpointFiles(out);
+        java.util.Map<String, String> before = runFiles(out);
         Path binary = dir.resolve("model.bin");
         Files.write(binary, new byte[] {'a', 'b', 0, 'c'});
 
@@ -127,7 +125,65 @@ class RunRestartTest {
         assertEquals(2, r.code(), r.err());
         assertEquals("sparkformer train: error: corpus file file:" + binary + " looks binary (NUL byte at offset 2)",
                 r.err().strip());
-        assertEquals(before, checkpointFiles(out), "every checkpoint file is still there, unchanged");
+        assertEquals(before, runFiles(out), "every file of the run is still there, byte for byte");
+    }
+
+    /** Every file of the run but its lease, by path, with its SHA-256: what a refused --overwrite leaves alone. */
+    private static java.util.Map<String, String> runFiles(String out) throws Exception {
+        java.util.Map<String, String> files = new java.util.TreeMap<>();
+        try (Stream<Path> walk = Files.walk(Path.of(out))) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                if (!p.getFileName().toString().equals(RunLease.FILE)) {
+                    files.put(p.toString(), java.util.HexFormat.of().formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+                }
+            }
+        }
+        return files;
+    }
+
+    @Test
+    void overwriteWithAnEmptyCorpusDeletesNothing() throws Exception {
+        String out = dir.resolve("overwrite-empty").toString();
+        assertEquals(0, Cli.run(train(out, corpus)).code());
+        java.util.Map<String, String> before = runFiles(out);
+        assertTrue(before.containsKey(Path.of(out, "checkpoints", "LATEST").toString()), before.toString());
+        assertTrue(before.containsKey(Path.of(out, "metrics.jsonl").toString()), before.toString());
+        Path empty = Files.createFile(dir.resolve("empty.txt"));
+
+        Cli.Result r = Cli.run(train(out, empty.toString(), "--overwrite"));
+
+        assertEquals(2, r.code(), r.err());
+        assertEquals("sparkformer train: error: corpus " + empty + " is empty", r.err().strip());
+        assertEquals(before, runFiles(out), "every file of the run is still there, byte for byte");
+    }
+
+    @Test
+    void overwriteWithAShortCorpusAWordpieceTokenizerOrAModelTooLargeForTheBudgetDeletesNothing() throws Exception {
+        String out = dir.resolve("overwrite-refused").toString();
+        assertEquals(0, Cli.run(train(out, corpus)).code());
+        java.util.Map<String, String> before = runFiles(out);
+        Path tiny = dir.resolve("tiny.txt");
+        Files.writeString(tiny, "To be, or not to be.\n");   // 21 bytes: at most 19 training tokens
+
+        Cli.Result shortCorpus = Cli.run(train(out, tiny.toString(), "--overwrite"));
+        assertEquals(2, shortCorpus.code(), shortCorpus.err());
+        assertEquals("sparkformer train: error: corpus " + tiny + " has at most 19 training tokens (21 bytes), fewer"
+                + " than one window of model.contextLength + 1 = 33", shortCorpus.err().strip());
+
+        Cli.Result wordpiece = Cli.run(train(out, corpus, "--overwrite", "--set", "tokenizer.type=wordpiece"));
+        assertEquals(2, wordpiece.code(), wordpiece.err());
+        assertEquals("sparkformer train: error: tokenizer.type = wordpiece cannot be fitted on a corpus: it comes with"
+                + " an imported BERT (sparkformer import); use bpe or char", wordpiece.err().strip());
+
+        // About 1.2 G parameters: far beyond the tests' 6 GB of off-heap memory (-Dorg.bytedeco.javacpp.maxbytes).
+        Cli.Result large = Cli.run(train(out, corpus, "--overwrite", "--set", "model.embedDim=2048", "--set",
+                "model.heads=16", "--set", "model.layers=24"));
+        assertEquals(2, large.code(), large.err());
+        assertTrue(large.err().startsWith("sparkformer train: error: this JVM's off-heap budget is too small for this"
+                + " model: training needs about "), large.err());
+
+        assertEquals(before, runFiles(out), "every file of the run is still there, byte for byte");
     }
 
     @Test
