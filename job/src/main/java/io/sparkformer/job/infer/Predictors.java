@@ -8,11 +8,14 @@ import io.sparkformer.api.Translation;
 import io.sparkformer.decode.SamplingConfig;
 import io.sparkformer.embed.SentenceEmbedder;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 
 /** The result columns of {@code classify}, {@code embed}, {@code translate} and {@code generate} over a table. */
@@ -53,10 +56,18 @@ public final class Predictors {
     }
 
     private record Classification() implements RowPredictor<TextClassification> {
+        /** Probabilities travel as an array in label order: Spark's Row encoder takes no Java map. */
         @Override
         public List<StructField> fields() {
             return List.of(field(LABEL, DataTypes.StringType),
-                    field(PROBABILITIES, DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false)));
+                    field(PROBABILITIES, DataTypes.createArrayType(DataTypes.DoubleType, false)));
+        }
+
+        /** {@code probabilities} becomes {@code map<label, probability>} in the classifier's label order. */
+        @Override
+        public Dataset<Row> finish(Dataset<Row> table, TextClassification pipeline) {
+            Column labels = functions.array(pipeline.labels().stream().map(functions::lit).toArray(Column[]::new));
+            return table.withColumn(PROBABILITIES, functions.map_from_arrays(labels, functions.col(PROBABILITIES)));
         }
 
         @Override
@@ -67,8 +78,13 @@ public final class Predictors {
         @Override
         public List<Object[]> predict(TextClassification pipeline, List<String> texts) {
             List<Object[]> out = new ArrayList<>(texts.size());
+            List<String> labels = pipeline.labels();
             for (TextClassification.Prediction p : pipeline.classify(texts)) {
-                out.add(new Object[] {p.label(), new LinkedHashMap<>(p.probabilities())});
+                double[] probabilities = new double[labels.size()];
+                for (int k = 0; k < probabilities.length; k++) {
+                    probabilities[k] = p.probabilities().get(labels.get(k));
+                }
+                out.add(new Object[] {p.label(), probabilities});
             }
             return out;
         }

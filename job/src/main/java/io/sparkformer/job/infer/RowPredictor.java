@@ -1,6 +1,8 @@
 package io.sparkformer.job.infer;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
 
 import java.io.Serializable;
@@ -22,6 +24,14 @@ public interface RowPredictor<P> extends Serializable {
 
     /** One value per {@link #fields() field} for each text, in order; no text is blank. */
     List<Object[]> predict(P pipeline, List<String> texts);
+
+    /**
+     * The written table from the one {@link #predict} filled, given the pipeline the driver loaded: where a
+     * column is better built by Spark than by {@code Row} encoding (a map), it is built here.
+     */
+    default Dataset<Row> finish(Dataset<Row> table, P pipeline) {
+        return table;
+    }
 
     /** Texts per {@link #predict} call: what a task holds in memory at once. */
     default int batchRows() {

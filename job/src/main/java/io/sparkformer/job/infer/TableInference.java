@@ -70,7 +70,8 @@ public final class TableInference {
         requireNewOutput(r, conf);
         // The checkpoint is read on the driver first: a wrong or missing one fails here, in one line.
         String key = poolKey(predictor, r.checkpoint());
-        PipelinePool.release(key, PipelinePool.borrow(key, () -> predictor.load(r.checkpoint(), conf.get())));
+        P driverCopy = PipelinePool.borrow(key, () -> predictor.load(r.checkpoint(), conf.get()));
+        PipelinePool.release(key, driverCopy);
 
         boolean addId = !columns.contains(r.idColumn());
         StructType schema = table.schema();
@@ -84,7 +85,7 @@ public final class TableInference {
         String checkpoint = r.checkpoint();
         JavaRDD<Row> results = ordered(spark, table)
                 .mapPartitions(rows -> predict(rows, textIndex, addId, key, predictor, checkpoint, conf), true);
-        Dataset<Row> out = spark.createDataFrame(results, schema);
+        Dataset<Row> out = predictor.finish(spark.createDataFrame(results, schema), driverCopy);
         out.write().mode(r.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(r.output());
         long rows = spark.read().parquet(r.output()).count();
         Result result = new Result(rows, (System.nanoTime() - start) / 1e9);
