@@ -57,6 +57,15 @@ public final class Pipelines {
         return new Translation(open(uri, conf), uri);
     }
 
+    /** Mean-pooled sentence embeddings from any BERT checkpoint (what {@code embed} writes). */
+    public static FeatureExtraction featureExtraction(String uri) {
+        return featureExtraction(uri, new Configuration());
+    }
+
+    public static FeatureExtraction featureExtraction(String uri, Configuration conf) {
+        return new FeatureExtraction(open(uri, conf), uri);
+    }
+
     private static Checkpoint open(String uri, Configuration conf) {
         return CheckpointStore.open(uri, conf);
     }

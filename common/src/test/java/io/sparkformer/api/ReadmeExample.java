@@ -21,9 +21,12 @@ final class ReadmeExample {
         Translation deEn = Pipelines.translation(translationRun);
         List<String> english = deEn.translate(List.of("ein Hund läuft .", "zwei Katzen schlafen ."));
 
+        FeatureExtraction encoder = Pipelines.featureExtraction(classifierRun);
+        float[] vector = encoder.embed("a charming and moving film");
+
         FillMask bert = Pipelines.fillMask(maskedLmRun);
         List<FillMask.Candidate> guesses = bert.fill("a dog [MASK] .", 5).get(0);   // one list per [MASK]
         // readme:end
-        return List.of(verse, p, english, guesses);
+        return List.of(verse, p, english, vector, guesses);
     }
 }

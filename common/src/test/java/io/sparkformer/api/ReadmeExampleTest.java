@@ -10,6 +10,7 @@ import io.sparkformer.decode.Generator;
 import io.sparkformer.decode.GptLanguageModel;
 import io.sparkformer.decode.SamplingConfig;
 import io.sparkformer.decode.Seq2SeqTranslator;
+import io.sparkformer.embed.SentenceEmbedder;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.seq2seq.Seq2SeqGraphBuilder;
@@ -35,6 +36,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The README's Java API example is the code of {@link ReadmeExample}, and it runs: on tiny seeded
  * checkpoints of the three families saved to disk, each pipeline answers what the decoding classes
- * the commands used before give for the same checkpoint.
+ * the commands used before give for the same checkpoint (feature extraction: the classifier's encoder).
  */
 class ReadmeExampleTest {
     private static final String TEXT = "ein Hund läuft . a dog runs . zwei Katzen schlafen . two cats sleep .\n";
@@ -135,7 +137,11 @@ class ReadmeExampleTest {
                 translator.tokenizer());
         assertEquals(direct.translate(sentences, new Seq2SeqTranslator.Options(1, 0.6, 16, 32)), out.get(2));
 
-        List<FillMask.Candidate> guesses = (List<FillMask.Candidate>) out.get(3);
+        float[] mean = SentenceEmbedder.of(classifier, "classifier").embed(List.of("a charming and moving film"),
+                SentenceEmbedder.Pooling.MEAN)[0];
+        assertArrayEquals(mean, (float[]) out.get(3));
+
+        List<FillMask.Candidate> guesses = (List<FillMask.Candidate>) out.get(4);
         assertEquals(5, guesses.size());
         for (int k = 1; k < 5; k++) {
             assertTrue(guesses.get(k - 1).probability() >= guesses.get(k).probability(), "most probable first");

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkformer.api.Pipelines;
 import io.sparkformer.api.TextClassification;
 import io.sparkformer.data.InputException;
+import io.sparkformer.job.infer.Predictors;
+import io.sparkformer.job.table.TableSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,7 +22,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "classify", mixinStandardHelpOptions = true,
         description = "Label texts with a fine-tuned classifier: one JSON line per text with the label and the"
-                + " probability of every label.")
+                + " probability of every label; or, with --input/--output, a table on the executors: its rows with"
+                + " predicted_label and probabilities (a map label -> probability).")
 public final class ClassifyCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -33,8 +37,21 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TEXT", description = "Texts to classify (default: one per line on stdin)")
     List<String> texts = new ArrayList<>();
 
+    @Mixin
+    InferenceTableOptions tables;
+
+    @Mixin
+    TableOptions table;
+
     @Override
     public Integer call() throws IOException {
+        TableSpec spec = table.spec(String.valueOf(tables.input));
+        if (tables.requested(spec, !texts.isEmpty(), false)) {
+            if (pairs) {
+                throw new InputException("--pairs reads TEXT arguments or stdin, not an --input table");
+            }
+            return tables.run("classify", checkpoint, spec, spec.text(), Predictors.classification());
+        }
         TextClassification classifier = Pipelines.textClassification(checkpoint);
         List<String> input = texts.isEmpty() ? stdinLines() : texts;
         List<String> firsts = input;

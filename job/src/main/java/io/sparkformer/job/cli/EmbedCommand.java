@@ -3,11 +3,12 @@ package io.sparkformer.job.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkformer.checkpoint.CheckpointStore;
-import io.sparkformer.data.InputException;
+import io.sparkformer.api.Pipelines;
 import io.sparkformer.embed.SentenceEmbedder;
-import org.apache.hadoop.conf.Configuration;
+import io.sparkformer.job.infer.Predictors;
+import io.sparkformer.job.table.TableSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,10 +17,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** Sentence embeddings of texts from a BERT checkpoint, on the driver: one JSON line per text. */
+/** Sentence embeddings of texts from a BERT checkpoint: JSON lines on the driver, or a table on the executors. */
 @Command(name = "embed", mixinStandardHelpOptions = true,
         description = "Sentence embeddings from a BERT checkpoint (pretrained, fine-tuned or imported): one JSON line"
-                + " {\"text\":..., \"embedding\":[...]} per text.")
+                + " {\"text\":..., \"embedding\":[...]} per text; or, with --input/--output, a table on the executors:"
+                + " its rows with the embedding as array<float>.")
 public final class EmbedCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -33,23 +35,26 @@ public final class EmbedCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TEXT", description = "Texts to embed (default: one per line on stdin)")
     List<String> texts = new ArrayList<>();
 
+    @Mixin
+    InferenceTableOptions tables;
+
+    @Mixin
+    TableOptions table;
+
     @Override
     public Integer call() throws IOException {
         SentenceEmbedder.Pooling how = SentenceEmbedder.Pooling.parse(pooling);
-        List<String> input = texts.isEmpty() ? ClassifyCommand.stdinLines() : texts;
-        for (int i = 0; i < input.size(); i++) {
-            if (input.get(i).isBlank()) {
-                throw new InputException("text " + (i + 1) + " is empty");
-            }
+        TableSpec spec = table.spec(String.valueOf(tables.input));
+        if (tables.requested(spec, !texts.isEmpty(), false)) {
+            return tables.run("embed", checkpoint, spec, spec.text(), Predictors.embedding(how));
         }
-        SentenceEmbedder embedder = SentenceEmbedder.of(CheckpointStore.open(checkpoint, new Configuration()),
-                checkpoint);
-        float[][] embeddings = embedder.embed(input, how);
+        List<String> input = texts.isEmpty() ? ClassifyCommand.stdinLines() : texts;
+        List<float[]> embeddings = Pipelines.featureExtraction(checkpoint).embed(input, how);
         for (int i = 0; i < input.size(); i++) {
             ObjectNode line = JSON.createObjectNode();
             line.put("text", input.get(i));
             ArrayNode vector = line.putArray("embedding");
-            for (float v : embeddings[i]) {
+            for (float v : embeddings.get(i)) {
                 vector.add(v);
             }
             System.out.println(line);

@@ -4,19 +4,30 @@ import io.sparkformer.api.Pipelines;
 import io.sparkformer.api.TextGeneration;
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.decode.SamplingConfig;
+import io.sparkformer.job.infer.Predictors;
+import io.sparkformer.job.table.TableSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Continue a prompt with a trained model (greedy, sampling, or beam search).")
+        description = "Continue a prompt with a trained model (greedy, sampling, or beam search); or, with"
+                + " --input/--output, every prompt of a table's text column on the executors, adding a continuation"
+                + " column.")
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "URI", description = "Run directory or step directory")
     String checkpoint;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue (default: a newline)")
-    String prompt = "";
+    String prompt;
+
+    @Mixin
+    InferenceTableOptions tables;
+
+    @Mixin
+    TableOptions table;
 
     @Option(names = "--max-tokens", paramLabel = "N")
     int maxTokens = 200;
@@ -48,9 +59,15 @@ public final class GenerateCommand implements Callable<Integer> {
         if (!(lengthPenalty >= 0) || Double.isInfinite(lengthPenalty)) {
             throw new ConfigException("--length-penalty must be finite and >= 0, got " + lengthPenalty);
         }
+        TableSpec spec = table.spec(String.valueOf(tables.input));
+        if (tables.requested(spec, prompt != null, false)) {
+            return tables.run("generate", checkpoint, spec, spec.text(),
+                    Predictors.generation(sampling, beam, lengthPenalty));
+        }
+        String text = prompt == null ? "" : prompt;
         TextGeneration gpt = Pipelines.textGeneration(checkpoint);
-        System.out.println(beam > 1 ? gpt.beamSearch(prompt, beam, maxTokens, lengthPenalty)
-                : gpt.generate(prompt, sampling));
+        System.out.println(beam > 1 ? gpt.beamSearch(text, beam, maxTokens, lengthPenalty)
+                : gpt.generate(text, sampling));
         return ExitCodes.OK;
     }
 }

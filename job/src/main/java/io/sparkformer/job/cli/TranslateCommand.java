@@ -4,8 +4,11 @@ import io.sparkformer.api.Pipelines;
 import io.sparkformer.api.Translation;
 import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.ParallelCorpus;
+import io.sparkformer.job.infer.Predictors;
+import io.sparkformer.job.table.TableSpec;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -16,13 +19,17 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "translate", mixinStandardHelpOptions = true,
-        description = "Translate sentences (one per line, from a file or stdin) with a seq2seq checkpoint.")
+        description = "Translate sentences (one per line, from a file or stdin) with a seq2seq checkpoint; or, with"
+                + " --input/--output, a table's source column on the executors, adding a translation column.")
 public final class TranslateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "URI", description = "Run directory or step directory")
     String checkpoint;
 
-    @Option(names = "--input", paramLabel = "URI", description = "Source sentences, one per line (default: stdin)")
-    String input;
+    @Mixin
+    InferenceTableOptions tables;
+
+    @Mixin
+    TableOptions table;
 
     @Option(names = "--beam", paramLabel = "N", description = "Beam size; 1 = greedy (default)")
     int beam = 1;
@@ -39,6 +46,12 @@ public final class TranslateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        TableSpec spec = table.spec(String.valueOf(tables.input));
+        if (tables.requested(spec, false, true)) {
+            return tables.run("translate", checkpoint, spec, spec.source(),
+                    Predictors.translation(beam, lengthPenalty, maxLength, batchSize));
+        }
+        String input = tables.input;
         Configuration conf = new Configuration();
         Translation model = Pipelines.translation(checkpoint, conf);
         List<String> sentences = ParallelCorpus.lines(input == null || input.equals("-") ? stdin()

@@ -57,6 +57,16 @@ public final class Tables {
         }, true);
     }
 
+    /**
+     * The whole table for batch inference, every column kept: checked on the driver that {@code column}
+     * is there, holds strings and has a value in some row.
+     */
+    public static Dataset<Row> withTexts(String uri, TableSpec spec, String column) {
+        Dataset<Row> table = load(uri, spec.format());
+        strings(uri, table, column);
+        return table;
+    }
+
     /** The driver-side checks of {@link #texts} alone: before a run directory is claimed or replaced. */
     public static void requireTexts(String uri, TableSpec spec) {
         strings(uri, spec, spec.text());
@@ -132,7 +142,10 @@ public final class Tables {
 
     /** The non-null values of a string column, checked on the driver: present, of type string, not empty. */
     private static Dataset<Row> strings(String uri, TableSpec spec, String column) {
-        Dataset<Row> table = load(uri, spec.format());
+        return strings(uri, load(uri, spec.format()), column);
+    }
+
+    private static Dataset<Row> strings(String uri, Dataset<Row> table, String column) {
         requireType(uri, table, column, true);
         Dataset<Row> values = table.select(column).where(col(column).isNotNull());
         if (values.isEmpty()) {
