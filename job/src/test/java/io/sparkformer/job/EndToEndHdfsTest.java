@@ -2,7 +2,9 @@ package io.sparkformer.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkformer.job.train.TensorBoardEvents;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -16,7 +18,9 @@ import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,6 +106,30 @@ class EndToEndHdfsTest {
         for (String f : List.of("config.conf", "tokenizer.json", "loss.png", "data/manifest.json")) {
             assertTrue(fs.exists(new Path(run + "/" + f)), f + " is in the run directory");
         }
+
+        // TensorBoard's event file on HDFS: the scalars of every metrics line.
+        FileStatus[] eventFiles = fs.listStatus(new Path(run), p -> p.getName().startsWith("events.out.tfevents."));
+        assertEquals(1, eventFiles.length, "one event file for one attempt");
+        List<TensorBoardEvents.Event> events;
+        try (var in = fs.open(eventFiles[0].getPath())) {
+            events = TensorBoardEvents.read(in, eventFiles[0].getPath().toString());
+        }
+        assertEquals("brain.Event:2", events.get(0).fileVersion());
+        Map<String, Float> scalars = new LinkedHashMap<>();
+        for (TensorBoardEvents.Event e : events.subList(1, events.size())) {
+            e.scalars().forEach((tag, v) -> scalars.put(e.step() + " " + tag, v));
+        }
+        Map<String, Float> expected = new LinkedHashMap<>();
+        for (JsonNode line : lines) {
+            long step = line.get("step").asLong();
+            expected.put(step + " train/loss", (float) line.get("train_loss").asDouble());
+            expected.put(step + " learning_rate", (float) line.get("lr").asDouble());
+            expected.put(step + " tokens_per_s", (float) line.get("tokens_per_s").asDouble());
+            if (line.has("val_loss")) {
+                expected.put(step + " validation/loss", (float) line.get("val_loss").asDouble());
+            }
+        }
+        assertEquals(expected, scalars);
 
         Object[] generated = cli("generate", "--checkpoint", run, "--prompt", "ROMEO:", "--max-tokens", "40",
                 "--seed", "7");

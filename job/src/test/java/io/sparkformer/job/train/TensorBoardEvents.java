@@ -1,6 +1,7 @@
 package io.sparkformer.job.train;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,16 @@ public final class TensorBoardEvents {
     }
 
     public static List<Event> read(Path file) throws IOException {
-        ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        return read(Files.readAllBytes(file), file.toString());
+    }
+
+    /** The events of a file read from {@code in} (e.g. on HDFS); {@code name} is for messages. */
+    public static List<Event> read(InputStream in, String name) throws IOException {
+        return read(in.readAllBytes(), name);
+    }
+
+    private static List<Event> read(byte[] bytes, String file) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         List<Event> events = new ArrayList<>();
         while (in.hasRemaining()) {
             byte[] lengthBytes = new byte[8];
