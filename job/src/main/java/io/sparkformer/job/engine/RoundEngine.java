@@ -76,6 +76,7 @@ public final class RoundEngine {
         run.recordIdentity();   // every check of a resumed run has passed by now
         MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), sc.hadoopConfiguration());
         metrics.resumeAt(start.step());
+        TensorBoardLog.dropStepsAfter(run.root(), start.step(), sc.hadoopConfiguration());
         CheckpointPolicy policy = family.checkpoints(config.train());
         policy.resume(metrics.lines());
         policy.start(start.step());

@@ -265,4 +265,56 @@ class RoundEngineTest {
         assertEquals(3, metrics("events").size(), "steps 3, 6 and 9");
         assertEquals(expected, scalars);
     }
+
+    /**
+     * What a driver killed after its metrics line of step 6 but before that checkpoint leaves, resumed
+     * from step 3: the earlier attempt's event file loses step 6, which the resumed attempt trains and
+     * writes again, so every (step, tag) is in the run's event files once, with metrics.jsonl's value.
+     */
+    @Test
+    void aResumeDropsTheEarlierAttemptsEventsPastItsCheckpoint() throws Exception {
+        SparkformerConfig config = config("train.steps=6", "train.evalEvery=3", "train.checkpointEvery=3",
+                "spark.averagingFrequency=3");
+        run(config, TinyGpt.of(config, -1, null, null), "orphans");
+        Path root = dir.resolve("orphans");
+        org.apache.commons.io.FileUtils.deleteDirectory(root.resolve("checkpoints/step-000006").toFile());
+        Files.writeString(root.resolve("checkpoints/LATEST"), "step-000003\n");
+        List<Path> before = eventFiles(root);
+        assertEquals(List.of(0L, 3L, 6L), io.sparkformer.job.train.TensorBoardEvents.read(before.get(0)).stream()
+                .map(e -> e.step()).toList(), "the first attempt's events: version, steps 3 and 6");
+
+        RunDirectory again = new RunDirectory(root.toString(), new Configuration());
+        CheckpointStore store = new CheckpointStore(again.root().toString(), new Configuration(), 5);
+        Thread.sleep(1100);   // event files are named by the second the attempt starts
+        new RoundEngine(sc, config, again, store, MemoryEstimate.Task.GPT, tokenizer.vocabSize())
+                .run(TinyGpt.of(config, -1, null, null), store.loadLatest().orElseThrow().state());
+
+        List<Path> files = eventFiles(root);
+        assertEquals(2, files.size(), "one event file per attempt: " + files);
+        assertEquals(List.of(0L, 3L), io.sparkformer.job.train.TensorBoardEvents.read(files.get(0)).stream()
+                .map(e -> e.step()).toList(), "the first attempt's step 6 is gone");
+        Map<String, Float> scalars = new LinkedHashMap<>();
+        for (Path f : files) {
+            for (var e : io.sparkformer.job.train.TensorBoardEvents.read(f)) {
+                e.scalars().forEach((tag, v) ->
+                        assertEquals(null, scalars.put(e.step() + " " + tag, v), "once: " + e.step() + " " + tag));
+            }
+        }
+        Map<String, Float> expected = new LinkedHashMap<>();
+        for (JsonNode line : metrics("orphans")) {
+            long step = line.get("step").asLong();
+            expected.put(step + " train/loss", (float) line.get("train_loss").asDouble());
+            expected.put(step + " learning_rate", (float) line.get("lr").asDouble());
+            expected.put(step + " tokens_per_s", (float) line.get("tokens_per_s").asDouble());
+            expected.put(step + " validation/loss", (float) line.get("val_loss").asDouble());
+        }
+        assertEquals(List.of(3L, 6L), metrics("orphans").stream().map(l -> l.get("step").asLong()).toList());
+        assertEquals(expected, scalars);
+    }
+
+    private static List<Path> eventFiles(Path root) throws Exception {
+        try (var list = Files.list(root)) {
+            return list.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents.")).sorted().toList();
+        }
+    }
 }
