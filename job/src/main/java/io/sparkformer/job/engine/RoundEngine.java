@@ -85,6 +85,7 @@ public final class RoundEngine {
              Progress progress = new Progress(config.train().steps(), start.step(), family.tokensPerStep(),
                      start.elapsedMillis(), config.train().progressSeconds(), rounds::stepsDoneInRound);
              TensorBoardLog events = TensorBoardLog.open(run.root(), sc.hadoopConfiguration())) {
+            progress.resumedWith(metrics.lastValue("val_loss"));
             return new Session(family, rounds, metrics, events, policy, stop, progress, start).run();
         } finally {
             rounds.close();

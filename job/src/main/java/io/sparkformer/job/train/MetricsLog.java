@@ -57,6 +57,17 @@ public final class MetricsLog {
         }
     }
 
+    /** The value of {@code field} in the last line that has it (e.g. a resumed run's last validation loss), or null. */
+    public Double lastValue(String field) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            JsonNode v = lines.get(i).get(field);
+            if (v != null && v.isNumber()) {
+                return v.asDouble();
+            }
+        }
+        return null;
+    }
+
     public ObjectNode newLine() {
         return JSON.createObjectNode();
     }
