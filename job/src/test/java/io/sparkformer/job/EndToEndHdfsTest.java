@@ -20,9 +20,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -132,21 +130,7 @@ class EndToEndHdfsTest {
             events = TensorBoardEvents.read(in, eventFiles[0].getPath().toString());
         }
         assertEquals("brain.Event:2", events.get(0).fileVersion());
-        Map<String, Float> scalars = new LinkedHashMap<>();
-        for (TensorBoardEvents.Event e : events.subList(1, events.size())) {
-            e.scalars().forEach((tag, v) -> scalars.put(e.step() + " " + tag, v));
-        }
-        Map<String, Float> expected = new LinkedHashMap<>();
-        for (JsonNode line : lines) {
-            long step = line.get("step").asLong();
-            expected.put(step + " train/loss", (float) line.get("train_loss").asDouble());
-            expected.put(step + " learning_rate", (float) line.get("lr").asDouble());
-            expected.put(step + " tokens_per_s", (float) line.get("tokens_per_s").asDouble());
-            if (line.has("val_loss")) {
-                expected.put(step + " validation/loss", (float) line.get("val_loss").asDouble());
-            }
-        }
-        assertEquals(expected, scalars);
+        assertEquals(TensorBoardEvents.expectedScalars(lines), TensorBoardEvents.scalarsByStep(List.of(events)));
 
         Object[] generated = cli("generate", "--checkpoint", run, "--prompt", "ROMEO:", "--max-tokens", "40",
                 "--seed", "7");
