@@ -2,7 +2,10 @@ package io.sparkformer.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkformer.job.train.Progress;
+import io.sparkformer.job.train.TensorBoardEvents;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -15,8 +18,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,8 +86,13 @@ class EndToEndHdfsTest {
     @Test
     void trainsOnHdfsThenGeneratesAndEvaluatesFromTheHdfsCheckpoint() throws Exception {
         String run = hdfs + "/runs/e2e";
-        Object[] train = cli("train", "--config", conf(), "--corpus", hdfs + "/corpus/shakespeare.txt", "--out", run,
-                "--set", "spark.workers=2", "--set", "train.batchSize=4");
+        Object[] train;
+        List<String> logged;
+        try (LogLines log = new LogLines("io.sparkformer.job.cli")) {
+            train = cli("train", "--config", conf(), "--corpus", hdfs + "/corpus/shakespeare.txt", "--out", run,
+                    "--set", "spark.workers=2", "--set", "train.batchSize=4");
+            logged = log.lines();
+        }
         assertEquals(0, train[0]);
 
         List<JsonNode> lines = metrics(run);
@@ -95,6 +106,14 @@ class EndToEndHdfsTest {
             assertTrue(last.has(key), "metrics line has " + key);
         }
 
+        // The train command's last line, and what submit/demo.sh's grep takes from it.
+        String finished = logged.get(logged.size() - 1);
+        String lastVal = Progress.loss(val.get(3));
+        assertTrue(finished.matches("INFO Finished at step 200: train loss \\d+\\.\\d{4}, validation loss "
+                + Pattern.quote(lastVal) + " \\(unigram baseline \\d+\\.\\d{4}\\); run in \\S*/runs/e2e"), finished);
+        assertEquals(finished.substring(finished.indexOf("validation loss "), finished.indexOf("); run in ") + 1),
+                demoGrep(finished));
+
         FileSystem fs = cluster.getFileSystem();
         assertEquals("step-000200", new String(fs.open(new Path(run + "/checkpoints/LATEST")).readAllBytes(),
                 StandardCharsets.UTF_8).trim());
@@ -102,6 +121,16 @@ class EndToEndHdfsTest {
         for (String f : List.of("config.conf", "tokenizer.json", "loss.png", "data/manifest.json")) {
             assertTrue(fs.exists(new Path(run + "/" + f)), f + " is in the run directory");
         }
+
+        // TensorBoard's event file on HDFS: the scalars of every metrics line.
+        FileStatus[] eventFiles = fs.listStatus(new Path(run), p -> p.getName().startsWith("events.out.tfevents."));
+        assertEquals(1, eventFiles.length, "one event file for one attempt");
+        List<TensorBoardEvents.Event> events;
+        try (var in = fs.open(eventFiles[0].getPath())) {
+            events = TensorBoardEvents.read(in, eventFiles[0].getPath().toString());
+        }
+        assertEquals("brain.Event:2", events.get(0).fileVersion());
+        assertEquals(TensorBoardEvents.expectedScalars(lines), TensorBoardEvents.scalarsByStep(List.of(events)));
 
         Object[] generated = cli("generate", "--checkpoint", run, "--prompt", "ROMEO:", "--max-tokens", "40",
                 "--seed", "7");
@@ -149,6 +178,20 @@ class EndToEndHdfsTest {
         assertEquals(0, cli("train", "--config", conf(), "--corpus", corpus, "--out", run, "--set", "train.steps=5",
                 "--set", "train.evalEvery=5", "--set", "train.checkpointEvery=5")[0]);
         assertEquals(2, cli("train", "--config", conf(), "--corpus", corpus, "--out", run, "--set", "train.steps=5")[0]);
+    }
+
+    /** What submit/demo.sh's {@code grep -o '...'} of the train log prints for {@code line}, run with the script's own pattern. */
+    private static String demoGrep(String line) throws Exception {
+        String script = Files.readString(new File("../submit/demo.sh").toPath());
+        Matcher m = Pattern.compile("grep -o '([^']*)'").matcher(script);
+        assertTrue(m.find(), "submit/demo.sh greps the train log");
+        Process grep = new ProcessBuilder("grep", "-o", m.group(1)).redirectErrorStream(true).start();
+        try (var in = grep.getOutputStream()) {
+            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(grep.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, grep.waitFor(), "grep -o '" + m.group(1) + "' matches: " + line);
+        return out;
     }
 
     private static String[] args(List<String> common, String... more) {

@@ -76,6 +76,7 @@ public final class RoundEngine {
         run.recordIdentity();   // every check of a resumed run has passed by now
         MetricsLog metrics = new MetricsLog(run.file(RunDirectory.METRICS), sc.hadoopConfiguration());
         metrics.resumeAt(start.step());
+        TensorBoardLog.dropStepsAfter(run.root(), start.step(), sc.hadoopConfiguration());
         CheckpointPolicy policy = family.checkpoints(config.train());
         policy.resume(metrics.lines());
         policy.start(start.step());
@@ -84,6 +85,7 @@ public final class RoundEngine {
              Progress progress = new Progress(config.train().steps(), start.step(), family.tokensPerStep(),
                      start.elapsedMillis(), config.train().progressSeconds(), rounds::stepsDoneInRound);
              TensorBoardLog events = TensorBoardLog.open(run.root(), sc.hadoopConfiguration())) {
+            progress.resumedWith(metrics.lastValue("val_loss"));
             return new Session(family, rounds, metrics, events, policy, stop, progress, start).run();
         } finally {
             rounds.close();

@@ -1,12 +1,15 @@
 package io.sparkformer.job.train;
 
 import io.sparkformer.data.StorageException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -46,5 +49,30 @@ final class AuxiliaryWrites {
             LOG.info("{} written again after the failure reported above", file);
         }
         return true;
+    }
+
+    /**
+     * Replaces {@code file} with {@code bytes} through a hidden temporary file and a rename, so a
+     * reader sees the old file or the new one (append is not portable across Hadoop file systems).
+     */
+    static void replace(Path file, Configuration conf, byte[] bytes) throws IOException {
+        FileSystem fs = file.getFileSystem(conf);
+        Path tmp = new Path(file.getParent(), "." + file.getName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            try (var out = fs.create(tmp, true)) {
+                out.write(bytes);
+            }
+            fs.delete(file, false);
+            if (!fs.rename(tmp, file)) {
+                throw new IOException("rename " + tmp + " -> " + file + " failed");
+            }
+        } catch (IOException e) {
+            try {
+                fs.delete(tmp, false);   // best effort: a left-over hidden temporary file harms nothing
+            } catch (IOException ignored) {
+                e.addSuppressed(ignored);
+            }
+            throw e;
+        }
     }
 }

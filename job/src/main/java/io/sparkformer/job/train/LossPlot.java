@@ -3,7 +3,6 @@ package io.sparkformer.job.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 import javax.imageio.ImageIO;
@@ -70,16 +69,7 @@ public final class LossPlot {
         }
         // A plot that cannot be drawn or stored is reported once and drawn again at the next evaluation.
         AuxiliaryWrites.attempt(file, () -> {
-            byte[] png = png(draw(panels(metrics), title).image());
-            FileSystem fs = file.getFileSystem(conf);
-            Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp");
-            try (var out = fs.create(tmp, true)) {
-                out.write(png);
-            }
-            fs.delete(file, false);
-            if (!fs.rename(tmp, file)) {
-                throw new IOException("rename " + tmp + " -> " + file + " failed");
-            }
+            AuxiliaryWrites.replace(file, conf, png(draw(panels(metrics), title).image()));
         });
     }
 

@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * {@code metrics.jsonl}: one JSON object per line. Kept in memory and rewritten whole through a
@@ -56,6 +55,17 @@ public final class MetricsLog {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The value of {@code field} in the last line that has it (e.g. a resumed run's last validation loss), or null. */
+    public Double lastValue(String field) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            JsonNode v = lines.get(i).get(field);
+            if (v != null && v.isNumber()) {
+                return v.asDouble();
+            }
+        }
+        return null;
     }
 
     public ObjectNode newLine() {
@@ -109,29 +119,9 @@ public final class MetricsLog {
         }
         int count = lines.size();
         lastWrite = System.nanoTime();   // after a failure too: the next try waits for the next write
-        if (AuxiliaryWrites.attempt(file, () -> replace(sb.toString()))) {
+        if (AuxiliaryWrites.attempt(file,
+                () -> AuxiliaryWrites.replace(file, conf, sb.toString().getBytes(StandardCharsets.UTF_8)))) {
             written = count;
-        }
-    }
-
-    private void replace(String text) throws IOException {
-        FileSystem fs = file.getFileSystem(conf);
-        Path tmp = new Path(file.getParent(), "." + file.getName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (var out = fs.create(tmp, true)) {
-                out.write(text.getBytes(StandardCharsets.UTF_8));
-            }
-            fs.delete(file, false);
-            if (!fs.rename(tmp, file)) {
-                throw new IOException("rename " + tmp + " -> " + file + " failed");
-            }
-        } catch (IOException e) {
-            try {
-                fs.delete(tmp, false);   // best effort: a left-over hidden temporary file harms nothing
-            } catch (IOException ignored) {
-                e.addSuppressed(ignored);
-            }
-            throw e;
         }
     }
 }

@@ -72,6 +72,11 @@ public final class Progress implements AutoCloseable {
         }
     }
 
+    /** The last validation loss of the run being resumed (null if none), shown until this session evaluates. */
+    public synchronized void resumedWith(Double valLoss) {
+        this.valLoss = valLoss;
+    }
+
     /** A round of {@code n} steps after {@code firstStep} begins. */
     public synchronized void roundStarted(long firstStep, int n) {
         step = firstStep;

@@ -2,11 +2,15 @@ package io.sparkformer.job.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkformer.data.StorageException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.StreamCapabilities;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,9 +36,12 @@ import java.util.zip.CRC32C;
  * hand-encoded. Where the stream can be flushed to readers (HDFS, local) the file is appended to and
  * flushed at evaluations and at most every 10 s; elsewhere (object stores) it is rewritten whole.
  * A failed write never stops training ({@link AuxiliaryWrites}): the file is written again, whole,
- * at the next flush.
+ * at the next flush. On resume, {@link #dropStepsAfter} takes the steps past the checkpoint out of
+ * the earlier attempts' files, as {@link MetricsLog#resumeAt} does for metrics.jsonl.
  */
 public final class TensorBoardLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TensorBoardLog.class);
+    private static final String PREFIX = "events.out.tfevents.";
     private static final long FLUSH_INTERVAL_NANOS = 10_000_000_000L;
     private final Path file;
     private final Configuration conf;
@@ -60,16 +67,112 @@ public final class TensorBoardLog implements AutoCloseable {
             host = "localhost";
         }
         long seconds = System.currentTimeMillis() / 1000;
-        Path file = new Path(runDir, "events.out.tfevents." + seconds + "." + host);
+        Path file = new Path(runDir, PREFIX + seconds + "." + host);
         try {
             FileSystem fs = runDir.getFileSystem(conf);
             while (fs.exists(file)) {   // two attempts within a second: the file of the first stays
-                file = new Path(runDir, "events.out.tfevents." + ++seconds + "." + host);
+                file = new Path(runDir, PREFIX + ++seconds + "." + host);
             }
         } catch (IOException e) {
             // the first write reports the file system's trouble
         }
         return new TensorBoardLog(file, conf);
+    }
+
+    /**
+     * Rewrites the event files of earlier attempts in {@code runDir} without their events after
+     * {@code step}, the step a run resumes from: those steps are trained again, and TensorBoard would
+     * otherwise read the lost attempt's values beside the new ones. A record torn by a killed writer
+     * goes too. A failure is a WARN: training goes on.
+     */
+    public static void dropStepsAfter(Path runDir, long step, Configuration conf) {
+        FileStatus[] files;
+        FileSystem fs;
+        try {
+            fs = runDir.getFileSystem(conf);
+            if (!fs.exists(runDir)) {
+                return;
+            }
+            files = fs.listStatus(runDir, p -> p.getName().startsWith(PREFIX));
+        } catch (IOException e) {
+            LOG.warn("cannot list the TensorBoard event files of {} ({}): steps after {} of an earlier attempt may"
+                    + " show beside the resumed ones", runDir, StorageException.firstLine(e), step);
+            return;
+        }
+        for (FileStatus f : files) {
+            try {
+                byte[] data;
+                try (var in = fs.open(f.getPath())) {
+                    data = in.readAllBytes();
+                }
+                byte[] kept = recordsUpTo(data, step);
+                if (kept.length < data.length) {
+                    AuxiliaryWrites.replace(f.getPath(), conf, kept);
+                    LOG.info("Dropped the events after step {} from {} (an earlier attempt's, trained again now)",
+                            step, f.getPath());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot drop the events after step {} from {} ({}): TensorBoard may show them beside the"
+                        + " resumed run's", step, f.getPath(), StorageException.firstLine(e));
+            }
+        }
+    }
+
+    /** The intact records of event file {@code data} whose step is at most {@code step}, up to the first torn one. */
+    static byte[] recordsUpTo(byte[] data, long step) {
+        ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        while (in.remaining() >= 16) {
+            int start = in.position();
+            long length = in.getLong();
+            if (in.getInt() != maskedCrc(data, start, 8) || length < 0 || length > in.remaining() - 4) {
+                break;
+            }
+            int body = in.position();
+            in.position(body + (int) length);
+            if (in.getInt() != maskedCrc(data, body, (int) length)) {
+                break;
+            }
+            if (eventStep(data, body, (int) length) <= step) {
+                kept.write(data, start, in.position() - start);
+            }
+        }
+        return kept.toByteArray();
+    }
+
+    /** Event.step (field 2, varint) of an encoded Event; 0 when absent, as protobuf reads it. */
+    private static long eventStep(byte[] data, int offset, int length) {
+        ByteBuffer in = ByteBuffer.wrap(data, offset, length).order(ByteOrder.LITTLE_ENDIAN);
+        while (in.hasRemaining()) {
+            long key = readVarint(in);
+            switch ((int) (key & 7)) {
+                case 0 -> {
+                    long value = readVarint(in);
+                    if (key >>> 3 == 2) {
+                        return value;
+                    }
+                }
+                case 1 -> in.position(in.position() + 8);
+                case 2 -> {
+                    long n = readVarint(in);
+                    in.position(in.position() + (int) n);
+                }
+                case 5 -> in.position(in.position() + 4);
+                default -> throw new IllegalArgumentException("protobuf wire type " + (key & 7) + " in an Event");
+            }
+        }
+        return 0;
+    }
+
+    private static long readVarint(ByteBuffer in) {
+        long v = 0;
+        for (int shift = 0; ; shift += 7) {
+            byte b = in.get();
+            v |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return v;
+            }
+        }
     }
 
     public Path file() {

@@ -15,6 +15,7 @@ import io.sparkformer.data.Batches;
 import io.sparkformer.job.TestCorpus;
 import io.sparkformer.job.spark.SparkContexts;
 import io.sparkformer.job.train.RunDirectory;
+import io.sparkformer.job.train.TensorBoardEvents;
 import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.tokenize.CharTokenizer;
@@ -239,30 +240,56 @@ class RoundEngineTest {
         new RoundEngine(sc, more, again, store, MemoryEstimate.Task.GPT, tokenizer.vocabSize())
                 .run(TinyGpt.of(more, -1, null, null), store.loadLatest().orElseThrow().state());
 
-        List<Path> files;
-        try (var list = Files.list(dir.resolve("events"))) {
-            files = list.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents.")).sorted().toList();
-        }
+        List<Path> files = eventFiles(dir.resolve("events"));
         assertEquals(2, files.size(), "one event file per attempt: " + files);
-        Map<String, Float> scalars = new LinkedHashMap<>();
+        List<List<TensorBoardEvents.Event>> events = new ArrayList<>();
         for (Path f : files) {
-            List<io.sparkformer.job.train.TensorBoardEvents.Event> events = io.sparkformer.job.train.TensorBoardEvents.read(f);
-            assertEquals("brain.Event:2", events.get(0).fileVersion());
-            for (var e : events.subList(1, events.size())) {
-                e.scalars().forEach((tag, v) -> scalars.put(e.step() + " " + tag, v));
-            }
-        }
-        Map<String, Float> expected = new LinkedHashMap<>();
-        for (JsonNode line : metrics("events")) {
-            long step = line.get("step").asLong();
-            expected.put(step + " train/loss", (float) line.get("train_loss").asDouble());
-            expected.put(step + " learning_rate", (float) line.get("lr").asDouble());
-            expected.put(step + " tokens_per_s", (float) line.get("tokens_per_s").asDouble());
-            if (line.has("val_loss")) {
-                expected.put(step + " validation/loss", (float) line.get("val_loss").asDouble());
-            }
+            events.add(TensorBoardEvents.read(f));
+            assertEquals("brain.Event:2", events.get(events.size() - 1).get(0).fileVersion());
         }
         assertEquals(3, metrics("events").size(), "steps 3, 6 and 9");
-        assertEquals(expected, scalars);
+        assertEquals(TensorBoardEvents.expectedScalars(metrics("events")), TensorBoardEvents.scalarsByStep(events));
+    }
+
+    /**
+     * What a driver killed after its metrics line of step 6 but before that checkpoint leaves, resumed
+     * from step 3: the earlier attempt's event file loses step 6, which the resumed attempt trains and
+     * writes again, so every (step, tag) is in the run's event files once, with metrics.jsonl's value.
+     */
+    @Test
+    void aResumeDropsTheEarlierAttemptsEventsPastItsCheckpoint() throws Exception {
+        SparkformerConfig config = config("train.steps=6", "train.evalEvery=3", "train.checkpointEvery=3",
+                "spark.averagingFrequency=3");
+        run(config, TinyGpt.of(config, -1, null, null), "orphans");
+        Path root = dir.resolve("orphans");
+        org.apache.commons.io.FileUtils.deleteDirectory(root.resolve("checkpoints/step-000006").toFile());
+        Files.writeString(root.resolve("checkpoints/LATEST"), "step-000003\n");
+        List<Path> before = eventFiles(root);
+        assertEquals(List.of(0L, 3L, 6L), TensorBoardEvents.read(before.get(0)).stream()
+                .map(e -> e.step()).toList(), "the first attempt's events: version, steps 3 and 6");
+
+        RunDirectory again = new RunDirectory(root.toString(), new Configuration());
+        CheckpointStore store = new CheckpointStore(again.root().toString(), new Configuration(), 5);
+        Thread.sleep(1100);   // event files are named by the second the attempt starts
+        new RoundEngine(sc, config, again, store, MemoryEstimate.Task.GPT, tokenizer.vocabSize())
+                .run(TinyGpt.of(config, -1, null, null), store.loadLatest().orElseThrow().state());
+
+        List<Path> files = eventFiles(root);
+        assertEquals(2, files.size(), "one event file per attempt: " + files);
+        assertEquals(List.of(0L, 3L), TensorBoardEvents.read(files.get(0)).stream()
+                .map(e -> e.step()).toList(), "the first attempt's step 6 is gone");
+        assertEquals(List.of(3L, 6L), metrics("orphans").stream().map(l -> l.get("step").asLong()).toList());
+        List<List<TensorBoardEvents.Event>> events = new ArrayList<>();
+        for (Path f : files) {
+            events.add(TensorBoardEvents.read(f));
+        }
+        assertEquals(TensorBoardEvents.expectedScalars(metrics("orphans")), TensorBoardEvents.scalarsByStep(events),
+                "every (step, tag) once, with metrics.jsonl's value");
+    }
+
+    private static List<Path> eventFiles(Path root) throws Exception {
+        try (var list = Files.list(root)) {
+            return list.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents.")).sorted().toList();
+        }
     }
 }

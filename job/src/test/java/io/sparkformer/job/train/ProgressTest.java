@@ -1,13 +1,17 @@
 package io.sparkformer.job.train;
 
 import io.sparkformer.job.spark.SparkContexts;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The progress line, and progress inside a round that lasts longer than train.progressSeconds, on real Spark. */
@@ -44,6 +49,30 @@ class ProgressTest {
                         Duration.ofSeconds(3723)));
         assertEquals("step 0/10 | loss - | val - | - tok/s | elapsed 0s | ETA -",
                 Progress.line(0, 10, Double.NaN, null, Double.NaN, Duration.ZERO, null));
+    }
+
+    @Test
+    void aResumedRunShowsTheValidationLossOfItsMetricsUntilItsFirstEvaluation(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("metrics.jsonl");
+        Files.writeString(file, """
+                {"step":5,"train_loss":2.9,"val_loss":2.5}
+                {"step":10,"train_loss":2.7}
+                {"step":15,"train_loss":2.6,"val_loss":2.1}
+                """);
+        MetricsLog metrics = new MetricsLog(new org.apache.hadoop.fs.Path(file.toUri()), new Configuration());
+        metrics.resumeAt(10);   // the checkpoint: step 15's line is trained again
+        List<String> lines = new ArrayList<>();
+        try (Progress progress = new Progress(20, 10, 100, 60_000, 0, () -> 0, lines::add)) {
+            progress.resumedWith(metrics.lastValue("val_loss"));
+            progress.roundEnded(12, 2.65, 500);
+            assertTrue(progress.lineNow().startsWith("step 12/20 | loss 2.6500 | val 2.5000 | 500 tok/s"),
+                    progress.lineNow());
+            progress.evaluated(2.4, "");
+            assertTrue(lines.get(0).contains("| val 2.4000 |"), lines.toString());
+        }
+        assertNull(new MetricsLog(new org.apache.hadoop.fs.Path(dir.resolve("none.jsonl").toUri()), new Configuration())
+                .lastValue("val_loss"), "no metrics: val -");
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.sparkformer.job.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +30,16 @@ public final class TensorBoardEvents {
     }
 
     public static List<Event> read(Path file) throws IOException {
-        ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        return read(Files.readAllBytes(file), file.toString());
+    }
+
+    /** The events of a file read from {@code in} (e.g. on HDFS); {@code name} is for messages. */
+    public static List<Event> read(InputStream in, String name) throws IOException {
+        return read(in.readAllBytes(), name);
+    }
+
+    private static List<Event> read(byte[] bytes, String file) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         List<Event> events = new ArrayList<>();
         while (in.hasRemaining()) {
             byte[] lengthBytes = new byte[8];
@@ -40,6 +52,36 @@ public final class TensorBoardEvents {
             events.add(event(data));
         }
         return events;
+    }
+
+    /** "step tag" to value over the scalars of {@code files} (each one file's events); a (step, tag) found twice fails. */
+    public static Map<String, Float> scalarsByStep(List<List<Event>> files) {
+        Map<String, Float> scalars = new LinkedHashMap<>();
+        for (List<Event> events : files) {
+            for (Event e : events) {
+                e.scalars().forEach((tag, v) -> {
+                    if (scalars.put(e.step() + " " + tag, v) != null) {
+                        throw new AssertionError("step " + e.step() + " " + tag + " is in the event files twice");
+                    }
+                });
+            }
+        }
+        return scalars;
+    }
+
+    /** What the scalars of metrics.jsonl {@code lines} are in TensorBoard, as {@link #scalarsByStep}. */
+    public static Map<String, Float> expectedScalars(List<JsonNode> lines) {
+        Map<String, Float> expected = new LinkedHashMap<>();
+        for (JsonNode line : lines) {
+            long step = line.get("step").asLong();
+            expected.put(step + " train/loss", (float) line.get("train_loss").asDouble());
+            expected.put(step + " learning_rate", (float) line.get("lr").asDouble());
+            expected.put(step + " tokens_per_s", (float) line.get("tokens_per_s").asDouble());
+            if (line.has("val_loss")) {
+                expected.put(step + " validation/loss", (float) line.get("val_loss").asDouble());
+            }
+        }
+        return expected;
     }
 
     private static void check(byte[] bytes, int stored, String what) {
