@@ -35,7 +35,8 @@ if [ ! -f "$out/classifier/checkpoints/LATEST" ]; then
   sf finetune --config conf/bert-sst2-finetune.conf --checkpoint "$out/pretrain" --train "$data/train.tsv" \
     --out "$out/classifier" --set train.steps=2 --set train.evalEvery=2 --overwrite > /dev/null
 fi
-tail -n +2 "$data/train.tsv" | head -n "$rows" | cut -f1 | sed 's/ *$//' > "$out/texts.txt"
+# sed, not tail | head: under pipefail, head closing the pipe early fails the script (SIGPIPE) silently.
+sed -n "2,$((rows + 1))p" "$data/train.tsv" | cut -f1 | sed 's/ *$//' > "$out/texts.txt"
 python3 - "$out/texts.txt" "$out/texts.csv" <<'PY'
 import csv, sys
 with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="utf-8", newline="") as g:
