@@ -6,7 +6,7 @@ import io.sparkformer.config.TokenizerConfig;
 import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.TextSplits;
 import io.sparkformer.data.TokenShards;
 import io.sparkformer.model.FamilyKind;
