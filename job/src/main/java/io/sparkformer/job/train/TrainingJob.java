@@ -9,7 +9,7 @@ import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.BatchPlan;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.data.UnigramEntropy;
 import io.sparkformer.job.engine.ResumeChecks;
@@ -64,7 +64,9 @@ public final class TrainingJob {
         if (options.table().isTable()) {
             Tables.requireTexts(options.corpus(), options.table());
         } else if (prepared) {
-            vocabularyAtLeast = PreparedData.read(options.corpus(), hconf).tokenizer().vocabSize();
+            PreparedData data = PreparedData.read(options.corpus(), hconf);
+            vocabularyAtLeast = data.tokenizer().vocabSize();
+            FamilyTraining.of(config, data.tokenizer()).plan(data.manifest().trainTokens());   // a split too short
         } else {
             PrepareJob.checkCorpus(config, options.corpus(), hconf);
         }
@@ -74,7 +76,11 @@ public final class TrainingJob {
             if (!prepared) {
                 PrepareJob.requireFittable(config);
             }
-            OffHeapBudget.check(sc, config, MemoryEstimate.Task.of(config.model()), vocabularyAtLeast);
+            MemoryEstimate.Task task = MemoryEstimate.Task.of(config.model());
+            OffHeapBudget.check(sc, config, task, vocabularyAtLeast);
+            // Spark's limits on a round's results, for a model at least this large (SparkRounds checks the built one).
+            RoundSizeLimits.check(sc.getConf(), JvmMemory.resultBytes(MemoryEstimate.of(config, task, vocabularyAtLeast)),
+                    config.spark().workers());
         }
         boolean resume = run.claim(RunIdentity.of("train", ConfigLoader.render(config))
                         .withUri("corpus", options.corpus(), hconf.get()).with("table", options.table().describe()),
