@@ -2,7 +2,7 @@ package io.sparkformer.api;
 
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.model.FamilyKind;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.graph.ComputationGraph;

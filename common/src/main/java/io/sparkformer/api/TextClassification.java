@@ -2,7 +2,7 @@ package io.sparkformer.api;
 
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.data.ClassLabels;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.LabeledExamples;
 import io.sparkformer.data.LabeledTable;
 import io.sparkformer.model.bert.BertClassifierLayer;

@@ -1,5 +1,7 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
+
 import java.io.Serializable;
 
 /**
@@ -16,7 +18,7 @@ public record BatchPlan(long seed, int contextLength, int batchSize, int workers
 
     public BatchPlan {
         if (trainTokens < contextLength + 1L) {
-            throw new IllegalArgumentException("the training split has " + trainTokens
+            throw new InputException("the training split has " + trainTokens
                     + " tokens, fewer than one window of contextLength + 1 = " + (contextLength + 1));
         }
     }

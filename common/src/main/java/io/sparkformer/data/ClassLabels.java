@@ -1,5 +1,7 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
+
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.util.Comparator;

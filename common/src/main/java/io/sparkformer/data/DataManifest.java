@@ -1,5 +1,7 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 

@@ -1,5 +1,7 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
+
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 

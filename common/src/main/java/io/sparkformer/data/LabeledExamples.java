@@ -1,5 +1,6 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
 import io.sparkformer.tokenize.BertTokens;
 import io.sparkformer.tokenize.Tokenizer;
 import org.slf4j.Logger;

@@ -1,5 +1,6 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
 import io.sparkformer.config.FinetuneConfig;
 
 import java.io.Serializable;

@@ -1,5 +1,6 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
 import io.sparkformer.model.seq2seq.PackedPairs;
 import io.sparkformer.tokenize.TranslationTokens;
 import org.nd4j.linalg.dataset.DataSet;

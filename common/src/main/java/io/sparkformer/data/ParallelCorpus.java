@@ -1,5 +1,7 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
+
 import org.apache.hadoop.conf.Configuration;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.sparkformer.embed;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.bert.BertLayer;
@@ -35,7 +37,7 @@ public final class SentenceEmbedder {
             try {
                 return valueOf(name.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--pooling " + name + " is not mean or cls");
+                throw new InputException("--pooling " + name + " is not mean or cls");
             }
         }
     }
@@ -62,7 +64,7 @@ public final class SentenceEmbedder {
     }
 
     /**
-     * @throws IllegalArgumentException naming {@code uri} when the checkpoint holds no BERT encoder
+     * @throws io.sparkformer.InputException naming {@code uri} when the checkpoint holds no BERT encoder
      */
     public static SentenceEmbedder of(Checkpoint checkpoint, String uri) {
         return new SentenceEmbedder(checkpoint, uri);

@@ -3,7 +3,7 @@ package io.sparkformer.export;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.tokenize.BpeTokenizer;

@@ -1,6 +1,6 @@
 package io.sparkformer.export;
 
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.model.gpt.GptModel;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;

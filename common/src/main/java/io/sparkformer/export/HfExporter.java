@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sparkformer.checkpoint.Checkpoint;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptLayer;
 import io.sparkformer.model.gpt.GptSpec;

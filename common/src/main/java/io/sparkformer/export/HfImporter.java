@@ -9,7 +9,7 @@ import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.tokenize.Tokenizer;

@@ -1,5 +1,7 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.config.ModelConfig.Activation;
 
 /**
@@ -19,15 +21,15 @@ public record BertArchitecture(int layers, int hidden, int heads, int ffn, int v
 
     public BertArchitecture {
         if (layers < 1 || hidden < 1 || heads < 1 || ffn < 1 || vocab < 1 || maxPositions < 1 || typeVocab < 1) {
-            throw new IllegalArgumentException("BERT sizes must be positive: " + describe(layers, hidden, heads, ffn,
+            throw new InputException("BERT sizes must be positive: " + describe(layers, hidden, heads, ffn,
                     vocab, maxPositions, typeVocab));
         }
         if (hidden % heads != 0) {
-            throw new IllegalArgumentException("hidden size " + hidden + " is not divisible by head count " + heads);
+            throw new InputException("hidden size " + hidden + " is not divisible by head count " + heads);
         }
         java.util.Objects.requireNonNull(activation, "activation");
         if (!(layerNormEpsilon > 0 && layerNormEpsilon < 1)) {
-            throw new IllegalArgumentException("LayerNorm epsilon must be in (0, 1), got " + layerNormEpsilon);
+            throw new InputException("LayerNorm epsilon must be in (0, 1), got " + layerNormEpsilon);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.model.bert.ClassifierHead;
 import io.sparkformer.model.bert.MlmHead;
@@ -29,7 +31,7 @@ public final class BertCheckpointWeights {
      * @param modelClass what to write (one of {@link HfBertConfig#CLASSES}): the encoder alone (with the
      *                   pooler when {@code p} has one), with the classifier, or with the masked-LM head
      * @param labels     the classifier's labels in output order, or empty
-     * @throws IllegalArgumentException naming the parameter when one is missing or misshapen
+     * @throws io.sparkformer.InputException naming the parameter when one is missing or misshapen
      */
     public static HfBert fromParameters(Map<String, INDArray> p, BertArchitecture a, String modelClass,
             List<String> labels, String tokenizerJson) {
@@ -84,11 +86,11 @@ public final class BertCheckpointWeights {
     private static float[] values(Map<String, INDArray> p, String name, long... shape) {
         INDArray array = p.get(name);
         if (array == null) {
-            throw new IllegalArgumentException("the checkpoint has no parameter '" + name + "' (a post-LayerNorm BERT"
+            throw new InputException("the checkpoint has no parameter '" + name + "' (a post-LayerNorm BERT"
                     + " with token types has it)");
         }
         if (!Arrays.equals(array.shape(), shape)) {
-            throw new IllegalArgumentException("parameter '" + name + "' has shape " + Arrays.toString(array.shape())
+            throw new InputException("parameter '" + name + "' has shape " + Arrays.toString(array.shape())
                     + ", expected " + Arrays.toString(shape));
         }
         return array.castTo(DataType.FLOAT).dup('c').data().asFloat();

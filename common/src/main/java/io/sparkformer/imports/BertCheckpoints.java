@@ -6,7 +6,7 @@ import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.export.HfImporter;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.FamilyKind;

@@ -1,5 +1,7 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.model.Architecture;
@@ -112,7 +114,7 @@ public final class BertParameters {
             mismatch = "BERT has learned, unscaled positions (model.positions = learned, model.scaleEmbeddings = false)";
         }
         if (mismatch != null) {
-            throw new IllegalArgumentException("BERT weights do not fit the architecture: " + mismatch);
+            throw new InputException("BERT weights do not fit the architecture: " + mismatch);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.export.FloatTensor;
 import java.util.Arrays;
 import java.util.Collections;
@@ -26,13 +28,13 @@ public record BertWeights(BertArchitecture architecture, Map<String, FloatTensor
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
         Map<String, long[]> expected = names(architecture, tensors.containsKey(POOLER_WEIGHT));
         if (!expected.keySet().equals(tensors.keySet())) {
-            throw new IllegalArgumentException("BERT weights " + tensors.keySet() + " are not the expected "
+            throw new InputException("BERT weights " + tensors.keySet() + " are not the expected "
                     + expected.keySet());
         }
         for (Map.Entry<String, long[]> entry : expected.entrySet()) {
             FloatTensor t = tensors.get(entry.getKey());
             if (!Arrays.equals(t.shape(), entry.getValue())) {
-                throw new IllegalArgumentException(entry.getKey() + " has shape " + t.shapeText() + ", expected "
+                throw new InputException(entry.getKey() + " has shape " + t.shapeText() + ", expected "
                         + Arrays.toString(entry.getValue()));
             }
         }

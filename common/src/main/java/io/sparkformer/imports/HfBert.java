@@ -1,5 +1,7 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.export.FloatTensor;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -24,7 +26,7 @@ public record HfBert(BertWeights encoder, Classifier classifier, MaskedLm masked
 
     public HfBert {
         if (classifier != null && maskedLm != null) {
-            throw new IllegalArgumentException("a BERT has a sequence classifier or a masked-LM head, not both");
+            throw new InputException("a BERT has a sequence classifier or a masked-LM head, not both");
         }
         if (maskedLm != null) {
             long c = encoder.architecture().hidden();
@@ -32,7 +34,7 @@ public record HfBert(BertWeights encoder, Classifier classifier, MaskedLm masked
             Map<String, FloatTensor> got = maskedLm.tensors();
             for (Map.Entry<String, long[]> e : expected.entrySet()) {
                 if (!Arrays.equals(got.get(e.getKey()).shape(), e.getValue())) {
-                    throw new IllegalArgumentException(e.getKey() + " has shape " + got.get(e.getKey()).shapeText()
+                    throw new InputException(e.getKey() + " has shape " + got.get(e.getKey()).shapeText()
                             + ", a masked-LM head over hidden size " + c + " and " + encoder.architecture().vocab()
                             + " tokens has " + Arrays.toString(e.getValue()));
                 }
@@ -40,13 +42,13 @@ public record HfBert(BertWeights encoder, Classifier classifier, MaskedLm masked
         }
         if (classifier != null) {
             if (!encoder.tensors().containsKey(BertWeights.POOLER_WEIGHT)) {
-                throw new IllegalArgumentException("a BERT sequence classifier reads the pooler, which these weights lack");
+                throw new InputException("a BERT sequence classifier reads the pooler, which these weights lack");
             }
             long hidden = encoder.architecture().hidden();
             long[] expected = {classifier.labels().size(), hidden};
             if (!Arrays.equals(classifier.weight().shape(), expected)
                     || !Arrays.equals(classifier.bias().shape(), new long[] {expected[0]})) {
-                throw new IllegalArgumentException("classifier weight " + classifier.weight().shapeText() + " and bias "
+                throw new InputException("classifier weight " + classifier.weight().shapeText() + " and bias "
                         + classifier.bias().shapeText() + " do not fit " + classifier.labels().size()
                         + " labels over hidden size " + hidden);
             }
@@ -72,7 +74,7 @@ public record HfBert(BertWeights encoder, Classifier classifier, MaskedLm masked
         public Classifier {
             labels = List.copyOf(labels);
             if (labels.size() < 2 || labels.stream().distinct().count() != labels.size()) {
-                throw new IllegalArgumentException("a classifier needs at least two distinct labels, got " + labels);
+                throw new InputException("a classifier needs at least two distinct labels, got " + labels);
             }
         }
     }

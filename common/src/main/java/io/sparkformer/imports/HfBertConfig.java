@@ -3,7 +3,7 @@ package io.sparkformer.imports;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.config.ModelConfig.Activation;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.sparkformer.imports;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.export.HfFiles;
 import io.sparkformer.export.Safetensors;

@@ -2,7 +2,7 @@ package io.sparkformer.imports;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.export.HfFiles;
 import io.sparkformer.export.Safetensors;

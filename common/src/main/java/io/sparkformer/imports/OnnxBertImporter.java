@@ -1,6 +1,6 @@
 package io.sparkformer.imports;
 
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.imports.OnnxGraph.Node;
 import io.sparkformer.imports.OnnxGraph.Tensor;

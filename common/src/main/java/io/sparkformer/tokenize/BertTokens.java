@@ -1,5 +1,7 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
+
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
@@ -41,7 +43,7 @@ public record BertTokens(int pad, int cls, int sep, int mask, int unk, int regul
             return of(wordPiece);
         }
         if (!(tokenizer instanceof BpeTokenizer bpe) || !bpe.specialTokens().containsAll(SPECIALS)) {
-            throw new IllegalArgumentException("a BERT needs a bpe tokenizer with the special tokens " + SPECIALS
+            throw new InputException("a BERT needs a bpe tokenizer with the special tokens " + SPECIALS
                     + " or a wordpiece one with " + WORDPIECE_SPECIALS + "; this one is a " + tokenizer.type()
                     + " tokenizer" + (tokenizer instanceof BpeTokenizer b ? " with " + b.specialTokens() : ""));
         }
@@ -58,13 +60,13 @@ public record BertTokens(int pad, int cls, int sep, int mask, int unk, int regul
             String name = WORDPIECE_SPECIALS.get(i);
             ids[i] = tokenizer.idOrMinusOne(name);
             if (ids[i] < 0 || !tokenizer.isSpecial(ids[i])) {
-                throw new IllegalArgumentException("a BERT's wordpiece tokenizer needs the special token " + name
+                throw new InputException("a BERT's wordpiece tokenizer needs the special token " + name
                         + " (one of " + WORDPIECE_SPECIALS + "); this one's special tokens are "
                         + tokenizer.specialTokens());
             }
         }
         if (tokenizer.unkId() != ids[1]) {
-            throw new IllegalArgumentException("the wordpiece tokenizer's unk_token is '"
+            throw new InputException("the wordpiece tokenizer's unk_token is '"
                     + tokenizer.token(tokenizer.unkId()) + "', not " + UNK);
         }
         return new BertTokens(ids[0], ids[2], ids[3], ids[4], ids[1], tokenizer.vocabSize());

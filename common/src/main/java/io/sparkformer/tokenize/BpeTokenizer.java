@@ -1,5 +1,7 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
+
 import java.io.ByteArrayOutputStream;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
@@ -130,8 +132,8 @@ public final class BpeTokenizer implements Tokenizer {
         }
     }
 
-    private static IllegalArgumentException invalid(String format, Object... args) {
-        return new IllegalArgumentException(String.format(format, args));
+    private static InputException invalid(String format, Object... args) {
+        return new InputException(String.format(format, args));
     }
 
     /**

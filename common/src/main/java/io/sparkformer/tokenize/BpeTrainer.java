@@ -1,5 +1,7 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,7 +110,7 @@ public final class BpeTrainer {
             Map<String, Long> wordCounts, int vocabSize, List<String> specialTokens) {
         int minimum = 256 + specialTokens.size();
         if (vocabSize < minimum) {
-            throw new IllegalArgumentException(
+            throw new InputException(
                     "vocabSize must be at least "
                             + minimum
                             + (specialTokens.isEmpty()

@@ -1,5 +1,7 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
+
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.ObjectStreamException;
@@ -21,7 +23,7 @@ public final class CharTokenizer implements Tokenizer {
 
     private CharTokenizer(int[] sortedCodePoints) {
         if (sortedCodePoints.length == 0) {
-            throw new IllegalArgumentException("a character vocabulary needs at least one character");
+            throw new InputException("a character vocabulary needs at least one character");
         }
         for (int i = 0; i < sortedCodePoints.length; i++) {
             int codePoint = sortedCodePoints[i];

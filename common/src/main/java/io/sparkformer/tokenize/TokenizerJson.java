@@ -1,5 +1,7 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -411,8 +413,8 @@ final class TokenizerJson {
     }
 
     /** One line whatever the offending content holds, so it fits a log line or an exit message. */
-    static IllegalArgumentException invalid(String message) {
-        return new IllegalArgumentException(
+    static InputException invalid(String message) {
+        return new InputException(
                 "tokenizer JSON: " + message.replace("\r", "\\r").replace("\n", "\\n"));
     }
 

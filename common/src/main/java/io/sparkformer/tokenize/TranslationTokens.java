@@ -1,5 +1,7 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
+
 import java.io.Serializable;
 import java.util.List;
 
@@ -28,7 +30,7 @@ public record TranslationTokens(int pad, int bos, int eos, int regularTokens) im
 
     public static TranslationTokens of(Tokenizer tokenizer) {
         if (!(tokenizer instanceof BpeTokenizer bpe) || !bpe.specialTokens().containsAll(SPECIALS)) {
-            throw new IllegalArgumentException("a translation model needs a bpe tokenizer with the special tokens "
+            throw new InputException("a translation model needs a bpe tokenizer with the special tokens "
                     + SPECIALS + "; this one is a " + tokenizer.type() + " tokenizer"
                     + (tokenizer instanceof BpeTokenizer b ? " with " + b.specialTokens() : ""));
         }

@@ -1,11 +1,13 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
+
 /**
  * A character-level tokenizer met a character it was not fitted on. It is an error rather than an
  * {@code <unk>} id because a silent substitution would train and evaluate on text that differs from
  * the corpus; refit on the full corpus instead.
  */
-public final class UnknownCharacterException extends IllegalArgumentException {
+public final class UnknownCharacterException extends InputException {
 
     private static final long serialVersionUID = 1L;
 

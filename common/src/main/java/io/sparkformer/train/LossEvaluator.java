@@ -1,5 +1,7 @@
 package io.sparkformer.train;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.data.Batches;
 import io.sparkformer.data.TokenSource;
 import io.sparkformer.model.layer.BackwardWorkspace;
@@ -28,7 +30,7 @@ public final class LossEvaluator {
     public static double meanLoss(ComputationGraph graph, TokenSource source, long[] starts, int contextLength,
                                   int batchSize) {
         if (starts.length == 0) {
-            throw new IllegalArgumentException("no windows to evaluate: the split is shorter than one window of "
+            throw new InputException("no windows to evaluate: the split is shorter than one window of "
                     + (contextLength + 1) + " tokens");
         }
         double weighted = 0;
@@ -57,7 +59,7 @@ public final class LossEvaluator {
             }
         }
         if (counted == 0) {
-            throw new IllegalArgumentException("no labels to evaluate");
+            throw new InputException("no labels to evaluate");
         }
         return weighted / counted;
     }

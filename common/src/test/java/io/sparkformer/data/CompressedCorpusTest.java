@@ -1,5 +1,7 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
+
 import com.github.luben.zstd.ZstdOutputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.compress.BZip2Codec;

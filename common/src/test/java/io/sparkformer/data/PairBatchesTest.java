@@ -1,5 +1,6 @@
 package io.sparkformer.data;
 
+import io.sparkformer.InputException;
 import io.sparkformer.tokenize.TranslationTokens;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;

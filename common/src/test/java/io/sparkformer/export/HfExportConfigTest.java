@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkformer.checkpoint.Checkpoint;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.tokenize.BpeTrainer;

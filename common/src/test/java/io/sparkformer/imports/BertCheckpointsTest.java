@@ -12,7 +12,7 @@ import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.testing.MiniLm;
 import io.sparkformer.tokenize.Tokenizer;

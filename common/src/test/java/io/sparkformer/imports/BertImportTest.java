@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.testing.MiniLm;
 import java.io.IOException;

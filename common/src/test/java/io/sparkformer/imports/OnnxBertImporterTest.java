@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtException;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.testing.MiniLm;
 import io.sparkformer.tokenize.Tokenizer;

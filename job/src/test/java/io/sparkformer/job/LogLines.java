@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class LogLines extends AbstractAppender implements AutoCloseable {
     private final Logger logger;
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<Throwable> thrown = new CopyOnWriteArrayList<>();
 
     public LogLines(String loggerName) {
         super("lines-" + loggerName, null, null, true, Property.EMPTY_ARRAY);
@@ -26,12 +27,20 @@ public final class LogLines extends AbstractAppender implements AutoCloseable {
     public void append(LogEvent event) {
         if (event.getLevel().isMoreSpecificThan(Level.INFO)) {
             lines.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
+            if (event.getThrown() != null) {
+                thrown.add(event.getThrown());
+            }
         }
     }
 
     /** Each line as "LEVEL message". */
     public List<String> lines() {
         return List.copyOf(lines);
+    }
+
+    /** The exceptions logged with those lines (their stack traces go to the log). */
+    public List<Throwable> thrown() {
+        return List.copyOf(thrown);
     }
 
     @Override

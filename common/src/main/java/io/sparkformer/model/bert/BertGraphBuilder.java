@@ -1,5 +1,7 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.model.layer.WholeModelGraph;
@@ -52,7 +54,7 @@ public final class BertGraphBuilder {
         Layer layer = graph.getLayers().length == 1 ? graph.getLayers()[0] : null;
         Object conf = layer == null ? null : layer.conf().getLayer();
         if (!type.isInstance(conf)) {
-            throw new IllegalArgumentException(what + " holds a " + (conf == null ? "graph of "
+            throw new InputException(what + " holds a " + (conf == null ? "graph of "
                     + graph.getLayers().length + " layers" : conf.getClass().getSimpleName())
                     + ", not a " + type.getSimpleName());
         }
@@ -69,7 +71,7 @@ public final class BertGraphBuilder {
         // Dropout is not part of the weights: fine-tuning chooses its own (an import keeps Hugging Face's 0.1).
         if (!new BertSpec(from.vocabSize(), from.contextLength(), from.arch().withDropout(0))
                 .equals(new BertSpec(to.vocabSize(), to.contextLength(), to.arch().withDropout(0)))) {
-            throw new IllegalArgumentException("the pretrained encoder " + from + " differs from the target's " + to);
+            throw new InputException("the pretrained encoder " + from + " differs from the target's " + to);
         }
         Layer source = pretrained.getLayer(LAYER);
         Layer destination = target.getLayer(LAYER);

@@ -1,5 +1,7 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.TransformerStack;
@@ -15,7 +17,7 @@ public record BertSpec(int vocabSize, int contextLength, Architecture arch) impl
 
     public BertSpec {
         if (vocabSize < 2) {
-            throw new IllegalArgumentException("vocabulary size must be >= 2, got " + vocabSize);
+            throw new InputException("vocabulary size must be >= 2, got " + vocabSize);
         }
         if (contextLength < 1) {
             throw new IllegalArgumentException("model.contextLength must be > 0, got " + contextLength);

@@ -1,5 +1,7 @@
 package io.sparkformer.model.gpt;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.model.Architecture;
 
@@ -16,7 +18,7 @@ public record GptSpec(int vocabSize, int contextLength, Architecture arch, boole
 
     public GptSpec {
         if (vocabSize < 2) {
-            throw new IllegalArgumentException("vocabulary size must be >= 2, got " + vocabSize);
+            throw new InputException("vocabulary size must be >= 2, got " + vocabSize);
         }
         if (contextLength < 1) {
             throw new IllegalArgumentException("model.contextLength must be > 0, got " + contextLength);

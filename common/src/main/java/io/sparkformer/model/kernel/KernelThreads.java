@@ -1,5 +1,7 @@
 package io.sparkformer.model.kernel;
 
+import io.sparkformer.InputException;
+
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.concurrent.ExecutionException;
@@ -76,7 +78,7 @@ final class KernelThreads {
         try {
             return Math.max(1, Integer.parseInt(v.trim()));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("SPARKFORMER_KERNEL_THREADS must be a positive integer, got '" + v + "'");
+            throw new InputException("SPARKFORMER_KERNEL_THREADS must be a positive integer, got '" + v + "'");
         }
     }
 }

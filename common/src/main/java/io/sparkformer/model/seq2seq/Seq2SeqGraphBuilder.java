@@ -1,5 +1,7 @@
 package io.sparkformer.model.seq2seq;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.model.layer.WholeModelGraph;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -39,7 +41,7 @@ public final class Seq2SeqGraphBuilder {
     public static Seq2SeqSpec spec(ComputationGraph graph, String origin) {
         if (graph.getConfiguration().getVertices().get(LAYER) == null
                 || !(graph.getLayer(LAYER).conf().getLayer() instanceof Seq2SeqLayer layer)) {
-            throw new IllegalArgumentException(origin + " does not hold an encoder-decoder (seq2seq) model");
+            throw new InputException(origin + " does not hold an encoder-decoder (seq2seq) model");
         }
         return layer.spec();
     }

@@ -1,5 +1,7 @@
 package io.sparkformer.model.seq2seq;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.config.Seq2SeqConfig;
 import io.sparkformer.model.Architecture;
@@ -22,7 +24,7 @@ public record Seq2SeqSpec(int sourceVocabSize, int targetVocabSize, int maxLengt
 
     public Seq2SeqSpec {
         if (sourceVocabSize < 2 || targetVocabSize < 2) {
-            throw new IllegalArgumentException("vocabulary sizes must be >= 2, got " + sourceVocabSize + " and "
+            throw new InputException("vocabulary sizes must be >= 2, got " + sourceVocabSize + " and "
                     + targetVocabSize);
         }
         arch.requireGpt2Style("seq2seq");

@@ -1,5 +1,7 @@
 package io.sparkformer.job.bench;
 
+import io.sparkformer.InputException;
+
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.ArrayTokenSource;
 import io.sparkformer.data.BatchPlan;
@@ -62,7 +64,7 @@ public final class BenchCommand implements Callable<Integer> {
         Row row = switch (mode) {
             case "single" -> single(config.load(new Configuration()));
             case "spark" -> spark();
-            default -> throw new IllegalArgumentException("--mode must be single or spark, got '" + mode + "'");
+            default -> throw new InputException("--mode must be single or spark, got '" + mode + "'");
         };
         double wall = (System.nanoTime() - wallStart) / 1e9;
         double peak = GemmPeak.measure();
@@ -111,7 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private Row spark() {
         if (out == null) {
-            throw new IllegalArgumentException("--out is required with --mode spark");
+            throw new InputException("--out is required with --mode spark");
         }
         try (JavaSparkContext sc = SparkContexts.create("sparkformer bench")) {
             SparkformerConfig c = config.load(sc.hadoopConfiguration());

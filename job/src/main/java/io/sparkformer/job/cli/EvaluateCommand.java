@@ -9,7 +9,7 @@ import io.sparkformer.data.Batches;
 import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.MlmBatches;
 import io.sparkformer.data.MlmMasking;
 import io.sparkformer.data.ParallelCorpus;

@@ -1,21 +1,27 @@
 package io.sparkformer.job.cli;
 
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.CheckpointException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * Exit codes schedulers understand: 0 success, 2 a problem the user can fix (usage, config, input;
  * one line on stderr naming the culprit), 1 anything else: runtime and storage faults (disk full,
- * quota, safe mode, a permission lost, an expired token), which a scheduler may retry, logged with
- * their stack trace and summed up in one line on stderr.
+ * quota, safe mode, a permission lost, an expired token), which a scheduler may retry, and bugs,
+ * logged with their stack trace and summed up in one line on stderr.
  */
 public final class ExitCodes {
     public static final int OK = 0;
     public static final int FAILURE = 1;
     public static final int BAD_INPUT = 2;
     private static final Logger LOG = LoggerFactory.getLogger(ExitCodes.class);
+    /** A class of ours and its one-line message, as a stack trace in Spark's failure text prints them. */
+    private static final Pattern REMOTE_EXCEPTION = Pattern.compile("(io\\.sparkformer\\.[\\w.$]+): ([^\\n]*)");
 
     private ExitCodes() {
     }
@@ -39,9 +45,12 @@ public final class ExitCodes {
     }
 
     /**
-     * The user-fixable cause, looking through Spark's wrapping of executor-side exceptions. The
-     * outermost classified exception decides: an I/O failure wrapping an exception that looks like
-     * bad input (a Hadoop client may throw IllegalArgumentException deep inside) is still a storage
+     * The user-fixable cause, looking through Spark's wrapping of executor-side exceptions: an
+     * {@link InputException} (config, options, paths, corpus, files to import) or a
+     * {@link CheckpointException} (a checkpoint that cannot be found or trusted). A plain
+     * {@link IllegalArgumentException} or {@link IllegalStateException} is not one: ND4J and our own
+     * invariant checks throw those for bugs (a shape mismatch), which need the stack trace. The
+     * outermost classified exception decides: an I/O failure wrapping bad input is still a storage
      * fault, while bad input that names an I/O cause ({@code output X is not writable}) stays bad input.
      */
     static Throwable userError(Throwable e) {
@@ -49,22 +58,41 @@ public final class ExitCodes {
             if (t instanceof java.io.UncheckedIOException || t instanceof java.io.IOException) {
                 return null;
             }
-            if (t instanceof IllegalArgumentException || t instanceof CheckpointException) {
+            if (t instanceof InputException || t instanceof CheckpointException) {
                 return t;
             }
             if (t instanceof org.apache.spark.SparkException && t.getMessage() != null) {
-                // Executor failures arrive as text only: recover our one-line input errors from it.
-                String msg = t.getMessage();
-                for (String marker : new String[] {"io.sparkformer.data.InputException: ",
-                        "io.sparkformer.tokenize.UnknownCharacterException: "}) {
-                    int i = msg.indexOf(marker);
-                    if (i >= 0) {
-                        return new IllegalArgumentException(msg.substring(i + marker.length()).split("\n")[0]);
-                    }
+                InputException remote = executorInputError(t.getMessage());
+                if (remote != null) {
+                    return remote;
                 }
             }
         }
         return null;
+    }
+
+    /**
+     * Executor failures may arrive as text only ({@code ... (executor 1): io.sparkformer.InputException:
+     * corpus file ... is binary}): our one-line input error recovered from it, recognised by a class
+     * name that is an {@link InputException} (or a subclass such as UnknownCharacterException).
+     */
+    static InputException executorInputError(String text) {
+        Matcher m = REMOTE_EXCEPTION.matcher(text);
+        while (m.find()) {
+            if (isInputException(m.group(1))) {
+                return new InputException(m.group(2));
+            }
+        }
+        return null;
+    }
+
+    private static boolean isInputException(String className) {
+        try {
+            Class<?> type = Class.forName(className, false, ExitCodes.class.getClassLoader());
+            return InputException.class.isAssignableFrom(type);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     private static String oneLine(String s) {

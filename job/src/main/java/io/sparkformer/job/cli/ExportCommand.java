@@ -2,7 +2,7 @@ package io.sparkformer.job.cli;
 
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.export.HfExporter;
 import io.sparkformer.export.RunMetrics;
 import io.sparkformer.imports.BertCheckpoints;

@@ -4,7 +4,7 @@ import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.export.HfImporter;
 import io.sparkformer.imports.BertCheckpoints;
 import io.sparkformer.imports.BertImport;

@@ -3,7 +3,7 @@ package io.sparkformer.job.engine;
 import io.sparkformer.model.FamilyKind;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.tokenize.Tokenizer;
 

@@ -17,9 +17,10 @@ import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.SparkRounds;
 import io.sparkformer.job.train.TensorBoardLog;
 import io.sparkformer.model.MemoryEstimate;
-import io.sparkformer.train.WarmupCosineSchedule;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +94,16 @@ public final class RoundEngine {
         }
     }
 
+    /**
+     * The learning rate the graph's updater applied at {@code step} (1-based), from the schedule the
+     * graph carries: a resumed run trains on the checkpoint's graph and so on the checkpoint's
+     * schedule, which differs from the config's where {@code train.decaySteps} follows an extended
+     * {@code train.steps}. (A classifier's head runs at a multiple of it, finetune.headLearningRateFactor.)
+     */
+    static double learningRateAt(ComputationGraph graph, long step) {
+        return ((BaseLayer) graph.getLayer(0).conf().getLayer()).getIUpdater().getLearningRate((int) (step - 1), 0);
+    }
+
     /** One driver session's loop state. */
     private final class Session {
         private final TrainConfig t = config.train();
@@ -103,7 +114,6 @@ public final class RoundEngine {
         private final CheckpointPolicy policy;
         private final GracefulStop stop;
         private final Progress progress;
-        private final WarmupCosineSchedule schedule;
         private final double tokensPerStep;
         private final long sessionStart = System.nanoTime();
         private final long sessionStartStep;
@@ -125,8 +135,6 @@ public final class RoundEngine {
             this.policy = policy;
             this.stop = stop;
             this.progress = progress;
-            this.schedule = new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(), t.warmupSteps(),
-                    t.decaySteps());
             this.tokensPerStep = family.tokensPerStep();
             this.step = start.step();
             this.sessionStartStep = start.step();
@@ -201,7 +209,7 @@ public final class RoundEngine {
             progress.roundEnded(step, loss, rate);
             long elapsedMillis = elapsedMillis();
             ObjectNode line = metrics.roundLine(step, Math.round(tokens), elapsedMillis,
-                    schedule.valueAt((int) (step - 1), 0), loss, rate);
+                    learningRateAt(family.graph(), step), loss, rate);
             family.roundFields(line, step);
             boolean evaluate = step % t.evalEvery() == 0 || step == t.steps();
             if (evaluate) {

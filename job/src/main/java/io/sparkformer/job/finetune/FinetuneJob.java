@@ -5,7 +5,7 @@ import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.model.FamilyKind;
 import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;

@@ -2,7 +2,7 @@ package io.sparkformer.job.finetune;
 
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.data.CorpusFiles;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.LabeledTable;
 import io.sparkformer.job.table.TableSpec;
 import io.sparkformer.job.table.Tables;

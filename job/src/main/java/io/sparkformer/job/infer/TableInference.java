@@ -1,7 +1,7 @@
 package io.sparkformer.job.infer;
 
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.job.table.TableSpec;
 import io.sparkformer.job.table.Tables;
 import org.apache.hadoop.fs.FileSystem;

@@ -6,7 +6,7 @@ import io.sparkformer.config.TokenizerConfig;
 import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.TextSplits;
 import io.sparkformer.data.TokenShards;
 import io.sparkformer.model.FamilyKind;
@@ -64,10 +64,21 @@ public final class PrepareJob {
     public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, String corpusUri, TableSpec spec,
                                    String dataDir, Optional<Tokenizer> given) {
         if (given.isEmpty()) {
+            requireFittable(config);   // before the corpus is listed and read
+        }
+        return run(sc, config, CheckedCorpus.of(config, corpusUri, spec, new HadoopConf(sc.hadoopConfiguration())),
+                dataDir, given);
+    }
+
+    /** As above for a corpus whose driver-side checks have passed (its files are not listed or read again). */
+    public static DataManifest run(JavaSparkContext sc, SparkformerConfig config, CheckedCorpus corpus,
+                                   String dataDir, Optional<Tokenizer> given) {
+        if (given.isEmpty()) {
             requireFittable(config);
         }
+        String corpusUri = corpus.uri();
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
-        JavaRDD<Tuple2<String, String>> texts = texts(sc, config, corpusUri, spec, hconf).cache();
+        JavaRDD<Tuple2<String, String>> texts = texts(sc, corpus, hconf).cache();
         long nonEmpty = texts.filter(t -> !t._2().isEmpty()).count();
         if (nonEmpty == 0) {
             throw new InputException("corpus " + corpusUri + " is empty");
@@ -161,7 +172,7 @@ public final class PrepareJob {
      *
      * @return the corpus's files, in path order
      */
-    public static List<String> checkCorpus(SparkformerConfig config, String corpusUri, HadoopConf hconf) {
+    private static List<String> checkCorpus(SparkformerConfig config, String corpusUri, HadoopConf hconf) {
         List<String> files = CorpusFiles.list(corpusUri, hconf.get());
         long bytes = CorpusFiles.checkStarts(corpusUri, files, hconf.get());
         long trainAtMost = bytes - (long) Math.floor(bytes * config.data().valFraction());
@@ -174,19 +185,38 @@ public final class PrepareJob {
     }
 
     /**
+     * A corpus whose driver-side checks passed, made before {@code train} claims its run directory:
+     * for text files, the files {@link #checkCorpus} listed (so that preparing does not list them and
+     * read their starts again); for a table, none ({@link Tables#requireTexts} checked its column).
+     */
+    public record CheckedCorpus(String uri, TableSpec spec, List<String> files) {
+        public CheckedCorpus {
+            files = List.copyOf(files);
+        }
+
+        public static CheckedCorpus of(SparkformerConfig config, String uri, TableSpec spec, HadoopConf hconf) {
+            if (spec.isTable()) {
+                Tables.requireTexts(uri, spec);
+                return new CheckedCorpus(uri, spec, List.of());
+            }
+            return new CheckedCorpus(uri, spec, checkCorpus(config, uri, hconf));
+        }
+    }
+
+    /**
      * The corpus as {@code (piece name, text)}: a table's column one partition per piece, or text files
      * (decompressed by extension) cut into line-aligned pieces of at most the Hadoop split size, so
      * that no file is read whole by one task. Files are checked on the driver first.
      */
-    private static JavaRDD<Tuple2<String, String>> texts(JavaSparkContext sc, SparkformerConfig config,
-                                                         String corpusUri, TableSpec spec, HadoopConf hconf) {
+    private static JavaRDD<Tuple2<String, String>> texts(JavaSparkContext sc, CheckedCorpus corpus, HadoopConf hconf) {
+        TableSpec spec = corpus.spec();
         if (spec.isTable()) {
-            LOG.info("Preparing column '{}' of {} table {}", spec.text(), spec.format().sourceName(), corpusUri);
-            return Tables.texts(sc, corpusUri, spec);
+            LOG.info("Preparing column '{}' of {} table {}", spec.text(), spec.format().sourceName(), corpus.uri());
+            return Tables.texts(sc, corpus.uri(), spec);
         }
-        List<String> files = checkCorpus(config, corpusUri, hconf);
+        List<String> files = corpus.files();
         List<TextSplits.Split> splits = TextSplits.of(files, hconf.get());
-        LOG.info("Preparing {} corpus file(s) in {} piece(s) from {}", files.size(), splits.size(), corpusUri);
+        LOG.info("Preparing {} corpus file(s) in {} piece(s) from {}", files.size(), splits.size(), corpus.uri());
         return sc.parallelize(splits, Math.max(1, splits.size()))
                 .flatMap(s -> TextSplits.read(s, hconf.get()).stream()
                         .map(c -> new Tuple2<>(c.name(), c.decode(s.file())))

@@ -1,6 +1,6 @@
 package io.sparkformer.job.table;
 
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 
 import java.util.Arrays;
 import java.util.Locale;

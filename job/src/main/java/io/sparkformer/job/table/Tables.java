@@ -1,6 +1,6 @@
 package io.sparkformer.job.table;
 
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.LabeledTable;
 import io.sparkformer.data.ParallelCorpus;
 import org.apache.spark.api.java.JavaRDD;
@@ -157,7 +157,7 @@ public final class Tables {
     /** The table as Spark SQL sees it; a path that is missing or not in the format is an input error. */
     static Dataset<Row> load(String uri, TableFormat format) {
         if (!format.isTable()) {
-            throw new IllegalArgumentException("--format text is read as files, not as a table");
+            throw new InputException("--format text is read as files, not as a table");
         }
         DataFrameReader reader = SparkSession.builder().getOrCreate().read().format(format.sourceName());
         if (format == TableFormat.CSV) {

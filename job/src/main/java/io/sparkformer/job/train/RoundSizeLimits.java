@@ -1,6 +1,6 @@
 package io.sparkformer.job.train;
 
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.job.spark.TreeAggregation;
 import org.apache.spark.SparkConf;
 import org.slf4j.Logger;

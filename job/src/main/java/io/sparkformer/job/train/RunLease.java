@@ -3,7 +3,7 @@ package io.sparkformer.job.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.StorageException;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;

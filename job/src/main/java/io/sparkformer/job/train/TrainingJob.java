@@ -9,14 +9,13 @@ import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.BatchPlan;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.data.UnigramEntropy;
 import io.sparkformer.job.engine.ResumeChecks;
 import io.sparkformer.job.engine.RoundEngine;
 import io.sparkformer.job.prepare.PrepareJob;
 import io.sparkformer.job.table.TableSpec;
-import io.sparkformer.job.table.Tables;
 import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.fs.Path;
@@ -59,14 +58,18 @@ public final class TrainingJob {
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         RunDirectory run = new RunDirectory(options.out(), hconf.get());
         // Every check that needs no run is made before the claim, which deletes the run under --overwrite.
+        // What was checked is passed on: a prepared --corpus is not read again, nor a corpus's files listed again.
         boolean prepared = !options.table().isTable() && RunDirectory.isPrepared(options.corpus(), hconf.get());
+        Optional<PreparedData> preparedCorpus = Optional.empty();
+        Optional<PrepareJob.CheckedCorpus> corpus = Optional.empty();
         int vocabularyAtLeast = 2;   // the smallest vocabulary a model takes
-        if (options.table().isTable()) {
-            Tables.requireTexts(options.corpus(), options.table());
-        } else if (prepared) {
-            vocabularyAtLeast = PreparedData.read(options.corpus(), hconf).tokenizer().vocabSize();
+        if (prepared) {
+            PreparedData data = PreparedData.read(options.corpus(), hconf);
+            vocabularyAtLeast = data.tokenizer().vocabSize();
+            FamilyTraining.of(config, data.tokenizer()).plan(data.manifest().trainTokens());   // a split too short
+            preparedCorpus = Optional.of(data);
         } else {
-            PrepareJob.checkCorpus(config, options.corpus(), hconf);
+            corpus = Optional.of(PrepareJob.CheckedCorpus.of(config, options.corpus(), options.table(), hconf));
         }
         if (options.overwrite() && !options.resume()) {
             // A new run: its tokenizer is fitted here (unless the data is prepared), its vocabulary is at least
@@ -74,7 +77,11 @@ public final class TrainingJob {
             if (!prepared) {
                 PrepareJob.requireFittable(config);
             }
-            OffHeapBudget.check(sc, config, MemoryEstimate.Task.of(config.model()), vocabularyAtLeast);
+            MemoryEstimate.Task task = MemoryEstimate.Task.of(config.model());
+            OffHeapBudget.check(sc, config, task, vocabularyAtLeast);
+            // Spark's limits on a round's results, for a model at least this large (SparkRounds checks the built one).
+            long resultBytes = JvmMemory.resultBytes(MemoryEstimate.of(config, task, vocabularyAtLeast));
+            RoundSizeLimits.check(sc.getConf(), resultBytes, config.spark().workers());
         }
         boolean resume = run.claim(RunIdentity.of("train", ConfigLoader.render(config))
                         .withUri("corpus", options.corpus(), hconf.get()).with("table", options.table().describe()),
@@ -88,8 +95,9 @@ public final class TrainingJob {
         }
         resumed.ifPresent(c -> ResumeChecks.require(c, config, run));
 
-        String dataDir = dataDirectory(sc, config, options, run, hconf, resumed.map(Checkpoint::tokenizer));
-        PreparedData data = PreparedData.read(dataDir, hconf);
+        String dataDir = preparedCorpus.isPresent() ? options.corpus()
+                : dataDirectory(sc, config, corpus.orElseThrow(), run, hconf, resumed.map(Checkpoint::tokenizer));
+        PreparedData data = preparedCorpus.isPresent() ? preparedCorpus.get() : PreparedData.read(dataDir, hconf);
         DataManifest manifest = data.manifest();
         Tokenizer tokenizer = data.tokenizer();
         resumed.ifPresent(c -> ResumeChecks.requireSameTokenizer(c, tokenizer, dataDir));
@@ -154,21 +162,18 @@ public final class TrainingJob {
     }
 
     /**
-     * The prepared data to train on: {@code --corpus} itself, data prepared earlier in the run, or
-     * the corpus prepared now, with the resumed checkpoint's tokenizer if there is one (so that an
-     * imported model can be fine-tuned on new text).
+     * The prepared data to train on when {@code --corpus} is not prepared data itself: data prepared
+     * earlier in the run, or the corpus prepared now, with the resumed checkpoint's tokenizer if there
+     * is one (so that an imported model can be fine-tuned on new text).
      */
-    private static String dataDirectory(JavaSparkContext sc, SparkformerConfig config, Options options,
+    private static String dataDirectory(JavaSparkContext sc, SparkformerConfig config, PrepareJob.CheckedCorpus corpus,
                                         RunDirectory run, HadoopConf hconf, Optional<Tokenizer> resumedTokenizer) {
-        if (!options.table().isTable() && RunDirectory.isPrepared(options.corpus(), hconf.get())) {
-            return options.corpus();
-        }
         String dataDir = run.file(RunDirectory.DATA).toString();
         if (RunDirectory.isPrepared(dataDir, hconf.get())) {
             LOG.info("Using the data prepared earlier in {}", dataDir);
             return dataDir;
         }
-        PrepareJob.run(sc, config, options.corpus(), options.table(), dataDir, resumedTokenizer);
+        PrepareJob.run(sc, config, corpus, dataDir, resumedTokenizer);
         return dataDir;
     }
 }

@@ -2,7 +2,7 @@ package io.sparkformer.job.engine;
 
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

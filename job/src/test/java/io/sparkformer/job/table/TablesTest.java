@@ -1,6 +1,6 @@
 package io.sparkformer.job.table;
 
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.data.LabeledTable;
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.job.Cli;

@@ -2,7 +2,7 @@ package io.sparkformer.job.train;
 
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.model.MemoryEstimate;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,10 @@
 package io.sparkformer.job.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkformer.job.Cli;
 import io.sparkformer.job.TestCorpus;
+import io.sparkformer.train.WarmupCosineSchedule;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -9,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,5 +79,29 @@ class ResumeReplayTest {
         Cli.Result longer = Cli.run(train(out, "--resume", "--set", "train.steps=20"));
         assertEquals(0, longer.code(), longer.err());
         assertEquals("step-000020", Files.readString(Path.of(out, "checkpoints", "LATEST")).strip());
+    }
+
+    @Test
+    void anExtendedRunLogsTheLearningRateOfTheScheduleItsCheckpointCarries() throws Exception {
+        String out = dir.resolve("extended").toString();
+        assertEquals(0, Cli.run(train(out, "--set", "train.warmupSteps=2")).code());
+        Cli.Result longer = Cli.run(train(out, "--set", "train.warmupSteps=2", "--resume", "--set", "train.steps=20"));
+        assertEquals(0, longer.code(), longer.err());
+
+        // train.decaySteps follows train.steps: 10 in the schedule the checkpoint's graph carries (and the
+        // resumed run trains with), 20 in the config's. gpt-tiny: learning rate 3e-3, floor 3e-4.
+        WarmupCosineSchedule applied = new WarmupCosineSchedule(3e-3, 3e-4, 2, 10);
+        WarmupCosineSchedule config = new WarmupCosineSchedule(3e-3, 3e-4, 2, 20);
+        List<String> lines = Files.readAllLines(Path.of(out, "metrics.jsonl"));
+        assertEquals(4, lines.size(), String.join("\n", lines));
+        for (String line : lines) {
+            JsonNode m = new ObjectMapper().readTree(line);
+            int step = m.get("step").asInt();
+            assertEquals(applied.valueAt(step - 1, 0), m.get("lr").asDouble(), 1e-12, "lr at step " + step);
+            if (step == 15) {   // mid-decay in the config's schedule (9.75e-4), past its end in the checkpoint's
+                assertTrue(Math.abs(config.valueAt(step - 1, 0) - m.get("lr").asDouble()) > 5e-4,
+                        "the config's schedule gives another rate at step " + step);
+            }
+        }
     }
 }

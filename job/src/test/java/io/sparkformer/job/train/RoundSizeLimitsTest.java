@@ -1,6 +1,6 @@
 package io.sparkformer.job.train;
 
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.job.Cli;
 import io.sparkformer.job.TestCorpus;
 import io.sparkformer.job.spark.SparkContexts;

@@ -1,6 +1,6 @@
 package io.sparkformer.job.train;
 
-import io.sparkformer.data.InputException;
+import io.sparkformer.InputException;
 import io.sparkformer.job.LogLines;
 import io.sparkformer.job.cluster.ClusterProcesses;
 import org.apache.hadoop.conf.Configuration;
