@@ -1,5 +1,6 @@
 package io.sparkformer.checkpoint;
 
+import io.sparkformer.UserPaths;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -85,12 +86,12 @@ public final class CheckpointStore {
      * @param keep   how many of the newest checkpoints {@link #save} keeps ({@code train.keepCheckpoints})
      */
     public CheckpointStore(String runDir, Configuration conf, int keep) {
-        this(fileSystemFor(new Path(runDir), conf), new Path(runDir), conf, keep, Retries.NONE);
+        this(fileSystemFor(runDirPath(runDir), conf), runDirPath(runDir), conf, keep, Retries.NONE);
     }
 
     /** The store of a training run: keeps and retries as {@code train.keepCheckpoints} and {@code train.checkpointRetries*} say. */
     public static CheckpointStore forRun(String runDir, Configuration conf, io.sparkformer.config.TrainConfig train) {
-        return new CheckpointStore(fileSystemFor(new Path(runDir), conf), new Path(runDir), conf,
+        return new CheckpointStore(fileSystemFor(runDirPath(runDir), conf), runDirPath(runDir), conf,
                 train.keepCheckpoints(), new Retries(train.checkpointRetries(), train.checkpointRetrySeconds()));
     }
 
@@ -260,7 +261,7 @@ public final class CheckpointStore {
      * @throws CheckpointException naming the path if there is no usable checkpoint there
      */
     public static Checkpoint open(String uri, Configuration conf) {
-        Path path = new Path(uri);
+        Path path = UserPaths.of(uri, "checkpoint");
         FileSystem fs = fileSystemFor(path, conf);
         Path qualified = fs.makeQualified(path);
         try {
@@ -286,6 +287,11 @@ public final class CheckpointStore {
         } catch (IOException e) {
             throw new io.sparkformer.data.StorageException("cannot read " + qualified + ": " + firstLine(e), e);
         }
+    }
+
+    /** A run directory handed in as a string: a bad one is the user's (--out), not a bug. */
+    private static Path runDirPath(String runDir) {
+        return UserPaths.of(runDir, "run directory");
     }
 
     /**

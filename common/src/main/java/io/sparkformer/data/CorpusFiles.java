@@ -1,6 +1,7 @@
 package io.sparkformer.data;
 
 import io.sparkformer.InputException;
+import io.sparkformer.UserPaths;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -37,7 +38,7 @@ public final class CorpusFiles {
 
     public static List<String> list(String uri, Configuration conf) {
         try {
-            Path pattern = new Path(uri);
+            Path pattern = UserPaths.of(uri, "corpus");
             FileSystem fs = pattern.getFileSystem(conf);
             FileStatus[] matches = fs.globStatus(pattern);
             if (matches == null || matches.length == 0) {

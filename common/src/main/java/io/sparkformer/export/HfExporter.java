@@ -1,5 +1,6 @@
 package io.sparkformer.export;
 
+import io.sparkformer.UserPaths;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -70,7 +71,7 @@ public final class HfExporter {
         long parameters = weights.tensors().values().stream().mapToLong(t -> t.data().length).sum();
         String card = ModelCard.render(checkpoint, spec, parameters, tokenizer.type(), metrics);
 
-        Path out = new Path(outUri);
+        Path out = UserPaths.of(outUri, "--out");
         try {
             FileSystem fs = HfFiles.fileSystem(out, conf);
             out = fs.makeQualified(out);

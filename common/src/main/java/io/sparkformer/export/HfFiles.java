@@ -1,5 +1,6 @@
 package io.sparkformer.export;
 
+import io.sparkformer.UserPaths;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,7 +68,7 @@ public final class HfFiles {
      * @throws InputException when it does not exist
      */
     public static Directory existing(String uri, Configuration conf, String what) throws IOException {
-        Path path = new Path(uri);
+        Path path = UserPaths.of(uri, what.isEmpty() ? "model" : what.strip());
         FileSystem fs = fileSystem(path, conf);
         path = fs.makeQualified(path);
         if (!fs.exists(path)) {

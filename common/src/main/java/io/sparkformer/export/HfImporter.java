@@ -1,5 +1,6 @@
 package io.sparkformer.export;
 
+import io.sparkformer.UserPaths;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
@@ -61,7 +62,7 @@ public final class HfImporter {
      */
     public static Imported read(String fromUri, String configText, String configOrigin, List<String> overrides,
                                 Configuration conf) {
-        Path dir = new Path(fromUri);
+        Path dir = UserPaths.of(fromUri, "--from");
         try {
             HfFiles.Directory model = HfFiles.directory(fromUri, conf);
             dir = model.path();

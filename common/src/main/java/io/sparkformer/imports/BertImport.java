@@ -1,6 +1,7 @@
 package io.sparkformer.imports;
 
 import io.sparkformer.InputException;
+import io.sparkformer.UserPaths;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.export.HfFiles;
 import io.sparkformer.tokenize.BertTokens;
@@ -52,7 +53,7 @@ public final class BertImport {
         HfBert bert = kind == ModelSource.BERT_ONNX
                 ? new HfBert(OnnxBertImporter.read(bytes(fromUri, conf)), null, null)
                 : HfBertReader.read(fromUri, conf);
-        Path tokenizerFile = tokenizerUri != null ? new Path(tokenizerUri)
+        Path tokenizerFile = tokenizerUri != null ? UserPaths.of(tokenizerUri, "--tokenizer")
                 : kind == ModelSource.BERT_ONNX ? new Path(new Path(fromUri).getParent(), HfFiles.TOKENIZER)
                 : new Path(fromUri, HfFiles.TOKENIZER);
         String json = tokenizerUri == null && bert.tokenizerJson() != null ? bert.tokenizerJson()
@@ -135,7 +136,7 @@ public final class BertImport {
     }
 
     private static byte[] bytes(String uri, Configuration conf) {
-        Path path = new Path(uri);
+        Path path = UserPaths.of(uri, "--from");
         try {
             FileSystem fs = HfFiles.fileSystem(path, conf);
             try (InputStream in = fs.open(path)) {

@@ -1,5 +1,6 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.UserPaths;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkformer.InputException;
@@ -52,7 +53,7 @@ public final class HfBertWriter {
      * @return the files written
      */
     public static List<Path> write(HfBert bert, String outUri, Configuration conf, boolean overwrite) {
-        Path out = new Path(outUri);
+        Path out = UserPaths.of(outUri, "--out");
         try {
             FileSystem fs = HfFiles.fileSystem(out, conf);
             out = fs.makeQualified(out);

@@ -1,5 +1,6 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.UserPaths;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkformer.InputException;
 import io.sparkformer.export.HfFiles;
@@ -25,7 +26,7 @@ public enum ModelSource {
 
     /** @throws InputException naming {@code uri} when it is none of the three */
     public static ModelSource of(String uri, Configuration conf) {
-        Path path = new Path(uri);
+        Path path = UserPaths.of(uri, "--from");
         try {
             HfFiles.Directory source = HfFiles.existing(uri, conf, "");
             path = source.path();

@@ -179,18 +179,12 @@ public final class BpeTokenizer implements Tokenizer {
     }
 
     /**
-     * @throws IllegalArgumentException if {@code text} has an unpaired UTF-16 surrogate, which has
+     * @throws io.sparkformer.InputException if {@code text} has an unpaired UTF-16 surrogate, which has
      *     no UTF-8 form and so could not round-trip
      */
     @Override
     public int[] encode(String text) {
-        int bad = ByteLevel.unpairedSurrogateIndex(text);
-        if (bad >= 0) {
-            throw invalid(
-                    "text has an unpaired UTF-16 surrogate U+%04X at index %d;"
-                            + " only well-formed Unicode can be encoded",
-                    (int) text.charAt(bad), bad);
-        }
+        ByteLevel.requireWellFormed(text);
         int[] ids = new int[Math.max(16, text.length() / 2)];
         int size = 0;
         Matcher matcher = SPLIT.matcher(text);

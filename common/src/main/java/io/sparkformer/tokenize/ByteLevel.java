@@ -1,5 +1,7 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
+
 import java.util.Arrays;
 
 /**
@@ -62,6 +64,21 @@ final class ByteLevel {
             bytes[i] = (byte) b;
         }
         return bytes;
+    }
+
+    /**
+     * The check both Hugging Face-compatible tokenizers make before encoding user text.
+     *
+     * @throws InputException if {@code text} has an unpaired UTF-16 surrogate (no UTF-8 form, and
+     *     Hugging Face only takes well-formed Unicode)
+     */
+    static void requireWellFormed(String text) {
+        int bad = unpairedSurrogateIndex(text);
+        if (bad >= 0) {
+            throw new InputException(String.format(
+                    "text has an unpaired UTF-16 surrogate U+%04X at index %d; only well-formed Unicode can be"
+                            + " encoded", (int) text.charAt(bad), bad));
+        }
     }
 
     /** Index of the first unpaired UTF-16 surrogate in {@code s}, or -1 if it is well-formed. */

@@ -98,17 +98,12 @@ public final class WordPieceTokenizer implements Tokenizer {
      * Word-piece ids of {@code text} without [CLS]/[SEP]; {@link #encodeSentence} and {@link
      * #encodePair} add them.
      *
-     * @throws IllegalArgumentException if {@code text} has an unpaired UTF-16 surrogate (Hugging
+     * @throws io.sparkformer.InputException if {@code text} has an unpaired UTF-16 surrogate (Hugging
      *     Face only takes well-formed Unicode)
      */
     @Override
     public int[] encode(String text) {
-        int bad = ByteLevel.unpairedSurrogateIndex(text);
-        if (bad >= 0) {
-            throw new IllegalArgumentException(String.format(
-                    "text has an unpaired UTF-16 surrogate U+%04X at index %d; only well-formed Unicode can be"
-                            + " encoded", (int) text.charAt(bad), bad));
-        }
+        ByteLevel.requireWellFormed(text);
         List<Integer> out = new ArrayList<>();
         int start = 0;
         int at = 0;

@@ -1,5 +1,6 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -159,8 +160,7 @@ class BpeTokenizerTest {
 
     @Test
     void encodeRejectsAnUnpairedSurrogate() {
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> TRAINED.encode("ab\uDE00c"));
+        InputException e = assertThrows(InputException.class, () -> TRAINED.encode("ab\uDE00c"));
 
         assertEquals(
                 "text has an unpaired UTF-16 surrogate U+DE00 at index 2; only well-formed Unicode can be"

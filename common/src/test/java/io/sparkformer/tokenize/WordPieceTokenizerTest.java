@@ -1,5 +1,6 @@
 package io.sparkformer.tokenize;
 
+import io.sparkformer.InputException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -181,7 +182,7 @@ class WordPieceTokenizerTest {
 
     @Test
     void unpairedSurrogateIsRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ours.encode("a\ud800b"));
+        InputException e = assertThrows(InputException.class, () -> ours.encode("a\ud800b"));
         assertEquals("text has an unpaired UTF-16 surrogate U+D800 at index 1; only well-formed Unicode can be"
                 + " encoded", e.getMessage());
     }

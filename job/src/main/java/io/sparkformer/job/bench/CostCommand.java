@@ -1,5 +1,6 @@
 package io.sparkformer.job.bench;
 
+import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.job.cli.ConfigOptions;
 import io.sparkformer.job.cli.ExitCodes;
@@ -54,6 +55,7 @@ public final class CostCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        checkOptions();
         SparkformerConfig c = config.load(new Configuration());
         int v = vocab != null ? vocab : c.tokenizer().vocabSize();
         long params = MemoryEstimate.of(c, v).params();
@@ -78,5 +80,23 @@ public final class CostCommand implements Callable<Integer> {
                     r.broadcast(), r.aggregation(), r.averaging(), r.total(), 100 * r.efficiency());
         }
         return ExitCodes.OK;
+    }
+
+    /** Before the config is read: RoundCostModel and TreeAggregation refuse these as broken invariants. */
+    private void checkOptions() {
+        for (int e : executors) {
+            if (e <= 0) {
+                throw new ConfigException("--executors must all be > 0, got " + e);
+            }
+        }
+        if (!(networkGbps > 0) || Double.isInfinite(networkGbps)) {
+            throw new ConfigException("--network-gbps must be finite and > 0, got " + networkGbps);
+        }
+        if (executorGflops != null && (!(executorGflops > 0) || executorGflops.isInfinite())) {
+            throw new ConfigException("--executor-gflops must be finite and > 0, got " + executorGflops);
+        }
+        if (nsPerByte != null && (!(nsPerByte >= 0) || nsPerByte.isInfinite())) {
+            throw new ConfigException("--ns-per-byte must be finite and >= 0, got " + nsPerByte);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.sparkformer.job.cli;
 
+import io.sparkformer.UserPaths;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.InputException;
@@ -59,7 +60,7 @@ public final class ConfigOptions {
      * default file system.
      */
     static Path path(String config) {
-        Path p = new Path(config);
+        Path p = UserPaths.of(config, "--config");
         File local = new File(config);
         return p.toUri().getScheme() == null && local.isFile() ? new Path(local.getAbsoluteFile().toURI()) : p;
     }

@@ -1,5 +1,6 @@
 package io.sparkformer.job.infer;
 
+import io.sparkformer.UserPaths;
 import io.sparkformer.data.HadoopConf;
 import io.sparkformer.InputException;
 import io.sparkformer.job.table.TableSpec;
@@ -101,7 +102,7 @@ public final class TableInference {
 
     private static void requireNewOutput(Request r, HadoopConf conf) {
         try {
-            Path out = new Path(r.output());
+            Path out = UserPaths.of(r.output(), "--output");
             if (!r.overwrite() && out.getFileSystem(conf.get()).exists(out)) {
                 throw new InputException("output table " + r.output() + " already exists (--overwrite replaces it)");
             }

@@ -1,5 +1,6 @@
 package io.sparkformer.job.prepare;
 
+import io.sparkformer.UserPaths;
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TokenizerConfig;
@@ -87,7 +88,7 @@ public final class PrepareJob {
                 : fitTokenizer(config.tokenizer(), specialTokens(config), texts);
         LOG.info("Tokenizer: {} with {} tokens", tokenizer.type(), tokenizer.vocabSize());
 
-        Path target = new Path(dataDir);
+        Path target = UserPaths.of(dataDir, "--out");
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
         int bytesPerToken = TokenShards.bytesPerToken(tokenizer.vocabSize());
         Broadcast<String> tokenizerJson = sc.broadcast(tokenizer.toJson());

@@ -1,5 +1,6 @@
 package io.sparkformer.job.train;
 
+import io.sparkformer.UserPaths;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.InputException;
@@ -35,7 +36,7 @@ public final class RunDirectory {
     public RunDirectory(String uri, Configuration conf) {
         this.conf = conf;
         try {
-            Path p = new Path(uri);
+            Path p = UserPaths.of(uri, "--out");
             this.root = p.getFileSystem(conf).makeQualified(p);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resolve output " + uri + ": " + e.getMessage(), e);

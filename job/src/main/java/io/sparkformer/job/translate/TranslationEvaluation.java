@@ -1,5 +1,6 @@
 package io.sparkformer.job.translate;
 
+import io.sparkformer.UserPaths;
 import io.sparkformer.data.ParallelCorpus;
 import io.sparkformer.decode.Seq2SeqTranslator;
 import io.sparkformer.metrics.Bleu;
@@ -31,7 +32,7 @@ public final class TranslationEvaluation {
         TranslationEvaluator.Result r = model.evaluator().evaluate(corpus, options, batchSize);
         double seconds = (System.nanoTime() - start) / 1e9;
         if (hypothesesOut != null) {
-            Path path = new Path(hypothesesOut);
+            Path path = UserPaths.of(hypothesesOut, "--hypotheses");
             try (var out = path.getFileSystem(conf).create(path, true)) {
                 out.write((String.join("\n", r.hypotheses()) + "\n").getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {

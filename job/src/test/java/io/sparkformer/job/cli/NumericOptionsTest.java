@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Nonsensical numbers on the command line are bad input, named before any checkpoint is read (the
- * checkpoint here does not even exist): {@code evaluate --batch-size 0} used to loop forever.
+ * checkpoint here does not even exist): {@code evaluate --batch-size 0} used to loop forever, and
+ * {@code cost --network-gbps 0} hit RoundCostModel's invariant (exit 1 with a trace).
  */
 class NumericOptionsTest {
     @ParameterizedTest
@@ -21,12 +22,19 @@ class NumericOptionsTest {
             "generate --beam -2           | --beam must be >= 0, got -2",
             "generate --max-tokens 0      | --max-tokens must be > 0, got 0",
             "generate --top-p 1.5         | --top-p must be within (0, 1] (1 = off), got 1.5",
+            "cost --executors 8,0         | --executors must all be > 0, got 0",
+            "cost --network-gbps 0        | --network-gbps must be finite and > 0, got 0.0",
+            "cost --executor-gflops 0     | --executor-gflops must be finite and > 0, got 0.0",
+            "cost --ns-per-byte -1        | --ns-per-byte must be finite and >= 0, got -1.0",
     })
     void badNumberIsABadInputNamingTheOption(String command, String message) {
         String[] words = command.trim().split("\\s+");
-        String[] args = words[0].equals("evaluate")
-                ? new String[] {words[0], "--checkpoint", "no-such-run", "--corpus", "no-such-corpus", words[1], words[2]}
-                : new String[] {words[0], "--checkpoint", "no-such-run", words[1], words[2]};
+        String[] args = switch (words[0]) {
+            case "evaluate" -> new String[] {words[0], "--checkpoint", "no-such-run", "--corpus", "no-such-corpus",
+                    words[1], words[2]};
+            case "cost" -> new String[] {words[0], words[1], words[2]};
+            default -> new String[] {words[0], "--checkpoint", "no-such-run", words[1], words[2]};
+        };
 
         Cli.Result r = Cli.run(args);
 
