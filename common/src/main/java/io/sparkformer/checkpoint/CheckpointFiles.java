@@ -84,7 +84,8 @@ final class CheckpointFiles {
                 model = ModelZipReader.read(modelCopy, MODEL + " of checkpoint " + dir);
             } catch (CheckpointException e) {
                 throw e;
-            } catch (IOException | RuntimeException e) {
+            } catch (java.util.zip.ZipException | RuntimeException e) {
+                // Bytes that match the manifest but do not restore: a checkpoint we cannot use (exit 2).
                 throw new CheckpointException("cannot restore the model of checkpoint " + dir + ": " + firstLine(e), e);
             }
             return new Checkpoint(name, state, configText, tokenizerJson, model, sourceTokenizerJson);

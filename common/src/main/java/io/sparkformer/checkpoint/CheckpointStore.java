@@ -303,8 +303,11 @@ public final class CheckpointStore {
         try {
             FileSystem fs = path.getFileSystem(conf);
             return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
+        } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+            throw new CheckpointException("cannot open " + path + ": " + firstLine(e), e);   // a scheme the user typed
         } catch (IOException e) {
-            throw new CheckpointException("cannot open " + path + ": " + firstLine(e), e);
+            // Anything else is the file system's fault (a namenode unreachable, an expired token): exit 1.
+            throw new io.sparkformer.data.StorageException("cannot open " + path + ": " + firstLine(e), e);
         }
     }
 

@@ -20,8 +20,9 @@ public final class ExitCodes {
     public static final int FAILURE = 1;
     public static final int BAD_INPUT = 2;
     private static final Logger LOG = LoggerFactory.getLogger(ExitCodes.class);
-    /** A class of ours and its one-line message, as a stack trace in Spark's failure text prints them. */
-    private static final Pattern REMOTE_EXCEPTION = Pattern.compile("(io\\.sparkformer\\.[\\w.$]+): ([^\\n]*)");
+    /** An exception header ({@code pkg.Name: message}) as a stack trace in Spark's failure text prints it. */
+    private static final Pattern REMOTE_EXCEPTION =
+            Pattern.compile("\\b((?:[a-z_][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)): ([^\\n]*)");
 
     private ExitCodes() {
     }
@@ -77,9 +78,15 @@ public final class ExitCodes {
      * name that is an {@link InputException} (or a subclass such as UnknownCharacterException).
      */
     static InputException executorInputError(String text) {
+        // Headers in order, outermost first (the cause chain as text): as in userError, the first
+        // classified one decides, so an I/O failure that wraps bad input stays a storage fault.
         Matcher m = REMOTE_EXCEPTION.matcher(text);
         while (m.find()) {
-            if (isInputException(m.group(1))) {
+            String name = m.group(1);
+            if (name.startsWith("java.io.") || name.equals(io.sparkformer.data.StorageException.class.getName())) {
+                return null;
+            }
+            if (name.startsWith("io.sparkformer.") && isInputException(name)) {
                 return new InputException(m.group(2));
             }
         }

@@ -108,5 +108,12 @@ class ExitCodesTest {
                 + " failed\n\tat io.sparkformer.model.layer.TransformerStack.forward(TransformerStack.java:120)\n"));
         assertEquals(ExitCodes.FAILURE, bug.code());
         assertEquals(1, bug.stderr().size());
+
+        // As for local causes, the outermost classified exception decides: a storage fault that
+        // wraps an input error is a storage fault.
+        Handled storage = handle(new SparkException(task + "java.io.UncheckedIOException: cannot read"
+                + " hdfs://nn/corpus/part-1: java.io.IOException: Filesystem closed\n"
+                + "Caused by: io.sparkformer.InputException: corpus file hdfs://nn/corpus/part-1 is binary\n"));
+        assertEquals(ExitCodes.FAILURE, storage.code());
     }
 }
