@@ -1,7 +1,7 @@
 package io.sparkformer.api;
 
-import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.InputException;
+import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.embed.SentenceEmbedder;
 
 import java.util.List;

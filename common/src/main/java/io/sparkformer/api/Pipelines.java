@@ -1,8 +1,8 @@
 package io.sparkformer.api;
 
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
-import io.sparkformer.InputException;
 import io.sparkformer.model.FamilyKind;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.graph.ComputationGraph;

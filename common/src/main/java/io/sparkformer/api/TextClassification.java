@@ -1,8 +1,8 @@
 package io.sparkformer.api;
 
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.data.ClassLabels;
-import io.sparkformer.InputException;
 import io.sparkformer.data.LabeledExamples;
 import io.sparkformer.data.LabeledTable;
 import io.sparkformer.model.bert.BertClassifierLayer;

@@ -1,7 +1,6 @@
 package io.sparkformer.embed;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.bert.BertLayer;

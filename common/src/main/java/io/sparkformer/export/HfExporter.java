@@ -1,11 +1,11 @@
 package io.sparkformer.export;
 
+import io.sparkformer.InputException;
 import io.sparkformer.UserPaths;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sparkformer.checkpoint.Checkpoint;
-import io.sparkformer.InputException;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptLayer;
 import io.sparkformer.model.gpt.GptSpec;

@@ -1,10 +1,10 @@
 package io.sparkformer.export;
 
+import io.sparkformer.InputException;
 import io.sparkformer.UserPaths;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparkformer.InputException;
 import io.sparkformer.tokenize.Tokenizer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;

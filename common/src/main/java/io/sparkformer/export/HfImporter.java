@@ -1,5 +1,6 @@
 package io.sparkformer.export;
 
+import io.sparkformer.InputException;
 import io.sparkformer.UserPaths;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -10,7 +11,6 @@ import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.InputException;
 import io.sparkformer.model.gpt.GptGraphBuilder;
 import io.sparkformer.model.gpt.GptSpec;
 import io.sparkformer.tokenize.Tokenizer;

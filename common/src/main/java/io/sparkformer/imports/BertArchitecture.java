@@ -1,7 +1,6 @@
 package io.sparkformer.imports;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.config.ModelConfig.Activation;
 
 /**

@@ -1,12 +1,12 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.InputException;
 import io.sparkformer.export.HfImporter;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.FamilyKind;

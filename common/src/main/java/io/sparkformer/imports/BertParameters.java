@@ -1,7 +1,6 @@
 package io.sparkformer.imports;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.model.Architecture;

@@ -1,9 +1,9 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.InputException;
 import io.sparkformer.UserPaths;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparkformer.InputException;
 import io.sparkformer.export.FloatTensor;
 import io.sparkformer.export.HfFiles;
 import io.sparkformer.export.Safetensors;

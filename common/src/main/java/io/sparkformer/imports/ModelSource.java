@@ -1,8 +1,8 @@
 package io.sparkformer.imports;
 
+import io.sparkformer.InputException;
 import io.sparkformer.UserPaths;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkformer.InputException;
 import io.sparkformer.export.HfFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;

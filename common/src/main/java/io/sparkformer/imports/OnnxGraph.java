@@ -1,6 +1,7 @@
 package io.sparkformer.imports;
 
 import io.sparkformer.InputException;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

@@ -1,7 +1,6 @@
 package io.sparkformer.train;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.data.Batches;
 import io.sparkformer.data.TokenSource;
 import io.sparkformer.model.layer.BackwardWorkspace;

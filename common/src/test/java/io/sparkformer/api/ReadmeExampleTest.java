@@ -1,11 +1,11 @@
 package io.sparkformer.api;
 
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.InputException;
 import io.sparkformer.decode.Generator;
 import io.sparkformer.decode.GptLanguageModel;
 import io.sparkformer.decode.SamplingConfig;

@@ -1,7 +1,5 @@
 package io.sparkformer.data;
 
-import io.sparkformer.InputException;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.sparkformer.InputException;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.testing.LogCapture;

@@ -2,9 +2,9 @@ package io.sparkformer.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.config.ConfigException;
-import io.sparkformer.InputException;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

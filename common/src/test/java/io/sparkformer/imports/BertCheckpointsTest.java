@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkformer.InputException;
 import io.sparkformer.api.FillMask;
 import io.sparkformer.api.Pipelines;
 import io.sparkformer.api.TextClassification;
@@ -12,7 +13,6 @@ import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.InputException;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.testing.MiniLm;
 import io.sparkformer.tokenize.Tokenizer;

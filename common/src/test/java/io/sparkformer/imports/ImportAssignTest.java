@@ -3,8 +3,8 @@ package io.sparkformer.imports;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.sparkformer.config.ModelConfig;
 import io.sparkformer.InputException;
+import io.sparkformer.config.ModelConfig;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.bert.BertGraphBuilder;
 import io.sparkformer.model.bert.BertSpec;

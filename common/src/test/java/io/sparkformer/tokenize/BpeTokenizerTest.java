@@ -1,6 +1,7 @@
 package io.sparkformer.tokenize;
 
 import io.sparkformer.InputException;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

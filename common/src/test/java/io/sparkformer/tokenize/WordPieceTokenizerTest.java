@@ -1,6 +1,5 @@
 package io.sparkformer.tokenize;
 
-import io.sparkformer.InputException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.sparkformer.InputException;
 import io.sparkformer.testing.MiniLm;
 import io.sparkformer.testing.SharedData;
 import java.io.ByteArrayInputStream;

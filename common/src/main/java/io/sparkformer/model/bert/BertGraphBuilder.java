@@ -1,7 +1,6 @@
 package io.sparkformer.model.bert;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.model.layer.WholeModelGraph;

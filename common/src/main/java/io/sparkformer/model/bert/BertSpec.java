@@ -1,7 +1,6 @@
 package io.sparkformer.model.bert;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.layer.TransformerStack;

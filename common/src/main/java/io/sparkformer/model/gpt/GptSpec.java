@@ -1,7 +1,6 @@
 package io.sparkformer.model.gpt;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.model.Architecture;
 

@@ -1,7 +1,6 @@
 package io.sparkformer.model.seq2seq;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.model.layer.WholeModelGraph;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -1,7 +1,6 @@
 package io.sparkformer.model.seq2seq;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.config.Seq2SeqConfig;
 import io.sparkformer.model.Architecture;

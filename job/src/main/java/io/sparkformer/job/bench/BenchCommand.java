@@ -1,7 +1,6 @@
 package io.sparkformer.job.bench;
 
 import io.sparkformer.InputException;
-
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.ArrayTokenSource;
 import io.sparkformer.data.BatchPlan;

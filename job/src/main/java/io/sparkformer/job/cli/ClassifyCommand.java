@@ -2,9 +2,9 @@ package io.sparkformer.job.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkformer.InputException;
 import io.sparkformer.api.Pipelines;
 import io.sparkformer.api.TextClassification;
-import io.sparkformer.InputException;
 import io.sparkformer.job.infer.Predictors;
 import io.sparkformer.job.table.TableSpec;
 import picocli.CommandLine.Command;

@@ -1,9 +1,9 @@
 package io.sparkformer.job.cli;
 
+import io.sparkformer.InputException;
 import io.sparkformer.UserPaths;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.InputException;
 import io.sparkformer.job.prepare.PrepareJob;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;

@@ -1,5 +1,6 @@
 package io.sparkformer.job.cli;
 
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.config.ConfigException;
@@ -9,7 +10,6 @@ import io.sparkformer.data.Batches;
 import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.InputException;
 import io.sparkformer.data.MlmBatches;
 import io.sparkformer.data.MlmMasking;
 import io.sparkformer.data.ParallelCorpus;

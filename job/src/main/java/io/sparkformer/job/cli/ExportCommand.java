@@ -1,8 +1,8 @@
 package io.sparkformer.job.cli;
 
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
-import io.sparkformer.InputException;
 import io.sparkformer.export.HfExporter;
 import io.sparkformer.export.RunMetrics;
 import io.sparkformer.imports.BertCheckpoints;

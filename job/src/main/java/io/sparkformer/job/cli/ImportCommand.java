@@ -1,10 +1,10 @@
 package io.sparkformer.job.cli;
 
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.InputException;
 import io.sparkformer.export.HfImporter;
 import io.sparkformer.imports.BertCheckpoints;
 import io.sparkformer.imports.BertImport;

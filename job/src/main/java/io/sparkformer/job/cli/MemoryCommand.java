@@ -1,7 +1,7 @@
 package io.sparkformer.job.cli;
 
-import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.InputException;
+import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.job.bench.OffHeapPeak;
 import io.sparkformer.job.train.JvmMemory;
 import io.sparkformer.model.MemoryEstimate;

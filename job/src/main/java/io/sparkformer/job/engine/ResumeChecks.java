@@ -1,9 +1,9 @@
 package io.sparkformer.job.engine;
 
+import io.sparkformer.InputException;
 import io.sparkformer.model.FamilyKind;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.InputException;
 import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.tokenize.Tokenizer;
 

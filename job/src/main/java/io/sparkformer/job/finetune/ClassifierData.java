@@ -1,9 +1,9 @@
 package io.sparkformer.job.finetune;
 
+import io.sparkformer.InputException;
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.data.ClassLabels;
-import io.sparkformer.InputException;
 import io.sparkformer.data.LabeledExamples;
 import io.sparkformer.data.LabeledTable;
 import io.sparkformer.job.table.TableSpec;

@@ -1,8 +1,8 @@
 package io.sparkformer.job.finetune;
 
+import io.sparkformer.InputException;
 import io.sparkformer.config.FinetuneConfig;
 import io.sparkformer.data.CorpusFiles;
-import io.sparkformer.InputException;
 import io.sparkformer.data.LabeledTable;
 import io.sparkformer.job.table.TableSpec;
 import io.sparkformer.job.table.Tables;

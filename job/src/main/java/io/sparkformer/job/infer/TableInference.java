@@ -1,8 +1,8 @@
 package io.sparkformer.job.infer;
 
+import io.sparkformer.InputException;
 import io.sparkformer.UserPaths;
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.InputException;
 import io.sparkformer.job.table.TableSpec;
 import io.sparkformer.job.table.Tables;
 import org.apache.hadoop.fs.FileSystem;

@@ -1,5 +1,6 @@
 package io.sparkformer.job.prepare;
 
+import io.sparkformer.InputException;
 import io.sparkformer.UserPaths;
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.SparkformerConfig;
@@ -7,7 +8,6 @@ import io.sparkformer.config.TokenizerConfig;
 import io.sparkformer.data.CorpusFiles;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.InputException;
 import io.sparkformer.data.TextSplits;
 import io.sparkformer.data.TokenShards;
 import io.sparkformer.model.FamilyKind;
@@ -67,7 +67,7 @@ public final class PrepareJob {
         if (given.isEmpty()) {
             requireFittable(config);   // before the corpus is listed and read
         }
-        return run(sc, config, CheckedCorpus.of(config, corpusUri, spec, new HadoopConf(sc.hadoopConfiguration())),
+        return prepare(sc, config, CheckedCorpus.of(config, corpusUri, spec, new HadoopConf(sc.hadoopConfiguration())),
                 dataDir, given);
     }
 
@@ -77,6 +77,11 @@ public final class PrepareJob {
         if (given.isEmpty()) {
             requireFittable(config);
         }
+        return prepare(sc, config, corpus, dataDir, given);
+    }
+
+    private static DataManifest prepare(JavaSparkContext sc, SparkformerConfig config, CheckedCorpus corpus,
+                                        String dataDir, Optional<Tokenizer> given) {
         String corpusUri = corpus.uri();
         HadoopConf hconf = new HadoopConf(sc.hadoopConfiguration());
         JavaRDD<Tuple2<String, String>> texts = texts(sc, corpus, hconf).cache();

@@ -1,7 +1,7 @@
 package io.sparkformer.job.train;
 
-import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.InputException;
+import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.model.MemoryEstimate;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;

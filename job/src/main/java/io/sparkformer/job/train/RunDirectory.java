@@ -1,9 +1,9 @@
 package io.sparkformer.job.train;
 
+import io.sparkformer.InputException;
 import io.sparkformer.UserPaths;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.data.DataManifest;
-import io.sparkformer.InputException;
 import io.sparkformer.job.prepare.PrepareJob;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;

@@ -1,5 +1,6 @@
 package io.sparkformer.job.train;
 
+import io.sparkformer.InputException;
 import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.checkpoint.CheckpointStore;
 import io.sparkformer.checkpoint.TrainingState;
@@ -9,7 +10,6 @@ import io.sparkformer.config.TrainConfig;
 import io.sparkformer.data.BatchPlan;
 import io.sparkformer.data.DataManifest;
 import io.sparkformer.data.HadoopConf;
-import io.sparkformer.InputException;
 import io.sparkformer.data.ShardedTokenSource;
 import io.sparkformer.data.UnigramEntropy;
 import io.sparkformer.job.engine.ResumeChecks;

@@ -1,7 +1,7 @@
 package io.sparkformer.job.translate;
 
-import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.InputException;
+import io.sparkformer.checkpoint.Checkpoint;
 import io.sparkformer.decode.Seq2SeqTranslator;
 import io.sparkformer.model.FamilyKind;
 import io.sparkformer.model.seq2seq.Seq2SeqLayer;

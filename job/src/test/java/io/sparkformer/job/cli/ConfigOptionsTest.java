@@ -1,7 +1,7 @@
 package io.sparkformer.job.cli;
 
-import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.InputException;
+import io.sparkformer.config.SparkformerConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

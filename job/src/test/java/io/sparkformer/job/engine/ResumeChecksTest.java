@@ -1,8 +1,8 @@
 package io.sparkformer.job.engine;
 
+import io.sparkformer.InputException;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.InputException;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.sparkformer.job.train;
 
+import io.sparkformer.InputException;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
-import io.sparkformer.InputException;
 import io.sparkformer.model.MemoryEstimate;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
