@@ -8,6 +8,7 @@ import java.io.File;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +93,17 @@ final class MiniYarn implements AutoCloseable {
     }
 
     /** Starts {@code command} from a gateway of this cluster (SPARK_HOME, HADOOP_CONF_DIR, the app jar). */
+    /** Every container's stderr so far, of all applications (executors, application masters, cluster-mode drivers). */
+    List<Path> containerStderrFiles() {
+        return StderrFiles.under(yarn.getTestWorkDir().toPath()).stream()
+                .filter(p -> p.getParent().getFileName().toString().startsWith("container_")).toList();
+    }
+
+    /** The stderr files of one application's containers. */
+    List<Path> containerStderrFiles(String applicationId) {
+        return containerStderrFiles().stream().filter(p -> p.toString().contains(applicationId)).toList();
+    }
+
     Process submit(ClusterProcesses processes, String logName, List<String> command) {
         return processes.start(logName, Map.of("SPARK_HOME", SparkDistribution.home().toString(),
                 "HADOOP_CONF_DIR", confDir.getPath(), "SPARKFORMER_JAR", SparkDistribution.appJar().toString(),

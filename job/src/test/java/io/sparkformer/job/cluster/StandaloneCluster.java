@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A real Spark standalone cluster on loopback: a Master and Workers (1 core, 1 GiB each) started with
@@ -132,11 +131,7 @@ final class StandaloneCluster implements AutoCloseable {
             if (!Files.isDirectory(dir)) {
                 continue;
             }
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.filter(p -> p.getFileName().toString().equals("stderr")).forEach(out::add);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            out.addAll(StderrFiles.under(dir));
         }
         return out;
     }

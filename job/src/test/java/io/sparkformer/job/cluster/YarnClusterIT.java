@@ -11,16 +11,12 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,16 +78,11 @@ class YarnClusterIT {
     /** Executor PIDs that logged training, from the NodeManager's container logs of one application. */
     private static Set<Long> trainingPids(String applicationId) {
         Set<Long> pids = new HashSet<>();
-        try (Stream<java.nio.file.Path> files = Files.walk(cluster.yarn.getTestWorkDir().toPath())) {
-            for (java.nio.file.Path f : files.filter(p -> p.toString().contains(applicationId)
-                    && p.getFileName().toString().equals("stderr")).toList()) {
-                Matcher m = TRAINING_PID.matcher(Files.readString(f));
-                while (m.find()) {
-                    pids.add(Long.parseLong(m.group(1)));
-                }
+        for (java.nio.file.Path f : cluster.containerStderrFiles(applicationId)) {
+            Matcher m = TRAINING_PID.matcher(StandaloneCluster.read(f));
+            while (m.find()) {
+                pids.add(Long.parseLong(m.group(1)));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         return pids;
     }

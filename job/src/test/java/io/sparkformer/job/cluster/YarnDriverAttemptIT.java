@@ -15,13 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,13 +91,8 @@ class YarnDriverAttemptIT {
     /** What the application's containers wrote to stderr (the driver logs there). */
     private static String containerLogs(String applicationId) {
         StringBuilder text = new StringBuilder();
-        try (Stream<java.nio.file.Path> files = Files.walk(cluster.yarn.getTestWorkDir().toPath())) {
-            for (java.nio.file.Path f : files.filter(p -> p.toString().contains(applicationId)
-                    && p.getFileName().toString().equals("stderr")).toList()) {
-                text.append(Files.readString(f));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (java.nio.file.Path f : cluster.containerStderrFiles(applicationId)) {
+            text.append(StandaloneCluster.read(f));
         }
         return text.toString();
     }

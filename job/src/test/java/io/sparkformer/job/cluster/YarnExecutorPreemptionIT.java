@@ -13,15 +13,11 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -79,12 +75,7 @@ class YarnExecutorPreemptionIT {
 
     /** The containers' stderr files (executors and application masters of every application so far). */
     private static List<Path> containerLogs() {
-        try (Stream<Path> files = Files.walk(cluster.yarn.getTestWorkDir().toPath())) {
-            return files.filter(p -> p.getFileName().toString().equals("stderr")
-                    && p.getParent().getFileName().toString().startsWith("container_")).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return cluster.containerStderrFiles();
     }
 
     private static ApplicationReport report(String name) throws Exception {
