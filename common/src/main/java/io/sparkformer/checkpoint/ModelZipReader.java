@@ -2,6 +2,7 @@ package io.sparkformer.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkformer.model.optim.FlatGradientUpdater;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -78,6 +79,7 @@ final class ModelZipReader {
             }
             ComputationGraph graph = new ComputationGraph(conf);
             graph.init(coefficients, false);
+            FlatGradientUpdater.install(graph);
 
             ZipEntry updaterEntry = entries.get(UPDATER_STATE);
             if (updaterEntry != null) {

@@ -1,6 +1,7 @@
 package io.sparkformer.model.layer;
 
 import io.sparkformer.config.TrainConfig;
+import io.sparkformer.model.optim.FlatGradientUpdater;
 import io.sparkformer.model.optim.LoopAdam;
 import io.sparkformer.train.WarmupCosineSchedule;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -68,6 +69,6 @@ public final class WholeModelGraph {
                 .build();
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
-        return graph;
+        return FlatGradientUpdater.install(graph);
     }
 }

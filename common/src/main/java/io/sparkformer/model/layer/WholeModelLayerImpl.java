@@ -203,6 +203,15 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
         return score;
     }
 
+    /**
+     * Zero: the regularization term {@link #computeScore} leaves out. DL4J computes it before every
+     * score, a norm over every decayed matrix (one ND4J op each) that would be thrown away.
+     */
+    @Override
+    public double calcRegularizationScore(boolean backpropParamsOnly) {
+        return 0.0;
+    }
+
     /** Per-sequence mean loss over its counted rows (rows are grouped B-major: rows / B per sequence). */
     @Override
     public INDArray computeScoreForExamples(double fullNetRegTerm, LayerWorkspaceMgr workspaceMgr) {

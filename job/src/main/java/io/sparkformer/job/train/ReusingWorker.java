@@ -1,5 +1,6 @@
 package io.sparkformer.job.train;
 
+import io.sparkformer.model.optim.FlatGradientUpdater;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.TrainingHook;
@@ -36,7 +37,7 @@ final class ReusingWorker extends ParameterAveragingTrainingWorker {
     @Override
     public ComputationGraph getInitialModelGraph() {
         NetBroadcastTuple tuple = broadcast.getValue();
-        ComputationGraph net = WorkerModels.borrow(modelKey, broadcast.id(), () -> super.getInitialModelGraph());
+        ComputationGraph net = WorkerModels.borrow(modelKey, broadcast.id(), () -> FlatGradientUpdater.install(super.getInitialModelGraph()));
         net.setParams(tuple.getParameters());
         if (tuple.getUpdaterState() != null) {
             net.getUpdater().getStateViewArray().assign(tuple.getUpdaterState());
