@@ -19,22 +19,27 @@ import java.util.List;
  * L = layers, V = vocabulary, P = parameters, in floats:
  * <pre>
  *   state       = 4 P                              parameters, gradients, Adam m and v
- *   activations = N x (blocks + head) + V C        the forward's and the backward's workspaces
- *     encoder or GPT block   39 C + 6.3 F + 4.4 H T   (+ 4.4 (2C + H T) with dropout)
- *     decoder block          encoder block + 30.7 C + 4.4 H T   (+ 4.4 (C + H T) with dropout)
- *     head                   10 C (embeddings, final LayerNorm), 27 C for an encoder-decoder
+ *   activations = N x (L x forward + backward + head) + V C
+ *     forward, per block     14.3 C + 3.05 F + 1.0 H T       (+ 4.0 (2C + H T) with dropout)
+ *       decoder block        + cross 12.3 C + 1.0 H T        (+ 4.3 (C + H T) with dropout)
+ *     backward, one block    13.2 C + 2.2 F + 1.1 H T        (+ 0.55 (2C + H T) with dropout)
+ *       decoder block        + cross 13.3 C + 1.0 H T        (+ 0.55 (C + H T) with dropout)
+ *     head                   6.5 C + 1.1 L C; encoder-decoder 20.5 C + 2.2 L C (embeddings, final
+ *                            LayerNorms, each block's input gradient)
  *   logits      = 4.2 x rows x V                   logits, softmax, their gradient (4.6 with label
  *                                                  smoothing: an encoder-decoder)
  *   runtime     = 64 MiB                           ND4J's own buffers (BLAS, javacpp), not measured here
  * </pre>
- * The coefficients are fitted to measurements, not derived: a step runs in workspaces (DL4J's
- * forward working memory, {@code BackwardWorkspace}) that keep every intermediate until the step
- * ends, so their size is the sum of every op's output, not the few activations a backward pass
- * needs. Measured with {@code sparkformer memory --measure} (bench/memory-estimate.sh) on GPTs that
- * vary one of C, F, H, T, L, V and dropout at a time and on encoder-decoders that vary L, V and
- * dropout; the shipped configs' figures are pinned in {@code MemoryEstimateTest}, so a model change
- * that moves them shows up there. Rows scored: a GPT and an encoder-decoder every position, BERT's
- * masked-LM head the selected share (about 15%), a classifier none worth counting.
+ * The coefficients are fitted to measurements, not derived (bench/memory-fit.sh and
+ * bench/memory/fit.py, 2026-12-03, with every fused kernel on): DL4J's forward working memory keeps
+ * every op's output until the step ends, so it holds the sum of the forward's outputs per block;
+ * the backward's intermediates live in one block's workspace that every block reuses
+ * ({@code BackwardWorkspace.perBlock}), so they count once. The GPT terms come from GPTs that vary
+ * one of C, F, H, T, L and B at a time (every row within 0.1% of the fit), dropout and the
+ * cross-attention from one variant each. The shipped configs' figures are pinned in
+ * {@code MemoryEstimateTest}, so a model change that moves them shows up there. Rows scored: a GPT
+ * and an encoder-decoder every position, BERT's masked-LM head the selected share (about 15%), a
+ * classifier none worth counting.
  */
 public record MemoryEstimate(Task task, long params, long stateBytes, long activationBytes, long logitBytes) {
     public static final long FLOAT_BYTES = 4;
@@ -81,11 +86,14 @@ public record MemoryEstimate(Task task, long params, long stateBytes, long activ
         double c = a.embedDim();
         double ht = (double) a.heads() * t;
         boolean dropout = a.dropout() > 0;
-        double block = 39 * c + 6.3 * a.ffnDim() + 4.4 * ht + (dropout ? 4.4 * (2 * c + ht) : 0);
-        double cross = 30.7 * c + 4.4 * ht + (dropout ? 4.4 * (c + ht) : 0);
+        double l = a.layers();
+        double forward = 14.3 * c + 3.05 * a.ffnDim() + 1.0 * ht + (dropout ? 4.0 * (2 * c + ht) : 0);
+        double backward = 13.2 * c + 2.2 * a.ffnDim() + 1.1 * ht + (dropout ? 0.55 * (2 * c + ht) : 0);
+        double crossForward = 12.3 * c + 1.0 * ht + (dropout ? 4.3 * (c + ht) : 0);
+        double crossBackward = 13.3 * c + 1.0 * ht + (dropout ? 0.55 * (c + ht) : 0);
         double perToken = switch (task) {
-            case GPT, BERT_MLM, BERT_CLASSIFIER -> a.layers() * block + 10 * c;
-            case SEQ2SEQ -> a.layers() * (2 * block + cross) + 27 * c;
+            case GPT, BERT_MLM, BERT_CLASSIFIER -> l * forward + backward + (6.5 + 1.1 * l) * c;
+            case SEQ2SEQ -> l * (2 * forward + crossForward) + backward + crossBackward + (20.5 + 2.2 * l) * c;
         };
         long activations = (long) (tokens * perToken) + (long) vocabSize * a.embedDim();
         double rows = switch (task) {

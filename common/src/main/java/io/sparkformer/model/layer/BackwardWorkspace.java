@@ -8,7 +8,10 @@ import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.function.Supplier;
 
 /**
  * The workspace a whole-model layer's backward pass allocates its intermediates in. DL4J's BP working
@@ -18,9 +21,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * forced a collection. This one learns the backward's size in the first step and grows if a step ever
  * needs more; nothing allocated in it may outlive the pass (gradients are written into the gradient
  * views). Without workspaces (WorkspaceMode.NONE) none is used.
+ *
+ * <p>Each Transformer block's backward runs in a second workspace, entered afresh (and so reset) by
+ * every block: a block's intermediates are dead once its input gradient is known, and only that
+ * gradient ([N, C]) is copied out. The pass then holds one block's intermediates instead of every
+ * block's.
  */
 public final class BackwardWorkspace {
     private static final String ID = "SPARKFORMER_BACKWARD";
+    private static final String BLOCK_ID = "SPARKFORMER_BACKWARD_BLOCK";
     /** Sized by its first cycle, grown when a later one needs more: also the evaluation's workspace. */
     public static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
             .initialSize(0)
@@ -40,5 +49,20 @@ public final class BackwardWorkspace {
             return Nd4j.getMemoryManager().scopeOutOfWorkspaces();
         }
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, ID);
+    }
+
+    /**
+     * Runs one block's backward pass in the per-block workspace, which the next block's reuses, and
+     * returns its result (the gradient of the block's input) in the backward workspace. Outside the
+     * backward workspace (no workspaces, evaluation) it simply runs the pass.
+     */
+    public static INDArray perBlock(Supplier<INDArray> blockBackward) {
+        MemoryWorkspace current = Nd4j.getMemoryManager().getCurrentWorkspace();
+        if (current == null || !ID.equals(current.getId())) {
+            return blockBackward.get();
+        }
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, BLOCK_ID)) {
+            return blockBackward.get().leverageTo(ID);
+        }
     }
 }

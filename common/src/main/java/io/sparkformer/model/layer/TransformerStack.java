@@ -172,7 +172,10 @@ public final class TransformerStack {
         INDArray dx = shape.postNorm() ? dOut : LayerNorm.backward(pass.finalNorm, p.get(FINAL_NORM_GAIN), dOut,
                 g.get(FINAL_NORM_GAIN), g.get(FINAL_NORM_BIAS));
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            dx = blocks.get(i).backward(p, g, pass.blocks.get(i), dx, pass.batch, null);
+            TransformerBlock block = blocks.get(i);
+            TransformerBlock.Cache cache = pass.blocks.get(i);
+            INDArray dy = dx;
+            dx = BackwardWorkspace.perBlock(() -> block.backward(p, g, cache, dy, pass.batch, null));
         }
         dx = Dropout.apply(dx, pass.embedDrop);
         if (shape.postNorm()) {

@@ -1,5 +1,6 @@
 package io.sparkformer.model.seq2seq;
 
+import io.sparkformer.model.layer.BackwardWorkspace;
 import io.sparkformer.model.nn.AttentionMask;
 import io.sparkformer.model.nn.Dropout;
 import io.sparkformer.model.nn.Embedding;
@@ -226,7 +227,10 @@ public final class Seq2SeqModel {
                 g.get(DECODER_NORM_GAIN), g.get(DECODER_NORM_BIAS));
         INDArray dMemory = Nd4j.zeros(pass.memory.dataType(), pass.memory.shape());                    // [B*S, C]
         for (int i = decoder.size() - 1; i >= 0; i--) {
-            dy = decoder.get(i).backward(p, g, pass.blocks.get(i), dy, pass.batch, dMemory);
+            TransformerBlock block = decoder.get(i);
+            TransformerBlock.Cache cache = pass.blocks.get(i);
+            INDArray dNext = dy;
+            dy = BackwardWorkspace.perBlock(() -> block.backward(p, g, cache, dNext, pass.batch, dMemory));
         }
         embedBackward(g, TARGET_EMBEDDING, TARGET_POSITIONS, pass.ids, pass.batch, pass.length, dy, pass.embedDrop);
 
@@ -234,7 +238,10 @@ public final class Seq2SeqModel {
         INDArray dx = LayerNorm.backward(e.finalNorm, p.get(ENCODER_NORM_GAIN), dMemory,
                 g.get(ENCODER_NORM_GAIN), g.get(ENCODER_NORM_BIAS));
         for (int i = encoder.size() - 1; i >= 0; i--) {
-            dx = encoder.get(i).backward(p, g, e.blocks.get(i), dx, e.batch, null);
+            TransformerBlock block = encoder.get(i);
+            TransformerBlock.Cache cache = e.blocks.get(i);
+            INDArray dNext = dx;
+            dx = BackwardWorkspace.perBlock(() -> block.backward(p, g, cache, dNext, e.batch, null));
         }
         embedBackward(g, sourceTable(), SOURCE_POSITIONS, e.ids, e.batch, e.length, dx, e.embedDrop);
     }
