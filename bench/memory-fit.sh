@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 15: the measurements MemoryEstimate's coefficients are fitted to. One `sparkformer memory
 # --measure` JVM per model variant (GPTs that vary one of C, F, H, T, L, B and dropout from the baby
-# GPT, encoder-decoders that vary L and dropout, BERT masked-LM and classifier), each workspace's
+# GPT, encoder-decoders that vary L and dropout; BERT is checked, not fitted, by
+# bench/memory-estimate.sh), each workspace's
 # reserved size printed apart: the forward's (DL4J's working memory: every block's activations and
 # the logits), the backward's outside the blocks and one block's backward (reused by every block).
 # Writes TSV to stdout; bench/memory/fit.py fits the per-token coefficients to it.
