@@ -34,7 +34,7 @@ import java.util.List;
  * bench/memory/fit.py, 2026-12-03, with every fused kernel on): DL4J's forward working memory keeps
  * every op's output until the step ends, so it holds the sum of the forward's outputs per block;
  * the backward's intermediates live in one block's workspace that every block reuses
- * ({@code BackwardWorkspace.perBlock}), so they count once. The GPT terms come from GPTs that vary
+ * ({@code BackwardWorkspace.throughBlocks}), so they count once. The GPT terms come from GPTs that vary
  * one of C, F, H, T, L and B at a time (every row within 0.1% of the fit), dropout and the
  * cross-attention from one variant each. The shipped configs' figures are pinned in
  * {@code MemoryEstimateTest}, so a model change that moves them shows up there. Rows scored: a GPT

@@ -1,5 +1,6 @@
 package io.sparkformer.model.layer;
 
+import io.sparkformer.model.nn.TransformerBlock;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -11,7 +12,8 @@ import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.function.Supplier;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The workspace a whole-model layer's backward pass allocates its intermediates in. DL4J's BP working
@@ -52,17 +54,27 @@ public final class BackwardWorkspace {
     }
 
     /**
-     * Runs one block's backward pass in the per-block workspace, which the next block's reuses, and
-     * returns its result (the gradient of the block's input) in the backward workspace. Outside the
-     * backward workspace (no workspaces, evaluation) it simply runs the pass.
+     * The backward passes of {@code blocks}, last to first, from {@code dy} (the last block's output
+     * gradient): each block's in the per-block workspace, which the next block's reuses, with only its
+     * input gradient kept, in the backward workspace. Returns the first block's input gradient; blocks
+     * with cross-attention add their memory gradient into {@code dMemory}. Outside the backward
+     * workspace (no workspaces, evaluation) the passes simply run.
      */
-    public static INDArray perBlock(Supplier<INDArray> blockBackward) {
+    public static INDArray throughBlocks(List<TransformerBlock> blocks, List<TransformerBlock.Cache> caches,
+                                         Map<String, INDArray> p, Map<String, INDArray> g, INDArray dy, int batch,
+                                         INDArray dMemory) {
         MemoryWorkspace current = Nd4j.getMemoryManager().getCurrentWorkspace();
-        if (current == null || !ID.equals(current.getId())) {
-            return blockBackward.get();
+        boolean perBlock = current != null && ID.equals(current.getId());
+        INDArray dx = dy;
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            if (!perBlock) {
+                dx = blocks.get(i).backward(p, g, caches.get(i), dx, batch, dMemory);
+                continue;
+            }
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, BLOCK_ID)) {
+                dx = blocks.get(i).backward(p, g, caches.get(i), dx, batch, dMemory).leverageTo(ID);
+            }
         }
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, BLOCK_ID)) {
-            return blockBackward.get().leverageTo(ID);
-        }
+        return dx;
     }
 }

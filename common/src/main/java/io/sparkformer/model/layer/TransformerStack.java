@@ -171,13 +171,8 @@ public final class TransformerStack {
     public void backward(Map<String, INDArray> p, Map<String, INDArray> g, Pass pass, INDArray dOut) {
         INDArray dx = shape.postNorm() ? dOut : LayerNorm.backward(pass.finalNorm, p.get(FINAL_NORM_GAIN), dOut,
                 g.get(FINAL_NORM_GAIN), g.get(FINAL_NORM_BIAS));
-        for (int i = blocks.size() - 1; i >= 0; i--) {
-            TransformerBlock block = blocks.get(i);
-            TransformerBlock.Cache cache = pass.blocks.get(i);
-            INDArray dy = dx;
-            dx = BackwardWorkspace.perBlock(() -> block.backward(p, g, cache, dy, pass.batch, null));
-        }
-        dx = Dropout.apply(dx, pass.embedDrop);
+        dx = Dropout.apply(BackwardWorkspace.throughBlocks(blocks, pass.blocks, p, g, dx, pass.batch, null),
+                pass.embedDrop);
         if (shape.postNorm()) {
             dx = LayerNorm.backward(pass.embedNorm, p.get(EMBEDDING_NORM_GAIN), dx, g.get(EMBEDDING_NORM_GAIN),
                     g.get(EMBEDDING_NORM_BIAS));

@@ -226,23 +226,13 @@ public final class Seq2SeqModel {
         INDArray dy = LayerNorm.backward(pass.finalNorm, p.get(DECODER_NORM_GAIN), dStates,
                 g.get(DECODER_NORM_GAIN), g.get(DECODER_NORM_BIAS));
         INDArray dMemory = Nd4j.zeros(pass.memory.dataType(), pass.memory.shape());                    // [B*S, C]
-        for (int i = decoder.size() - 1; i >= 0; i--) {
-            TransformerBlock block = decoder.get(i);
-            TransformerBlock.Cache cache = pass.blocks.get(i);
-            INDArray dNext = dy;
-            dy = BackwardWorkspace.perBlock(() -> block.backward(p, g, cache, dNext, pass.batch, dMemory));
-        }
+        dy = BackwardWorkspace.throughBlocks(decoder, pass.blocks, p, g, dy, pass.batch, dMemory);
         embedBackward(g, TARGET_EMBEDDING, TARGET_POSITIONS, pass.ids, pass.batch, pass.length, dy, pass.embedDrop);
 
         Encoded e = pass.encoded;
         INDArray dx = LayerNorm.backward(e.finalNorm, p.get(ENCODER_NORM_GAIN), dMemory,
                 g.get(ENCODER_NORM_GAIN), g.get(ENCODER_NORM_BIAS));
-        for (int i = encoder.size() - 1; i >= 0; i--) {
-            TransformerBlock block = encoder.get(i);
-            TransformerBlock.Cache cache = e.blocks.get(i);
-            INDArray dNext = dx;
-            dx = BackwardWorkspace.perBlock(() -> block.backward(p, g, cache, dNext, e.batch, null));
-        }
+        dx = BackwardWorkspace.throughBlocks(encoder, e.blocks, p, g, dx, e.batch, null);
         embedBackward(g, sourceTable(), SOURCE_POSITIONS, e.ids, e.batch, e.length, dx, e.embedDrop);
     }
 

@@ -12,10 +12,12 @@ import java.util.Locale;
  * 10 GB before javacpp forced a collection):
  * <pre>
  *   offHeap     = 1.5 x (replicas x replica + driver's copy of the state)   ND4J arrays and workspaces
- *   heap        = 512 MiB + (4 + replicas) x result                       Spark, a round's serialized results
+ *   heap        = 512 MiB                                                 Spark, the data plan
  *   maxPhysical = heap + offHeap + 768 MiB                                 JVM and native libraries
  * </pre>
- * (result = parameters and Adam moments, 3/4 of the state; see {@link RoundSizeLimits#localHeapBytes}).
+ * The heap does not grow with the model in local mode: a round's state goes to the workers and back
+ * by reference, unserialized ({@link io.sparkformer.job.spark.InJvmHandoff}); 10.7 M parameters in
+ * local[2] kept ~45 MB live in a 99 MB heap (2026-12-03).
  * On a cluster ({@link #executor}, {@link #driver}) each role is its own JVM: an executor holds its
  * replicas without the driver's copy, the driver one model with its updater state (it averages and
  * validates), and the container YARN or Kubernetes grants is heap + memoryOverhead with
@@ -44,8 +46,7 @@ public record JvmMemory(long heapBytes, long offHeapBytes, long maxPhysicalBytes
     public static JvmMemory of(SparkformerConfig config, MemoryEstimate.Task task, int vocab, int replicas) {
         MemoryEstimate e = MemoryEstimate.of(config, task, vocab);
         long offHeap = roundUp(3 * (e.trainingBytes(replicas) + e.stateBytes()) / 2);
-        long heap = roundUp(RoundSizeLimits.localHeapBytes(resultBytes(e), replicas));
-        return new JvmMemory(heap, offHeap, heap + offHeap + NATIVE_BYTES);
+        return new JvmMemory(BASE_HEAP, offHeap, BASE_HEAP + offHeap + NATIVE_BYTES);
     }
 
     /** One executor of a cluster training {@code replicas} replicas at once (its cores / spark.task.cpus). */

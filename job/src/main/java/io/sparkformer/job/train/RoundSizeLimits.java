@@ -15,6 +15,7 @@ import static io.sparkformer.model.MemoryEstimate.human;
  * moments, 12 bytes a float parameter, ~1.3 GB for gpt-small) and every worker returns the same
  * amount as one task result; Spark's tree aggregation sums results on executors first when there are
  * enough workers ({@link TreeAggregation}), so the driver receives fewer results than there are workers.
+ * With a local master none of this is serialized, so only cluster masters are checked.
  * <ul>
  *   <li>{@code spark.driver.maxResultSize}: caps the sum of the results the driver receives in a round
  *       (Spark's default 1g);</li>
@@ -54,6 +55,11 @@ public final class RoundSizeLimits {
      * @throws InputException naming the setting to raise
      */
     static void check(SparkConf conf, long resultBytes, int workers, long driverHeap) {
+        if (local(conf)) {
+            LOG.info("Each round: {} worker(s) in this JVM read the driver's model state and return their own ({})"
+                    + " by reference, nothing serialized", workers, human(resultBytes));
+            return;
+        }
         long result = resultBytes + RESULT_OVERHEAD;
         int received = TreeAggregation.driverResults(workers, TreeAggregation.DL4J_DEPTH);
         LOG.info("Each round: a broadcast of {} to each of {} worker(s); {} worker result(s) of {} (parameters and"
@@ -69,7 +75,7 @@ public final class RoundSizeLimits {
         }
         int concurrent = Math.min(conf.getInt("spark.resultGetter.threads", 4), received);
         long heap = DRIVER_BASE_HEAP + resultBytes + (long) (RESULT_HEAP_COPIES * result * concurrent);
-        if (!local(conf) && driverHeap < heap) {
+        if (driverHeap < heap) {
             throw new InputException("the driver's heap (spark.driver.memory, " + human(driverHeap) + ") is below the"
                     + " ~" + human(heap) + " a round needs to receive " + concurrent + " result(s) of " + human(result)
                     + " at once (spark.resultGetter.threads = " + conf.getInt("spark.resultGetter.threads", 4)
@@ -79,18 +85,9 @@ public final class RoundSizeLimits {
     }
 
     /**
-     * The heap a {@code local[N]} JVM needs for one round of {@code replicas} workers, whose executors
-     * and driver share it: the broadcast's serialized blocks, every worker's serialized result waiting
-     * in the block manager, and the one result the driver is receiving ({@link #RESULT_HEAP_COPIES}
-     * times over, one result thread). The former 512 MiB + 2 x state ran out of heap at 14 M and 10.7 M
-     * parameters with two workers.
+     * In local[N] the executors share the driver's JVM, and the round's state goes back and forth by
+     * reference ({@link io.sparkformer.job.spark.InJvmHandoff}): no result or broadcast is serialized.
      */
-    public static long localHeapBytes(long resultBytes, int replicas) {
-        long result = resultBytes + RESULT_OVERHEAD;
-        return DRIVER_BASE_HEAP + resultBytes + replicas * result + (long) (RESULT_HEAP_COPIES * result);
-    }
-
-    /** In local[N] the executors share the driver's JVM and heap: its size is the launcher's business. */
     private static boolean local(SparkConf conf) {
         String master = conf.get("spark.master", "local[*]");
         return master.equals("local") || master.startsWith("local[");

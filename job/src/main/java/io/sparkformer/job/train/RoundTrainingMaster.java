@@ -1,8 +1,9 @@
 package io.sparkformer.job.train;
 
+import io.sparkformer.job.spark.InJvmHandoff;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.api.java.function.Function;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
@@ -34,13 +35,16 @@ import org.slf4j.LoggerFactory;
  *   <li>the workers' results, which the driver deserializes into fresh off-heap arrays each round
  *       (3 x params floats per worker), are freed as soon as they are summed and copied into the
  *       model, instead of when a garbage collection finds them (baby GPT, local[2]: 19.5 MB a round
- *       that piled up to gigabytes before javacpp's limit forced a collection).</li>
+ *       that piled up to gigabytes before javacpp's limit forced a collection);</li>
+ *   <li>with a local master, where every task runs in the driver's JVM, nothing is serialized: the
+ *       workers read the driver's state and the driver sums the workers' own arrays, by reference
+ *       ({@link RoundStart}, {@link InJvmHandoff}).</li>
  * </ul>
  * Measured on the baby GPT, local[2], averaging every step: see the commit introducing this class.
  */
 final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
     private static final Logger LOG = LoggerFactory.getLogger(RoundTrainingMaster.class);
-    private transient Broadcast<NetBroadcastTuple> previous;
+    private transient RoundStart previous;
 
     RoundTrainingMaster(Builder builder) {
         super(builder);
@@ -57,24 +61,27 @@ final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
         NetBroadcastTuple tuple = new NetBroadcastTuple(net.getConfiguration(), net.params(),
                 net.getUpdater().getStateViewArray());
         if (previous != null) {
-            previous.unpersist(false);
+            previous.release();
         }
-        Broadcast<NetBroadcastTuple> broadcast = graph.getSparkContext().broadcast(tuple);
-        previous = broadcast;
+        RoundStart start = RoundStart.of(graph.getSparkContext(), tuple);
+        previous = start;
         WorkerConfiguration configuration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
                 averagingFrequency, prefetchNumBatches, collectTrainingStats);
-        return new ReusingWorker(broadcast, trainingMasterUID, saveUpdater, configuration, trainingHookList);
+        return new ReusingWorker(start, trainingMasterUID, saveUpdater, configuration, trainingHookList);
     }
 
     /**
      * DL4J's averaging of the round's results (sum by tree aggregation, divide, copy into the model,
-     * advance the iteration count) with the summed results freed once copied.
+     * advance the iteration count) with the summed results freed once copied; with a local master,
+     * the workers' own arrays summed in partition order instead.
      */
     @Override
     protected void processResults(SparkDl4jMultiLayer network, SparkComputationGraph graph,
                                   JavaRDD<ParameterAveragingTrainingResult> results, int splitNum, int totalSplits) {
-        ParameterAveragingAggregationTuple tuple = results.treeAggregate(null, new ParameterAveragingElementAddFunction(),
-                new FreeingCombine(), aggregationDepth);
+        boolean inJvm = graph.getSparkContext().isLocal();
+        ParameterAveragingAggregationTuple tuple = inJvm ? sumInJvm(results)
+                : results.treeAggregate(null, new ParameterAveragingElementAddFunction(), new FreeingCombine(),
+                aggregationDepth);
         INDArray params = tuple == null ? null : tuple.getParametersSum();
         if (params == null) {
             LOG.info("Skipping imbalanced split with no data for all executors");
@@ -93,10 +100,39 @@ final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
         }
         graph.setScore(tuple.getScoreSum() / count);
         Nd4j.getExecutioner().commit();
-        free(params, g.params());
-        free(updaterState, g.getUpdater().getStateViewArray());
+        if (!inJvm) {   // in the JVM, the sums are a worker model's own arrays
+            free(params, g.params());
+            free(updaterState, g.getUpdater().getStateViewArray());
+        }
         ComputationGraphConfiguration conf = g.getConfiguration();
         conf.setIterationCount(conf.getIterationCount() + averagingFrequency);
+    }
+
+    /**
+     * The workers' results summed into the first one's arrays, in partition order. Each is a worker
+     * model's own parameter and updater arrays ({@link ReusingWorker}): the models are idle until the
+     * next round, which loads the driver's state into them before anything else.
+     */
+    private static ParameterAveragingAggregationTuple sumInJvm(JavaRDD<ParameterAveragingTrainingResult> results) {
+        ParameterAveragingElementAddFunction add = new ParameterAveragingElementAddFunction();
+        ParameterAveragingElementCombineFunction combine = new ParameterAveragingElementCombineFunction();
+        ParameterAveragingAggregationTuple sum = null;
+        try {
+            for (long key : results.map(new HandOver()).collect()) {
+                sum = combine.call(sum, add.call(null, InJvmHandoff.take(key, ParameterAveragingTrainingResult.class)));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("summing the workers' results", e);
+        }
+        return sum;
+    }
+
+    /** A worker's result, handed to the driver's JVM by reference. */
+    private static final class HandOver implements Function<ParameterAveragingTrainingResult, Long> {
+        @Override
+        public Long call(ParameterAveragingTrainingResult result) {
+            return InJvmHandoff.put(result);
+        }
     }
 
     /** Frees a deserialized sum (never the model's own array, which a local job could hand back). */

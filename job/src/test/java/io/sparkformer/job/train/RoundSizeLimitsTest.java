@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Spark settings a model's size decides fail fast, naming the setting and the value it needs. */
 class RoundSizeLimitsTest {
@@ -81,27 +82,28 @@ class RoundSizeLimitsTest {
     }
 
     @Test
-    void inLocalModeTheHeapIsTheLaunchersBusiness() {
-        SparkConf local = jobDefaults().setMaster("local[2]").set("spark.driver.maxResultSize", "0");
+    void localModeSerializesNoRoundSoNoLimitApplies() {
+        SparkConf local = jobDefaults().setMaster("local[2]").set("spark.driver.maxResultSize", "1m");
         assertDoesNotThrow(() -> RoundSizeLimits.check(local, GPT_SMALL_RESULT, 2, 1L << 30));
     }
 
+    /**
+     * A local master hands each round's state to its workers and back by reference: a result limit
+     * far below what a round's state weighs (~28 K parameters x 12 bytes, ~330 KB a worker) does not
+     * stop training, as it would if Spark serialized the results.
+     */
     @Test
-    void trainFailsBeforeItsFirstRoundWhenMaxResultSizeIsTooSmall(@TempDir Path dir) throws Exception {
+    void aLocalMasterTrainsWithAResultLimitBelowWhatItsWorkersHold(@TempDir Path dir) throws Exception {
         String corpus = dir.resolve("corpus.txt").toString();
         Files.writeString(Path.of(corpus), TestCorpus.shakespeare(20000));
         System.setProperty("spark.master", "local[2]");
         System.setProperty("spark.ui.enabled", "false");
-        System.setProperty("spark.driver.maxResultSize", "2m");
+        System.setProperty("spark.driver.maxResultSize", "64k");
         try {
             Cli.Result r = Cli.run("train", "--config", "../conf/gpt-tiny.conf", "--corpus", corpus, "--out",
-                    dir.resolve("run").toString(), "--set", "spark.workers=2", "--set", "train.steps=5");
-            assertEquals(2, r.code());
-            // ~28 K parameters x 12 bytes + 1 MiB of allowance per result, sizes rounded up to MiB.
-            assertEquals("sparkformer train: error: spark.driver.maxResultSize = 2m is below the 3 MiB a round returns"
-                    + " (2 result(s) x 2 MiB of parameters and updater state): set it to at least 3m (or 0 for no"
-                    + " limit)", r.err().strip());
-            assertEquals(false, Files.exists(dir.resolve("run/checkpoints")), "no round ran");
+                    dir.resolve("run").toString(), "--set", "spark.workers=2", "--set", "train.steps=10");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(Files.readString(dir.resolve("run/metrics.jsonl")).contains("\"step\":10"), "trained to step 10");
         } finally {
             System.clearProperty("spark.driver.maxResultSize");
             System.clearProperty("spark.master");
