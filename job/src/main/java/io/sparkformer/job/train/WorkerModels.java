@@ -16,9 +16,10 @@ import java.util.function.Supplier;
  *
  * <p>A model is lent out again only in a later round than the one that gave it back: a worker's
  * result is the model's own parameter and updater arrays (no copy, see {@link ReusingWorker}), which
- * Spark serializes after the task has given the model back. A round is one Spark job, and the next
- * job starts only once every result of this one has reached the driver, so a model given back in
- * round r is free from round r + 1 on; a late task of round r (more partitions than slots, a retry)
+ * Spark serializes after the task has given the model back (a local master's driver sums them in
+ * place instead, before it starts the next round). A round is one Spark job, and the next job starts
+ * only once every result of this one has reached the driver, so a model given back in round r is free
+ * from round r + 1 on; a late task of round r (more partitions than slots, a retry)
  * builds its own instead.
  */
 final class WorkerModels {
