@@ -22,7 +22,7 @@ public final class InJvmHandoff {
     }
 
     /** Whether this code runs in the driver's JVM: on the driver itself or in a local master's task. */
-    public static boolean inDriverJvm() {
+    private static boolean inDriverJvm() {
         SparkEnv env = SparkEnv.get();
         return env == null || "driver".equals(env.executorId());   // SparkContext.DRIVER_IDENTIFIER, private to Spark
     }
