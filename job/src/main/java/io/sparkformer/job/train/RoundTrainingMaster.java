@@ -78,7 +78,7 @@ final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
     @Override
     protected void processResults(SparkDl4jMultiLayer network, SparkComputationGraph graph,
                                   JavaRDD<ParameterAveragingTrainingResult> results, int splitNum, int totalSplits) {
-        boolean inJvm = graph.getSparkContext().isLocal();
+        boolean inJvm = previous instanceof RoundStart.InDriverJvm;   // how this round's workers got their state
         ParameterAveragingAggregationTuple tuple = inJvm ? sumInJvm(results)
                 : results.treeAggregate(null, new ParameterAveragingElementAddFunction(), new FreeingCombine(),
                 aggregationDepth);
