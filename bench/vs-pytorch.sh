@@ -7,6 +7,7 @@
 # MFU against the GEMM peak measured here, peak RSS, ratio to PyTorch.
 #   bench/vs-pytorch.sh [--shapes baby,10m,gemm] [--reps 2] [--threads 2] [--corpus FILE] [--out DIR]
 #                       [--gemm-peak GFLOPS]   (MFU denominator; default: measured here with PyTorch)
+#                       [--precision fp32|bf16]   (Sparkformer's train.precision; PyTorch stays fp32)
 # bench/pytorch/table.py merges the raw TSV files of several invocations into one table.
 # Shapes (layers/heads/embed, context, batch, steps; timing excludes the first 5 steps on the
 # PyTorch and single-JVM side, the first averaging round of 10 steps on the Spark side):
@@ -23,7 +24,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 die() { echo "vs-pytorch: $*" >&2; exit 2; }
 
-shapes="baby,10m,gemm" ; reps=2 ; threads=2 ; gemm_peak=""
+shapes="baby,10m,gemm" ; reps=2 ; threads=2 ; gemm_peak="" ; precision=fp32
 corpus="$root/../shared/data/tinyshakespeare/input.txt"
 out="$root/runs/vs-pytorch"
 while [ $# -gt 0 ]; do
@@ -34,12 +35,14 @@ while [ $# -gt 0 ]; do
     --corpus)  [ $# -ge 2 ] || die "--corpus needs a value"; corpus="$2"; shift 2 ;;
     --out)     [ $# -ge 2 ] || die "--out needs a value"; out="$2"; shift 2 ;;
     --gemm-peak) [ $# -ge 2 ] || die "--gemm-peak needs a value"; gemm_peak="$2"; shift 2 ;;
+    --precision) [ $# -ge 2 ] || die "--precision needs a value"; precision="$2"; shift 2 ;;
     *) die "unknown argument '$1' (see the header of $0)" ;;
   esac
 done
 [[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer, got '$reps'"
 [[ "$threads" =~ ^[1-9][0-9]*$ ]] || die "--threads must be a positive integer, got '$threads'"
 [ -z "$gemm_peak" ] || [[ "$gemm_peak" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--gemm-peak must be a number (GFLOP/s), got '$gemm_peak'"
+[ "$precision" = fp32 ] || [ "$precision" = bf16 ] || die "--precision must be fp32 or bf16, got '$precision'"
 [ -f "$corpus" ] || die "corpus $corpus not found"
 corpus="$(cd "$(dirname "$corpus")" && pwd)/$(basename "$corpus")"
 py=/usr/bin/python3   # Debian's python3-torch lives here, not in a pyenv/venv python3 on PATH
@@ -92,6 +95,7 @@ torch_core="$(grep -m1 -o 'Core: .*' "$peak_log" || echo 'Core: (not reported)')
   echo "PyTorch $("$py" -c 'import torch; print(torch.__version__)' 2>/dev/null) on $py, BLAS" \
        "$(readlink -f "$(ldconfig -p | awk '/libopenblas.so.0 /{print $NF; exit}')" 2>/dev/null || echo '?'), $torch_core"
   echo "GEMM peak (MFU denominator): $gemm_peak GFLOP/s, $peak_note"
+  echo "Sparkformer train.precision = $precision; PyTorch float32"
 } | tee "$report" >&2
 printf 'shape\tside\trep\ttokens_per_s\tms_per_step\tpeak_rss_mb\tloss\tvocab\tnd4j_peak\tcore\n' > "$raw"
 
@@ -114,7 +118,7 @@ EOF
 for s in "${shape_list[@]}"; do
   read -r layers heads embed ctx batch steps <<< "$(shape_of "$s")"
   shape_set=(--set model.layers="$layers" --set model.heads="$heads" --set model.embedDim="$embed"
-             --set model.contextLength="$ctx" --set train.steps="$steps")
+             --set model.contextLength="$ctx" --set train.steps="$steps" --set train.precision="$precision")
   for rep in $(seq 1 "$reps"); do
     tag="$s-$rep"
     echo "vs-pytorch: $s (${layers}L/${heads}H/${embed}, ctx $ctx, batch $batch, $steps steps) repetition $rep" >&2

@@ -218,7 +218,8 @@ public final class ConfigLoader {
                 t.intValue("train.checkpointRetries"),
                 t.intValue("train.checkpointRetrySeconds"),
                 t.intValue("train.maxSkippedSteps"),
-                t.intValue("train.progressSeconds"));
+                t.intValue("train.progressSeconds"),
+                t.enumValue("train.precision", TrainConfig.Precision.class));
         SparkConfig spark = new SparkConfig(
                 t.intValue("spark.workers"),
                 t.intValue("spark.averagingFrequency"),

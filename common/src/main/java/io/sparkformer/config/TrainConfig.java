@@ -25,10 +25,17 @@ public record TrainConfig(
         int checkpointRetries,
         int checkpointRetrySeconds,
         int maxSkippedSteps,
-        int progressSeconds) implements Serializable {
+        int progressSeconds,
+        Precision precision) implements Serializable {
 
     /** What a non-finite loss does: stop the run (keeping the last good checkpoint) or skip the step. */
     public enum NonFinitePolicy { STOP, SKIP }
+
+    /**
+     * Arithmetic of the matrix products: fp32, or bf16 inputs with fp32 accumulation (oneDNN, AMX
+     * tiles where the CPU has them). Parameters, optimizer state and every other op stay fp32.
+     */
+    public enum Precision { FP32, BF16 }
 
     public TrainConfig {
         ConfigChecks.positive("train.batchSize", batchSize);

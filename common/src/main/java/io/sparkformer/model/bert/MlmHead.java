@@ -1,5 +1,6 @@
 package io.sparkformer.model.bert;
 
+import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.model.nn.ErfGelu;
 import io.sparkformer.model.nn.Gelu;
@@ -77,7 +78,7 @@ public final class MlmHead implements BertHead {
         LayerNorm.Cache[] norm = new LayerNorm.Cache[1];
         pass.transformed = LayerNorm.forward(act, p.get(NORM_GAIN), p.get(NORM_BIAS), spec.arch().layerNormEpsilon(), norm);
         pass.norm = norm[0];
-        pass.logits = Nd4j.gemm(pass.transformed, p.get(TransformerStack.TOKEN_EMBEDDING), false, true)  // [R, V]
+        pass.logits = Gemm.multiply(pass.transformed, p.get(TransformerStack.TOKEN_EMBEDDING), false, true)  // [R, V]
                 .addiRowVector(p.get(DECODER_BIAS));
         return pass;
     }
@@ -86,8 +87,8 @@ public final class MlmHead implements BertHead {
     public INDArray backward(Map<String, INDArray> p, Map<String, INDArray> g, Pass head, INDArray dLogits) {
         MlmPass pass = (MlmPass) head;
         Reductions.addColumnSums(dLogits, g.get(DECODER_BIAS));
-        g.get(TransformerStack.TOKEN_EMBEDDING).addi(Nd4j.gemm(dLogits, pass.transformed, true, false));  // [V, C]
-        INDArray dTransformed = Nd4j.gemm(dLogits, p.get(TransformerStack.TOKEN_EMBEDDING), false, false);   // [R, C]
+        g.get(TransformerStack.TOKEN_EMBEDDING).addi(Gemm.multiply(dLogits, pass.transformed, true, false));  // [V, C]
+        INDArray dTransformed = Gemm.multiply(dLogits, p.get(TransformerStack.TOKEN_EMBEDDING), false, false);   // [R, C]
         INDArray dAct = LayerNorm.backward(pass.norm, p.get(NORM_GAIN), dTransformed, g.get(NORM_GAIN),
                 g.get(NORM_BIAS));
         INDArray dDense = erfGelu ? ErfGelu.backward(pass.dense, pass.geluFactor, dAct)

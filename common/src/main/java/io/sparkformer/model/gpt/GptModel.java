@@ -1,5 +1,6 @@
 package io.sparkformer.model.gpt;
 
+import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.model.nn.Linear;
 import io.sparkformer.model.nn.TransformerBlock.Init;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
@@ -63,7 +64,7 @@ public final class GptModel {
         pass.stack = stack.forward(p, ids, batch, padding, training);
         INDArray normed = pass.stack.out;                                          // [N, C]
         pass.logits = spec.tiedEmbeddings()
-                ? Nd4j.gemm(normed, p.get(TOKEN_EMBEDDING), false, true)            // [N, V]
+                ? Gemm.multiply(normed, p.get(TOKEN_EMBEDDING), false, true)            // [N, V]
                 : Linear.forward(normed, p.get(OUTPUT_WEIGHT), null);
         return pass;
     }
@@ -73,8 +74,8 @@ public final class GptModel {
         INDArray normed = pass.stack.out;
         INDArray dNormed;
         if (spec.tiedEmbeddings()) {
-            g.get(TOKEN_EMBEDDING).addi(Nd4j.gemm(dLogits, normed, true, false));           // [V, C]
-            dNormed = Nd4j.gemm(dLogits, p.get(TOKEN_EMBEDDING), false, false);            // [N, C]
+            g.get(TOKEN_EMBEDDING).addi(Gemm.multiply(dLogits, normed, true, false));           // [V, C]
+            dNormed = Gemm.multiply(dLogits, p.get(TOKEN_EMBEDDING), false, false);            // [N, C]
         } else {
             dNormed = Linear.backward(normed, p.get(OUTPUT_WEIGHT), dLogits, g.get(OUTPUT_WEIGHT), null);
         }

@@ -1,6 +1,9 @@
 package io.sparkformer.model.layer;
 
+import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.TrainConfig;
+import io.sparkformer.config.TrainConfig.Precision;
+import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.model.optim.FlatGradientUpdater;
 import io.sparkformer.model.optim.LoopAdam;
 import io.sparkformer.train.WarmupCosineSchedule;
@@ -8,6 +11,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -37,6 +42,28 @@ public final class WholeModelGraph {
             List<Regularization> decay = t.weightDecay() > 0 ? List.of(new WeightDecay(t.weightDecay(), true))
                     : List.of();
             return new Optimizer(adam, decay, t.gradClip());
+        }
+    }
+
+    /**
+     * Sets the precision of {@code graph}'s matrix products, in its configuration (what Spark workers
+     * and checkpoints receive) and in its live layers; refuses with one line if this JVM cannot run it.
+     */
+    public static void setPrecision(ComputationGraph graph, Precision precision) {
+        try {
+            Gemm.requireAvailable(precision);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+        for (GraphVertex v : graph.getConfiguration().getVertices().values()) {
+            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof WholeModelLayer l) {
+                l.setPrecision(precision);
+            }
+        }
+        for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
+            if (layer.conf().getLayer() instanceof WholeModelLayer l) {
+                l.setPrecision(precision);
+            }
         }
     }
 

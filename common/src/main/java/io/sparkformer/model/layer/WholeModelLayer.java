@@ -1,5 +1,6 @@
 package io.sparkformer.model.layer;
 
+import io.sparkformer.config.TrainConfig.Precision;
 import io.sparkformer.model.Architecture;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
 import org.deeplearning4j.nn.api.ParamInitializer;
@@ -36,6 +37,12 @@ import java.util.stream.Collectors;
  */
 public abstract class WholeModelLayer extends BaseLayer {
     private Architecture arch;
+    /**
+     * Arithmetic of the matrix products ({@code train.precision}); not part of the architecture: a
+     * checkpoint's configuration carries the precision it trained at (absent before: fp32), and a
+     * resumed run sets its own ({@link WholeModelGraph#setPrecision}).
+     */
+    private Precision precision = Precision.FP32;
     /** The flat architecture fields of an earlier checkpoint, while {@link #arch} is not yet built from them. */
     @JsonIgnore private FlatArchitecture flat;
 
@@ -72,6 +79,14 @@ public abstract class WholeModelLayer extends BaseLayer {
     @JsonProperty("arch")
     private void setArch(Architecture arch) {
         this.arch = arch;
+    }
+
+    public Precision getPrecision() {
+        return precision;
+    }
+
+    public void setPrecision(Precision precision) {
+        this.precision = precision == null ? Precision.FP32 : precision;
     }
 
     /** Receives the fields the bean does not declare: among them, an earlier checkpoint's flat architecture. */

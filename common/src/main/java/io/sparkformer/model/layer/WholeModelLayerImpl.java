@@ -1,5 +1,6 @@
 package io.sparkformer.model.layer;
 
+import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.model.nn.SparseCrossEntropy;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
@@ -122,7 +123,10 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
      * the main cost of a step).
      */
     private P forward(boolean training, int[] selected) {
-        P pass = forward(params, ids(input), (int) input.size(0), paddingMask, selected, training);
+        P pass;
+        try (Gemm.Scope ignored = Gemm.at(layerConf().getPrecision())) {
+            pass = forward(params, ids(input), (int) input.size(0), paddingMask, selected, training);
+        }
         SparseCrossEntropy.Result loss = labels == null ? null : scoredLoss(pass, training);
         step = new Step<>(training, input, labels, maskArray, paddingMask, selected, pass, loss);
         return pass;
@@ -180,7 +184,8 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         Step<P> s = step(true, workspaceMgr);
-        try (MemoryWorkspace ignored = BackwardWorkspace.enter(workspaceMgr)) {
+        try (MemoryWorkspace ignored = BackwardWorkspace.enter(workspaceMgr);
+             Gemm.Scope precision = Gemm.at(layerConf().getPrecision())) {
             gradientsFlattened.assign(0);
             backward(params, gradientViews, s.pass(), s.loss().dLogits());
         }

@@ -1,5 +1,6 @@
 package io.sparkformer.model.nn;
 
+import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.model.kernel.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -36,7 +37,7 @@ public final class Attention {
     public static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray bias, double dropout,
                                    Cache[] cacheOut) {
         double scale = 1.0 / Math.sqrt(q.size(2));
-        INDArray scores = Nd4j.matmul(q, k, null, false, true, false);                 // [G, T, S]
+        INDArray scores = Gemm.batched(q, k, null, false, true);               // [G, T, S]
         boolean causal = AttentionMask.isCausal(bias);
         INDArray probs;
         if (Kernels.accepts(Kernels.Kernel.SOFTMAX, scores) && (bias == null || causal
@@ -51,7 +52,7 @@ public final class Attention {
         if (cacheOut != null) {
             cacheOut[0] = new Cache(q, k, v, probs, used, dropMask, scale, causal);
         }
-        return Nd4j.matmul(used, v);                                                  // [G, T, D]
+        return Gemm.batched(used, v, null, false, false);                                            // [G, T, D]
     }
 
     /** softmax(scores * scale + bias) over the last axis, in place, as ND4J ops: the reference path. */
@@ -73,8 +74,8 @@ public final class Attention {
      * (slices of one stacked gradient, so merging heads back is a single copy).
      */
     public static INDArray[] backward(Cache c, INDArray dOut, INDArray dqOut, INDArray dkOut, INDArray dvOut) {
-        INDArray dv = Nd4j.matmul(c.used(), dOut, dvOut, true, false, false);          // [G, S, D]
-        INDArray dProbs = Nd4j.matmul(dOut, c.v(), null, false, true, false);         // [G, T, S]
+        INDArray dv = Gemm.batched(c.used(), dOut, dvOut, true, false);          // [G, S, D]
+        INDArray dProbs = Gemm.batched(dOut, c.v(), null, false, true);         // [G, T, S]
         if (c.dropMask() != null) {
             dProbs.muli(c.dropMask());
         }
@@ -85,8 +86,8 @@ public final class Attention {
         } else {
             dScores = softmaxBackwardNd4j(c.probs(), dProbs, c.scale());
         }
-        INDArray dq = Nd4j.matmul(dScores, c.k(), dqOut, false, false, false);        // [G, T, D]
-        INDArray dk = Nd4j.matmul(dScores, c.q(), dkOut, true, false, false);         // [G, S, D]
+        INDArray dq = Gemm.batched(dScores, c.k(), dqOut, false, false);        // [G, T, D]
+        INDArray dk = Gemm.batched(dScores, c.q(), dkOut, true, false);         // [G, S, D]
         return new INDArray[] {dq, dk, dv};
     }
 

@@ -1,5 +1,6 @@
 package io.sparkformer.model.nn;
 
+import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.model.kernel.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -13,9 +14,9 @@ public final class Linear {
     }
 
     public static INDArray forward(INDArray x, INDArray w, INDArray b) {
-        // Nd4j.gemm, not INDArray.mmul: mmul measured ~9x slower for [768,128]x[128,384] (3.6 ms vs
+        // Gemm (Nd4j.gemm in fp32), not INDArray.mmul: mmul measured ~9x slower for [768,128]x[128,384] (3.6 ms vs
         // 0.4 ms inside a workspace), and gemm keeps c-order output for c-order inputs.
-        INDArray y = Nd4j.gemm(x, w, false, false);    // [N, out]
+        INDArray y = Gemm.multiply(x, w, false, false);    // [N, out]
         if (b != null) {
             y.addiRowVector(b);
         }
@@ -27,7 +28,7 @@ public final class Linear {
      * one fused pass adds bias and residual in place ({@link Kernels}), or two ND4J ops.
      */
     public static INDArray forwardPlus(INDArray x, INDArray w, INDArray b, INDArray residual) {
-        INDArray y = Nd4j.gemm(x, w, false, false);    // [N, out]
+        INDArray y = Gemm.multiply(x, w, false, false);    // [N, out]
         if (Kernels.accepts(Kernels.Kernel.RESIDUAL, y, b, residual)) {
             Kernels.biasResidual(y, b, residual);
             return y;
@@ -39,10 +40,10 @@ public final class Linear {
      * Accumulates dW += x^T dy and db += sum_rows(dy); returns dx = dy W^T.
      */
     public static INDArray backward(INDArray x, INDArray w, INDArray dy, INDArray dw, INDArray db) {
-        Nd4j.gemm(x, dy, dw, true, false, 1.0, 1.0);   // dw += x^T dy, [in, out]
+        Gemm.multiply(x, dy, dw, true, false, 1.0);   // dw += x^T dy, [in, out]
         if (db != null) {
             Reductions.addColumnSums(dy, db);
         }
-        return Nd4j.gemm(dy, w, false, true);          // [N, in]
+        return Gemm.multiply(dy, w, false, true);          // [N, in]
     }
 }

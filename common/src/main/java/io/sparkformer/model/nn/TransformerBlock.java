@@ -1,5 +1,6 @@
 package io.sparkformer.model.nn;
 
+import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.config.ModelConfig;
 import io.sparkformer.model.Architecture;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -190,7 +191,7 @@ public final class TransformerBlock {
         // Position-wise feed-forward sublayer.
         INDArray a2 = LayerNorm.forward(x2, p.get(prefix + "ln2.g"), p.get(prefix + "ln2.b"), eps, lnc);
         cache.ln2 = lnc[0];
-        INDArray hidden = Nd4j.gemm(a2, p.get(prefix + "mlp.fc.W"), false, false);                      // [N, F]
+        INDArray hidden = Gemm.multiply(a2, p.get(prefix + "mlp.fc.W"), false, false);                      // [N, F]
         INDArray[] sigmoid = new INDArray[1];
         INDArray act = activate(hidden, p.get(prefix + "mlp.fc.b"), sigmoid);    // adds the bias into hidden
         cache.a2 = a2;

@@ -1,5 +1,6 @@
 package io.sparkformer.model.seq2seq;
 
+import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.model.layer.BackwardWorkspace;
 import io.sparkformer.model.nn.AttentionMask;
 import io.sparkformer.model.nn.Dropout;
@@ -210,7 +211,7 @@ public final class Seq2SeqModel {
     /** Next-token logits [R, V] of decoder states [R, C]. */
     public INDArray project(Map<String, INDArray> p, INDArray states) {
         return spec.tiedOutput()
-                ? Nd4j.gemm(states, p.get(TARGET_EMBEDDING), false, true)                              // [R, V]
+                ? Gemm.multiply(states, p.get(TARGET_EMBEDDING), false, true)                              // [R, V]
                 : Linear.forward(states, p.get(OUTPUT_WEIGHT), null);
     }
 
@@ -218,8 +219,8 @@ public final class Seq2SeqModel {
     public void backward(Map<String, INDArray> p, Map<String, INDArray> g, Pass pass, INDArray dLogits) {
         INDArray dStates;
         if (spec.tiedOutput()) {
-            g.get(TARGET_EMBEDDING).addi(Nd4j.gemm(dLogits, pass.states, true, false));                // [V, C]
-            dStates = dLogits.mmul(p.get(TARGET_EMBEDDING));                                           // [B*T, C]
+            g.get(TARGET_EMBEDDING).addi(Gemm.multiply(dLogits, pass.states, true, false));                // [V, C]
+            dStates = Gemm.multiply(dLogits, p.get(TARGET_EMBEDDING), false, false);                                           // [B*T, C]
         } else {
             dStates = Linear.backward(pass.states, p.get(OUTPUT_WEIGHT), dLogits, g.get(OUTPUT_WEIGHT), null);
         }

@@ -16,6 +16,7 @@ import io.sparkformer.job.prepare.PrepareJob;
 import io.sparkformer.job.spark.SparkContexts;
 import io.sparkformer.job.train.TrainingJob;
 import io.sparkformer.model.gpt.GptGraphBuilder;
+import io.sparkformer.model.layer.WholeModelGraph;
 import io.sparkformer.tokenize.CharTokenizer;
 import io.sparkformer.tokenize.Tokenizer;
 import io.sparkformer.train.LocalTrainer;
@@ -94,6 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
         int[] train = java.util.Arrays.copyOfRange(all, 0, all.length - val);
         int[] valTokens = java.util.Arrays.copyOfRange(all, all.length - val, all.length);
         ComputationGraph graph = GptGraphBuilder.build(c, tokenizer.vocabSize(), DataType.FLOAT);
+        WholeModelGraph.setPrecision(graph, c.train().precision());
         BatchPlan plan = new BatchPlan(c.train().seed(), c.model().contextLength(), c.train().batchSize(), 1, train.length);
         LocalTrainer trainer = new LocalTrainer(graph, new ArrayTokenSource(train), plan);
         int warm = Math.min(5, c.train().steps());

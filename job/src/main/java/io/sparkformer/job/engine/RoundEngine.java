@@ -17,6 +17,7 @@ import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.SparkRounds;
 import io.sparkformer.job.train.TensorBoardLog;
 import io.sparkformer.model.MemoryEstimate;
+import io.sparkformer.model.layer.WholeModelGraph;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -81,6 +82,7 @@ public final class RoundEngine {
         CheckpointPolicy policy = family.checkpoints(config.train());
         policy.resume(metrics.lines());
         policy.start(start.step());
+        WholeModelGraph.setPrecision(family.graph(), config.train().precision());   // a resumed graph too
         SparkRounds rounds = new SparkRounds(sc, family.graph(), config, family.batches());
         try (GracefulStop stop = GracefulStop.install(config.train().shutdownGraceSeconds());
              Progress progress = new Progress(config.train().steps(), start.step(), family.tokensPerStep(),

@@ -1,0 +1,175 @@
+package io.sparkformer.model.kernel;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import io.sparkformer.config.TrainConfig.Precision;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model's matrix products, {@code Nd4j.gemm}'s contract: in fp32 they are ND4J's (OpenBLAS), with
+ * {@code train.precision = bf16} oneDNN's bf16 matmul ({@link Bf16Matmul}: inputs rounded to bf16,
+ * fp32 accumulation and output). The precision is the calling thread's, set by the model layer for
+ * the duration of a forward or backward pass ({@link #at}); products outside such a scope (decoding,
+ * export) and those bf16 cannot take stay in fp32: double arrays (gradient checks), other backends,
+ * an output that is not row-major.
+ */
+public final class Gemm {
+    private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
+    private static final ThreadLocal<Precision> PRECISION = ThreadLocal.withInitial(() -> Precision.FP32);
+    private static volatile boolean announced;
+
+    private Gemm() {
+    }
+
+    /** Restores the thread's previous precision. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Runs this thread's products at {@code precision} until the scope closes. */
+    public static Scope at(Precision precision) {
+        Precision previous = PRECISION.get();
+        PRECISION.set(precision);
+        return () -> PRECISION.set(previous);
+    }
+
+    /**
+     * Fails with a one-line reason if {@code precision} cannot run in this JVM (bf16: oneDNN's natives
+     * missing or not loadable); called where a run is configured, before any work.
+     */
+    public static void requireAvailable(Precision precision) {
+        if (precision == Precision.BF16) {
+            try {
+                announce();
+            } catch (LinkageError | IllegalStateException e) {
+                Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+                throw new IllegalArgumentException("train.precision = bf16 is not available here: " + cause.getMessage(), e);
+            }
+        }
+    }
+
+    /** Whether this CPU runs bf16 products on AMX tiles (loads oneDNN). */
+    public static boolean amx() {
+        return Bf16Matmul.amx();
+    }
+
+    /** op(a) op(b) as a new row-major [M, N] array. */
+    public static INDArray multiply(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+        if (!bf16(a, b) || a.rank() != 2) {
+            return Nd4j.gemm(a, b, transposeA, transposeB);
+        }
+        long m = transposeA ? a.size(1) : a.size(0);
+        long n = transposeB ? b.size(0) : b.size(1);
+        INDArray c = Nd4j.createUninitialized(DataType.FLOAT, m, n);
+        product(a, b, c, transposeA, transposeB, false);
+        return c;
+    }
+
+    /** {@code c = op(a) op(b) + beta c} for beta 0 or 1; returns c. */
+    public static INDArray multiply(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
+                                    double beta) {
+        if (beta != 0 && beta != 1) {
+            throw new IllegalArgumentException("beta must be 0 or 1, not " + beta);
+        }
+        if (!bf16(a, b, c) || a.rank() != 2 || c.stride(1) != 1 && c.size(1) > 1) {
+            return Nd4j.gemm(a, b, c, transposeA, transposeB, 1.0, beta);
+        }
+        product(a, b, c, transposeA, transposeB, beta == 1);
+        return c;
+    }
+
+    /**
+     * {@code Nd4j.matmul(a, b, c, transposeA, transposeB, false)} for rank-3 arrays, one product per
+     * leading index (attention's per-head products): c [G, M, N] = op(a) [G, M, K] op(b) [G, K, N],
+     * into {@code c} or, when it is null, a new row-major array.
+     */
+    public static INDArray batched(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB) {
+        if (!bf16(a, b) || a.rank() != 3 || c != null && (!bf16(a, c) || c.stride(2) != 1 && c.size(2) > 1)) {
+            return Nd4j.matmul(a, b, c, transposeA, transposeB, false);
+        }
+        if (c == null) {
+            c = Nd4j.createUninitialized(DataType.FLOAT, a.size(0), transposeA ? a.size(2) : a.size(1),
+                    transposeB ? b.size(1) : b.size(2));
+        }
+        product(a, b, c, transposeA, transposeB, false);
+        return c;
+    }
+
+    private static void product(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
+                                boolean accumulate) {
+        int r = c.rank() - 2;    // the two matrix axes; a leading batch axis when rank 3
+        long batch = r == 0 ? 1 : c.size(0);
+        long m = c.size(r);
+        long n = c.size(r + 1);
+        long k = transposeA ? a.size(r) : a.size(r + 1);
+        if ((transposeA ? a.size(r + 1) : a.size(r)) != m || (transposeB ? b.size(r) : b.size(r + 1)) != n
+                || (transposeB ? b.size(r + 1) : b.size(r)) != k || r == 1 && (a.size(0) != batch || b.size(0) != batch)) {
+            throw new IllegalArgumentException("matrix product of " + java.util.Arrays.toString(a.shape())
+                    + (transposeA ? "^T" : "") + " and " + java.util.Arrays.toString(b.shape()) + (transposeB ? "^T" : "")
+                    + " into " + java.util.Arrays.toString(c.shape()));
+        }
+        long[] as = strides(a, transposeA);
+        long[] bs = strides(b, transposeB);
+        long[] cs = strides(c, false);
+        announce();
+        Bf16Matmul.multiply(new Bf16Matmul.Layout(batch, m, n, k, as[2], as[0], as[1], bs[2], bs[0], bs[1], cs[2],
+                cs[0], cs[1], accumulate), address(a), address(b), address(c));
+    }
+
+    private static boolean bf16(INDArray... arrays) {
+        if (PRECISION.get() != Precision.BF16 || !Nd4j.getEnvironment().isCPU()) {
+            return false;
+        }
+        for (INDArray x : arrays) {
+            if (x.dataType() != DataType.FLOAT || x.rank() != arrays[0].rank() || x.rank() < 2 || x.rank() > 3
+                    || x.isEmpty()) {
+                return false;
+            }
+            for (long stride : x.stride()) {
+                if (stride <= 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Row, column and batch strides of op(x) over its last two axes (batch 0 for a matrix); a unit
+     * axis gets the stride a dense array would have.
+     */
+    private static long[] strides(INDArray x, boolean transpose) {
+        int r = x.rank() - 2;
+        long rows = x.size(r);
+        long cols = x.size(r + 1);
+        long rowStride = x.stride(r);
+        long colStride = x.stride(r + 1);
+        if (cols == 1) {
+            colStride = 1;
+        }
+        if (rows == 1) {
+            rowStride = cols * colStride;
+        }
+        long batchStride = r == 0 ? 0 : x.size(0) == 1 ? rows * cols : x.stride(0);
+        return transpose ? new long[]{colStride, rowStride, batchStride} : new long[]{rowStride, colStride, batchStride};
+    }
+
+    private static long address(INDArray x) {
+        return Pointer.nativeValue(Native.getDirectBufferPointer(x.data().asNio())) + x.offset() * Float.BYTES;
+    }
+
+    private static void announce() {
+        if (!announced) {
+            boolean amx = Bf16Matmul.amx();
+            announced = true;
+            LOG.info("train.precision = bf16: matrix products through oneDNN, {}", amx
+                    ? "on AMX bf16 tiles"
+                    : "but this CPU has no AMX (oneDNN computes them in fp32)");
+        }
+    }
+}

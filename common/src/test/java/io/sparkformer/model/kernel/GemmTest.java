@@ -1,0 +1,140 @@
+package io.sparkformer.model.kernel;
+
+import io.sparkformer.config.TrainConfig.Precision;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * bf16 products against an exact (double) reference, with the bound bf16 rounding allows: each
+ * input is rounded to 8 significant bits (relative error at most 2^-9), so each term a*b is off by
+ * at most ~2^-8 of |a||b|, and the whole product by 2^-8 * sum |a||b| (plus fp32 accumulation).
+ */
+class GemmTest {
+    private static final double BF16_TERM = Math.pow(2, -8) * 1.01;
+
+    @Test
+    void everyTransposeAndAccumulationIsWithinBf16RoundingOfTheExactProduct() {
+        Nd4j.getRandom().setSeed(11);
+        long m = 37, n = 29, k = 70;   // odd sizes: no kernel gets a whole tile
+        for (boolean ta : new boolean[]{false, true}) {
+            for (boolean tb : new boolean[]{false, true}) {
+                INDArray a = Nd4j.randn(DataType.FLOAT, ta ? k : m, ta ? m : k);
+                INDArray b = Nd4j.randn(DataType.FLOAT, tb ? n : k, tb ? k : n);
+                INDArray c0 = Nd4j.randn(DataType.FLOAT, m, n);
+                INDArray exact = exact(a, b, ta, tb);
+                INDArray fresh;
+                INDArray accumulated = c0.dup();
+                try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+                    fresh = Gemm.multiply(a, b, ta, tb);
+                    Gemm.multiply(a, b, accumulated, ta, tb, 1.0);
+                }
+                String what = (ta ? "T" : "N") + (tb ? "T" : "N");
+                assertWithinBf16(exact, fresh, a, b, ta, tb, what);
+                assertWithinBf16(exact.add(c0.castTo(DataType.DOUBLE)), accumulated, a, b, ta, tb, what + " beta 1");
+            }
+        }
+    }
+
+    @Test
+    void batchedProductsOfEveryTransposeWriteIntoSlicesOfAStack() {
+        Nd4j.getRandom().setSeed(15);
+        long g = 6, m = 19, n = 23, k = 13;   // attention's shapes: heads x queries x keys x head width
+        for (boolean ta : new boolean[]{false, true}) {
+            for (boolean tb : new boolean[]{false, true}) {
+                INDArray a = Nd4j.randn(DataType.FLOAT, g, ta ? k : m, ta ? m : k);
+                INDArray b = Nd4j.randn(DataType.FLOAT, g, tb ? n : k, tb ? k : n);
+                INDArray stack = Nd4j.zeros(DataType.FLOAT, 2, g, m, n);
+                INDArray into = stack.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+                INDArray fresh;
+                try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+                    fresh = Gemm.batched(a, b, null, ta, tb);
+                    Gemm.batched(a, b, into, ta, tb);
+                }
+                for (int i = 0; i < g; i++) {
+                    INDArray ai = a.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all());
+                    INDArray bi = b.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all());
+                    INDArray exact = exact(ai, bi, ta, tb);
+                    String what = "batch " + i + " " + (ta ? "T" : "N") + (tb ? "T" : "N");
+                    assertWithinBf16(exact, fresh.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()),
+                            ai, bi, ta, tb, what);
+                    assertWithinBf16(exact, into.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()),
+                            ai, bi, ta, tb, what + " into a slice");
+                }
+                assertEquals(0.0, stack.get(NDArrayIndex.point(0)).norm1Number().doubleValue(), "the other slice untouched");
+            }
+        }
+    }
+
+    @Test
+    void stridedViewsAreReadInPlace() {
+        Nd4j.getRandom().setSeed(12);
+        INDArray wide = Nd4j.randn(DataType.FLOAT, 40, 90);
+        INDArray a = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(5, 75));     // [40, 70], row stride 90
+        INDArray b = Nd4j.randn(DataType.FLOAT, 70, 33);
+        INDArray target = Nd4j.zeros(DataType.FLOAT, 40, 60);
+        INDArray c = target.get(NDArrayIndex.all(), NDArrayIndex.interval(10, 43));  // [40, 33], row stride 60
+        try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+            Gemm.multiply(a, b, c, false, false, 0.0);
+        }
+        assertWithinBf16(exact(a, b, false, false), c, a, b, false, false, "views");
+        assertEquals(0.0, target.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 10)).norm1Number().doubleValue(),
+                "columns outside the output view untouched");
+        assertEquals(0.0, target.get(NDArrayIndex.all(), NDArrayIndex.interval(43, 60)).norm1Number().doubleValue());
+    }
+
+    @Test
+    void bf16RoundsItsInputsWhereTheCpuHasBf16Hardware() {
+        Nd4j.getRandom().setSeed(13);
+        INDArray a = Nd4j.randn(DataType.FLOAT, 64, 256);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 256, 64);
+        INDArray fp32 = Nd4j.gemm(a, b, false, false);
+        INDArray bf16;
+        try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+            bf16 = Gemm.multiply(a, b, false, false);
+        }
+        double fp32Error = exact(a, b, false, false).sub(fp32.castTo(DataType.DOUBLE)).norm2Number().doubleValue();
+        double bf16Error = exact(a, b, false, false).sub(bf16.castTo(DataType.DOUBLE)).norm2Number().doubleValue();
+        if (Bf16Matmul.amx()) {
+            // 8 significant bits instead of 24: the error grows by orders of magnitude (a fallback to fp32 would not).
+            assertTrue(bf16Error > 100 * fp32Error, "bf16 error " + bf16Error + " vs fp32 " + fp32Error);
+        } else {
+            assertTrue(bf16Error < 10 * fp32Error + 1e-4, "without bf16 hardware oneDNN computes in fp32: " + bf16Error);
+        }
+    }
+
+    @Test
+    void fp32AndDoublesStayWithNd4j() {
+        Nd4j.getRandom().setSeed(14);
+        INDArray a = Nd4j.randn(DataType.FLOAT, 9, 17);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 17, 5);
+        assertEquals(Nd4j.gemm(a, b, false, false), Gemm.multiply(a, b, false, false), "no scope: fp32");
+        INDArray ad = a.castTo(DataType.DOUBLE);
+        INDArray bd = b.castTo(DataType.DOUBLE);
+        try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+            assertEquals(Nd4j.gemm(ad, bd, false, false), Gemm.multiply(ad, bd, false, false), "doubles: exact path");
+        }
+        try (Gemm.Scope outer = Gemm.at(Precision.BF16)) {
+            try (Gemm.Scope inner = Gemm.at(Precision.FP32)) {
+                assertEquals(Nd4j.gemm(a, b, false, false), Gemm.multiply(a, b, false, false), "inner fp32 scope");
+            }
+        }
+    }
+
+    private static INDArray exact(INDArray a, INDArray b, boolean ta, boolean tb) {
+        return Nd4j.gemm(a.castTo(DataType.DOUBLE), b.castTo(DataType.DOUBLE), ta, tb);
+    }
+
+    private static void assertWithinBf16(INDArray exact, INDArray actual, INDArray a, INDArray b, boolean ta,
+                                         boolean tb, String what) {
+        INDArray bound = exact(Nd4j.math().abs(a.dup()), Nd4j.math().abs(b.dup()), ta, tb).muli(BF16_TERM).addi(1e-5);
+        INDArray error = Nd4j.math().abs(exact.sub(actual.castTo(DataType.DOUBLE)));
+        INDArray over = error.sub(bound);
+        assertTrue(over.maxNumber().doubleValue() <= 0, what + ": error " + error.maxNumber() + " exceeds the bf16 bound");
+    }
+}
