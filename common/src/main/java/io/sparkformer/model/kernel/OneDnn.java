@@ -25,7 +25,10 @@ final class OneDnn {
     static final int ARG_SRC = 1;
     static final int ARG_DST = 17;
     static final int ARG_WEIGHTS = 33;
+    static final int ARG_SCRATCHPAD = 80;
     static final int QUERY_IMPL_INFO_STR = 8;
+    static final int QUERY_SCRATCHPAD_MD = 136;
+    static final int SCRATCHPAD_USER = 1;
     /** {@code dnnl_cpu_isa_avx512_core_amx}: the ISA whose bf16 tiles make {@code bf16} pay. */
     static final int ISA_AMX = 0xfef;
 
@@ -73,6 +76,8 @@ final class OneDnn {
 
     static native int dnnl_primitive_attr_set_fpmath_mode(long attr, int mode);
 
+    static native int dnnl_primitive_attr_set_scratchpad_mode(long attr, int mode);
+
     static native int dnnl_post_ops_create(long[] postOps);
 
     static native int dnnl_post_ops_destroy(long postOps);
@@ -90,6 +95,13 @@ final class OneDnn {
     static native int dnnl_primitive_desc_query(long pd, int what, int index, long[] result);
 
     static native int dnnl_primitive_create(long[] primitive, long pd);
+
+    /** A memory descriptor owned by {@code pd} (0 if none). */
+    static native long dnnl_primitive_desc_query_md(long pd, int what, int index);
+
+    static native int dnnl_memory_desc_clone(long[] md, long existing);
+
+    static native long dnnl_memory_desc_get_size(long md);
 
     static native int dnnl_memory_create(long[] memory, long md, long engine, long handle);
 

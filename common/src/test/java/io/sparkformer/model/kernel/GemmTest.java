@@ -7,6 +7,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +71,42 @@ class GemmTest {
                 }
                 assertEquals(0.0, stack.get(NDArrayIndex.point(0)).norm1Number().doubleValue(), "the other slice untouched");
             }
+        }
+    }
+
+    @Test
+    void concurrentProductsOnTwoThreadsGiveWhatEachGivesAlone() throws Exception {
+        // Two Spark tasks of local[N] multiply at once in one JVM: each must see only its own data,
+        // also in oneDNN's scratch buffers (a transposed operand is copied into one: x^T dy).
+        Nd4j.getRandom().setSeed(16);
+        INDArray[] as = {Nd4j.randn(DataType.FLOAT, 384, 128), Nd4j.randn(DataType.FLOAT, 384, 512)};
+        INDArray[] bs = {Nd4j.randn(DataType.FLOAT, 384, 384), Nd4j.randn(DataType.FLOAT, 384, 128)};
+        INDArray[] alone = new INDArray[2];
+        for (int i = 0; i < 2; i++) {
+            try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+                alone[i] = Gemm.multiply(as[i], bs[i], true, false);
+            }
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<Integer>> mismatches = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int task = i;
+                mismatches.add(pool.submit(() -> {
+                    int wrong = 0;
+                    try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+                        for (int rep = 0; rep < 300; rep++) {
+                            if (!alone[task].equals(Gemm.multiply(as[task], bs[task], true, false))) {
+                                wrong++;
+                            }
+                        }
+                    }
+                    return wrong;
+                }));
+            }
+            assertEquals(0, mismatches.get(0).get() + mismatches.get(1).get(), "products that differ from the same product alone");
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -95,6 +95,43 @@ class Bf16PrecisionTest {
     }
 
     @Test
+    void twoModelsTrainingAtOnceOnTwoThreadsComputeWhatEachComputesAlone() throws Exception {
+        // Spark local[N]: N tasks in one JVM each run their replica's forward and backward at once.
+        ComputationGraph[] graphs = {gpt(Precision.BF16), gpt(Precision.BF16)};
+        DataSet[] data = {batch(21), batch(22)};
+        INDArray[] alone = new INDArray[2];
+        for (int i = 0; i < 2; i++) {
+            alone[i] = gradient(graphs[i], data[i]);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<Integer>> wrong = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int task = i;
+                wrong.add(pool.submit(() -> {
+                    int differing = 0;
+                    for (int rep = 0; rep < 30; rep++) {
+                        if (!alone[task].equals(gradient(graphs[task], data[task]))) {
+                            differing++;
+                        }
+                    }
+                    return differing;
+                }));
+            }
+            assertEquals(0, wrong.get(0).get() + wrong.get(1).get(), "gradients that differ from the same computation alone");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static INDArray gradient(ComputationGraph graph, DataSet data) {
+        graph.setInputs(data.getFeatures());
+        graph.setLabels(data.getLabels());
+        graph.computeGradientAndScore();
+        return graph.gradient().gradient().dup();
+    }
+
+    @Test
     void theConfigurationCarriesThePrecisionAndOlderOnesReadAsFp32() throws Exception {
         String json = gpt(Precision.BF16).getConfiguration().toJson();
         assertEquals(Precision.BF16, layer(json).getPrecision());
