@@ -30,6 +30,8 @@ final class Bf16Matmul {
         check(OneDnn.dnnl_stream_create(stream, ENGINE, OneDnn.STREAM_DEFAULT), "dnnl_stream_create");
         return stream[0];
     });
+    /** The OpenMP thread count last set on this thread (0: not yet). */
+    private static final ThreadLocal<int[]> THREADS = ThreadLocal.withInitial(() -> new int[1]);
     /** This thread's scratchpad, grown to the largest a primitive asked for. */
     private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
@@ -53,9 +55,18 @@ final class Bf16Matmul {
         return OneDnn.dnnl_get_effective_cpu_isa() >= OneDnn.ISA_AMX;
     }
 
-    /** Multiplies: the arrays at {@code a}, {@code b}, {@code c} (addresses) have the strides of {@code layout}. */
-    static void multiply(Layout layout, long a, long b, long c) {
+    /**
+     * Multiplies on {@code threads} threads: the arrays at {@code a}, {@code b}, {@code c} (addresses)
+     * have the strides of {@code layout}.
+     */
+    static void multiply(Layout layout, long a, long b, long c, int threads) {
         Primitive p = PRIMITIVES.computeIfAbsent(layout, Bf16Matmul::create);
+        int[] set = THREADS.get();
+        if (set[0] != threads) {
+            // The task's share of the cores: two local[2] tasks on OMP_NUM_THREADS=2 each would run 2.
+            OpenMp.omp_set_num_threads(threads);
+            set[0] = threads;
+        }
         long stream = STREAM.get();
         long[] memories = new long[4];
         try {

@@ -9,11 +9,14 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.ref.Reference;
+
 /**
  * The model's matrix products, {@code Nd4j.gemm}'s contract: in fp32 they are ND4J's (OpenBLAS), with
  * {@code train.precision = bf16} oneDNN's bf16 matmul ({@link Bf16Matmul}: inputs rounded to bf16,
  * fp32 accumulation and output). The precision is the calling thread's, set by the model layer for
- * the duration of a forward or backward pass ({@link #at}); products outside such a scope (decoding,
+ * the duration of a forward or backward pass ({@link #at}); oneDNN runs them on ND4J's thread budget
+ * (one per task in Spark's local mode, as the fused kernels). Products outside such a scope (decoding,
  * export) and those bf16 cannot take stay in fp32: double arrays (gradient checks), other backends,
  * an output that is not row-major.
  */
@@ -118,7 +121,12 @@ public final class Gemm {
         long[] cs = strides(c, false);
         announce();
         Bf16Matmul.multiply(new Bf16Matmul.Layout(batch, m, n, k, as[2], as[0], as[1], bs[2], bs[0], bs[1], cs[2],
-                cs[0], cs[1], accumulate), address(a), address(b), address(c));
+                cs[0], cs[1], accumulate), address(a), address(b), address(c), threads());
+        // oneDNN reads and writes through raw addresses: an array unreachable after address() could be
+        // collected, and its off-heap memory freed, during the call (outside workspaces).
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(c);
     }
 
     private static boolean bf16(INDArray... arrays) {
@@ -157,6 +165,15 @@ public final class Gemm {
         }
         long batchStride = r == 0 ? 0 : x.size(0) == 1 ? rows * cols : x.stride(0);
         return transpose ? new long[]{colStride, rowStride, batchStride} : new long[]{rowStride, colStride, batchStride};
+    }
+
+    /**
+     * The calling task's thread budget: what a Spark task set with ND4J's {@code setMaxMasterThreads}
+     * (RoundData). Not {@code maxThreads()} alone: libnd4j keeps that at its start value when asked
+     * for fewer (measured: {@code setMaxThreads(1)} left it at 2).
+     */
+    private static int threads() {
+        return Math.max(1, Math.min(Nd4j.getEnvironment().maxThreads(), Nd4j.getEnvironment().maxMasterThreads()));
     }
 
     private static long address(INDArray x) {

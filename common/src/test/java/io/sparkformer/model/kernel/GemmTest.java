@@ -111,6 +111,23 @@ class GemmTest {
     }
 
     @Test
+    void oneDnnRunsOnNd4jsThreadBudget() {
+        // A Spark task sets ND4J's budget to its share of the cores (RoundData); oneDNN must follow it.
+        int before = Nd4j.getEnvironment().maxMasterThreads();
+        INDArray a = Nd4j.randn(DataType.FLOAT, 64, 64);
+        try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+            for (int threads : new int[]{1, 2, 1}) {
+                Nd4j.getEnvironment().setMaxMasterThreads(threads);   // as a Spark task does (RoundData)
+                Nd4j.getEnvironment().setMaxThreads(threads);
+                Gemm.multiply(a, a, false, false);
+                assertEquals(threads, OpenMp.omp_get_max_threads(), "OpenMP threads of this thread");
+            }
+        } finally {
+            Nd4j.getEnvironment().setMaxMasterThreads(before);
+        }
+    }
+
+    @Test
     void stridedViewsAreReadInPlace() {
         Nd4j.getRandom().setSeed(12);
         INDArray wide = Nd4j.randn(DataType.FLOAT, 40, 90);

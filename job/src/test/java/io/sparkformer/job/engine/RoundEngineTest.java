@@ -8,6 +8,7 @@ import io.sparkformer.checkpoint.TrainingState;
 import io.sparkformer.config.ConfigLoader;
 import io.sparkformer.config.SparkformerConfig;
 import io.sparkformer.config.TrainConfig;
+import io.sparkformer.config.TrainConfig.Precision;
 import io.sparkformer.data.ArrayTokenSource;
 import io.sparkformer.data.BatchPlan;
 import io.sparkformer.data.BatchSource;
@@ -18,6 +19,8 @@ import io.sparkformer.job.train.RunDirectory;
 import io.sparkformer.job.train.TensorBoardEvents;
 import io.sparkformer.model.MemoryEstimate;
 import io.sparkformer.model.gpt.GptGraphBuilder;
+import io.sparkformer.model.kernel.Gemm;
+import io.sparkformer.model.layer.WholeModelLayer;
 import io.sparkformer.tokenize.CharTokenizer;
 import io.sparkformer.train.LossEvaluator;
 import org.apache.hadoop.conf.Configuration;
@@ -43,6 +46,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The round engine on real Spark (local mode) with a tiny GPT: skip semantics and keep-best early stopping. */
@@ -174,6 +178,39 @@ class RoundEngineTest {
         Checkpoint latest = new CheckpointStore(dir.resolve("skip").toString(), new Configuration(), 5).loadLatest()
                 .orElseThrow();
         assertEquals("step-000010", latest.name(), "no checkpoint of the skipped round at step 5");
+    }
+
+    @Test
+    void trainPrecisionReachesTheWorkersAndTheCheckpointAndAResumeTakesTheConfigs() throws Exception {
+        SparkformerConfig fp32 = config("train.steps=10", "train.evalEvery=10", "train.checkpointEvery=10",
+                "spark.averagingFrequency=5", "model.embedDim=64", "model.heads=4");
+        SparkformerConfig bf16 = config("train.steps=10", "train.evalEvery=10", "train.checkpointEvery=10",
+                "spark.averagingFrequency=5", "model.embedDim=64", "model.heads=4", "train.precision=bf16");
+        RoundEngine.Outcome a = run(fp32, TinyGpt.of(fp32, -1, null, null), "fp32");
+        TinyGpt family = TinyGpt.of(bf16, -1, null, null);
+        RoundEngine.Outcome b = run(bf16, family, "bf16");
+
+        assertEquals(Precision.BF16, precision(family.graph()));
+        Checkpoint saved = new CheckpointStore(dir.resolve("bf16").toString(), new Configuration(), 5).loadLatest()
+                .orElseThrow();
+        assertEquals(Precision.BF16, precision(saved.model()), "the checkpoint's configuration");
+        assertTrue(Math.abs(a.trainLoss() - b.trainLoss()) < 0.02 * a.trainLoss(), a.trainLoss() + " vs " + b.trainLoss());
+        if (Gemm.amx()) {
+            // The workers build their replicas from the round's configuration: bf16 must have reached them.
+            assertNotEquals(a.trainLoss(), b.trainLoss(), "the workers trained in bf16");
+        }
+
+        RunDirectory resumed = new RunDirectory(dir.resolve("bf16").toString(), new Configuration());
+        SparkformerConfig more = config("train.steps=15", "train.evalEvery=5", "train.checkpointEvery=5",
+                "spark.averagingFrequency=5", "model.embedDim=64", "model.heads=4");
+        TinyGpt again = new TinyGpt(more, saved.model(), family.batches(), null, null);
+        new RoundEngine(sc, more, resumed, new CheckpointStore(resumed.root().toString(), new Configuration(), 5),
+                MemoryEstimate.Task.GPT, tokenizer.vocabSize()).run(again, saved.state());
+        assertEquals(Precision.FP32, precision(again.graph()), "a resumed run trains at its config's precision");
+    }
+
+    private static Precision precision(ComputationGraph graph) {
+        return ((WholeModelLayer) graph.getLayer(GptGraphBuilder.LAYER).conf().getLayer()).getPrecision();
     }
 
     @Test
