@@ -2,6 +2,7 @@ package io.sparkformer.model.kernel;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.TrainConfig.Precision;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,8 +16,8 @@ import java.lang.ref.Reference;
  * The model's matrix products, {@code Nd4j.gemm}'s contract: in fp32 they are ND4J's (OpenBLAS), with
  * {@code train.precision = bf16} oneDNN's bf16 matmul ({@link Bf16Matmul}: inputs rounded to bf16,
  * fp32 accumulation and output). The precision is the calling thread's, set by the model layer for
- * the duration of a forward or backward pass ({@link #at}); oneDNN runs them on ND4J's thread budget
- * (one per task in Spark's local mode, as the fused kernels). Products outside such a scope (decoding,
+ * the duration of a forward or backward pass ({@link #at}); oneDNN runs them on the task's thread
+ * budget (its share of the cores, see {@link #threads}). Products outside such a scope (decoding,
  * export) and those bf16 cannot take stay in fp32: double arrays (gradient checks), other backends,
  * an output that is not row-major.
  */
@@ -42,7 +43,7 @@ public final class Gemm {
     }
 
     /**
-     * Fails with a one-line reason if {@code precision} cannot run in this JVM (bf16: oneDNN's natives
+     * Refuses with one line (exit 2) if {@code precision} cannot run in this JVM (bf16: oneDNN's natives
      * missing or not loadable); called where a run is configured, before any work.
      */
     public static void requireAvailable(Precision precision) {
@@ -51,7 +52,7 @@ public final class Gemm {
                 announce();
             } catch (LinkageError | IllegalStateException e) {
                 Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
-                throw new IllegalArgumentException("train.precision = bf16 is not available here: " + cause.getMessage(), e);
+                throw new ConfigException("train.precision = bf16 is not available here: " + cause.getMessage(), e);
             }
         }
     }

@@ -11,11 +11,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Splits a kernel's rows into contiguous chunks over the calling task's thread budget (ND4J's
- * {@code maxThreads}: every core in a single-JVM run, one per task in Spark's local mode, so
- * workers never oversubscribe), the caller running the first chunk. Without it a kernel ran on one
- * thread while libnd4j's ops, which it replaced, used all of them. {@code SPARKFORMER_KERNEL_THREADS}
- * (environment) caps the budget for A/B measurements.
+ * Splits a kernel's rows into contiguous chunks over ND4J's {@code maxThreads} (every core), the
+ * caller running the first chunk. Meant as the task's budget, but libnd4j keeps {@code maxThreads}
+ * at its start value when a Spark task asks for fewer (measured 2026-12-03: {@code setMaxThreads(1)}
+ * left it at 2), so each {@code local[2]} task's kernels split over both cores; {@link Gemm} reads
+ * the budget the task did set ({@code maxMasterThreads}); not changed here, unmeasured either way.
+ * Without this split a kernel ran on one thread while libnd4j's ops, which it replaced, used all of
+ * them. {@code SPARKFORMER_KERNEL_THREADS} (environment) caps the budget for A/B measurements.
  */
 final class KernelThreads {
     /** Below this many elements one thread does it all: handing a chunk over costs ~10-20 us. */

@@ -1,6 +1,5 @@
 package io.sparkformer.model.layer;
 
-import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.TrainConfig;
 import io.sparkformer.config.TrainConfig.Precision;
 import io.sparkformer.model.kernel.Gemm;
@@ -50,11 +49,7 @@ public final class WholeModelGraph {
      * and checkpoints receive) and in its live layers; refuses with one line if this JVM cannot run it.
      */
     public static void setPrecision(ComputationGraph graph, Precision precision) {
-        try {
-            Gemm.requireAvailable(precision);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage(), e);
-        }
+        Gemm.requireAvailable(precision);
         for (GraphVertex v : graph.getConfiguration().getVertices().values()) {
             if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof WholeModelLayer l) {
                 l.setPrecision(precision);
