@@ -16,15 +16,20 @@ import static io.sparkformer.model.kernel.OneDnn.check;
  * AMX the brgemm kernels run on bf16 tiles (measured 2.5-5x the fp32 GEMMs of a training step); on
  * one without bf16 hardware oneDNN computes in fp32. Inputs, output and master weights stay fp32, so
  * nothing else in the model changes. One primitive per shape and layout, created on first use and
- * reused (a model has a few dozen); primitives are immutable and shared across threads, each thread
- * executes on its own stream with its own scratchpad: oneDNN's default scratchpad is one buffer for the
- * whole library, which two Spark tasks multiplying at once would share (measured: the baby GPT's
- * {@code local[2]} run ended at validation loss 2.03 instead of 1.79-1.84 with it).
+ * reused (a language model has a few dozen), up to {@link #KEPT}: batches padded to their longest
+ * sequence (seq2seq, fine-tuning) bring a new shape for each length, so beyond that a product creates
+ * its primitive (from oneDNN's own bounded cache when it can) and destroys it after. Primitives are
+ * immutable and shared across threads; each thread executes on its own stream with its own
+ * scratchpad rather than the library's (the first bf16 {@code local[2]} run, on the library's,
+ * diverged; not proven to be why).
  */
 final class Bf16Matmul {
     private static final Logger LOG = LoggerFactory.getLogger(Bf16Matmul.class);
     private static final long ENGINE = engine();
+    /** Primitives kept for reuse at most. */
+    static final int KEPT = 512;
     private static final ConcurrentHashMap<Layout, Primitive> PRIMITIVES = new ConcurrentHashMap<>();
+    private static volatile boolean full;
     private static final ThreadLocal<Long> STREAM = ThreadLocal.withInitial(() -> {
         long[] stream = new long[1];
         check(OneDnn.dnnl_stream_create(stream, ENGINE, OneDnn.STREAM_DEFAULT), "dnnl_stream_create");
@@ -44,8 +49,15 @@ final class Bf16Matmul {
     }
 
     private record Primitive(long handle, long srcMd, long weightsMd, long dstMd, long scratchMd, long scratchBytes) {
+        void destroy() {
+            OneDnn.dnnl_primitive_destroy(handle);
+            for (long md : new long[]{srcMd, weightsMd, dstMd, scratchMd}) {
+                if (md != 0) {
+                    OneDnn.dnnl_memory_desc_destroy(md);
+                }
+            }
+        }
     }
-
 
     private Bf16Matmul() {
     }
@@ -60,7 +72,18 @@ final class Bf16Matmul {
      * have the strides of {@code layout}.
      */
     static void multiply(Layout layout, long a, long b, long c, int threads) {
-        Primitive p = PRIMITIVES.computeIfAbsent(layout, Bf16Matmul::create);
+        Primitive p = PRIMITIVES.get(layout);
+        boolean kept = true;
+        if (p == null && PRIMITIVES.size() < KEPT) {
+            p = PRIMITIVES.computeIfAbsent(layout, Bf16Matmul::create);
+        } else if (p == null) {
+            if (!full) {
+                full = true;
+                LOG.info("bf16: {} product shapes kept; further ones (variable-length batches) are set up per product", KEPT);
+            }
+            p = create(layout);
+            kept = false;
+        }
         int[] set = THREADS.get();
         if (set[0] != threads) {
             // The task's share of the cores: two local[2] tasks on OMP_NUM_THREADS=2 each would run 2.
@@ -89,7 +112,15 @@ final class Bf16Matmul {
                     OneDnn.dnnl_memory_destroy(m);
                 }
             }
+            if (!kept) {
+                p.destroy();
+            }
         }
+    }
+
+    /** How many primitives are kept. */
+    static int kept() {
+        return PRIMITIVES.size();
     }
 
     private static long scratch(long bytes) {

@@ -96,6 +96,10 @@ final class OneDnn {
 
     static native int dnnl_primitive_create(long[] primitive, long pd);
 
+    static native int dnnl_primitive_destroy(long primitive);
+
+    static native int dnnl_memory_desc_destroy(long md);
+
     /** A memory descriptor owned by {@code pd} (0 if none). */
     static native long dnnl_primitive_desc_query_md(long pd, int what, int index);
 

@@ -128,6 +128,24 @@ class GemmTest {
     }
 
     @Test
+    void shapesBeyondThoseKeptAreComputedAndNotKept() {
+        // Batches padded to their longest sequence bring a new shape per length: the cache must stop.
+        Nd4j.getRandom().setSeed(17);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 8, 5);
+        try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+            for (int rows = 1; Bf16Matmul.kept() < Bf16Matmul.KEPT; rows++) {
+                Gemm.multiply(Nd4j.randn(DataType.FLOAT, 1000 + rows, 8), b, false, false);
+            }
+            for (int rows = 1; rows <= 20; rows++) {
+                INDArray a = Nd4j.randn(DataType.FLOAT, 5000 + rows, 8);
+                assertWithinBf16(exact(a, b, false, false), Gemm.multiply(a, b, false, false), a, b, false, false,
+                        "beyond the kept shapes, " + rows);
+            }
+        }
+        assertEquals(Bf16Matmul.KEPT, Bf16Matmul.kept());
+    }
+
+    @Test
     void stridedViewsAreReadInPlace() {
         Nd4j.getRandom().setSeed(12);
         INDArray wide = Nd4j.randn(DataType.FLOAT, 40, 90);
