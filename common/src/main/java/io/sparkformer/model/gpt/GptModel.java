@@ -6,7 +6,6 @@ import io.sparkformer.model.nn.TransformerBlock.Init;
 import io.sparkformer.model.nn.TransformerBlock.ParamSpec;
 import io.sparkformer.model.layer.TransformerStack;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,6 @@ package io.sparkformer.model.nn;
 import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.model.kernel.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Affine map over rows, {@code y = x W + b}, with W stored [in, out] (the GPT-2 Conv1D layout, so
