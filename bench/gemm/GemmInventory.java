@@ -1,3 +1,4 @@
+import io.sparkformer.model.kernel.Gemm;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -12,7 +13,7 @@ import java.util.Locale;
 
 /**
  * Every matrix product one GPT training step runs (model/nn/TransformerBlock, Attention, Linear,
- * Reductions, gpt/GptModel), made with the very calls the model makes (Nd4j.gemm on 'c'-order
+ * Reductions, gpt/GptModel), made with the very calls the model makes (Gemm.multiply on 'c'-order
  * [rows, cols] arrays, Nd4j.matmul on [G, T, D] stacks), each timed alone: median of the repetitions
  * after a warm-up. Prints one row per product with m, n, k, transposes, calls per step, ms per call,
  * GFLOP/s and ms per step, and the sum. Run by bench/gemm-inventory.sh.
@@ -56,8 +57,15 @@ public class GemmInventory {
         INDArray a = ta ? rnd(k, m) : rnd(m, k);
         INDArray b = tb ? rnd(n, k) : rnd(k, n);
         INDArray c = Nd4j.zeros(DataType.FLOAT, m, n);
-        double ms = time(() -> Nd4j.gemm(a, b, c, ta, tb, 1.0, accumulate ? 1.0 : 0.0));
-        double fresh = accumulate ? Double.NaN : time(() -> Nd4j.gemm(a, b, ta, tb));
+        boolean gemv = m == 1 || n == 1;   // Reductions' GEMVs call ND4J directly
+        double ms = time(() -> {
+            if (gemv) {
+                Nd4j.gemm(a, b, c, ta, tb, 1.0, accumulate ? 1.0 : 0.0);
+            } else {
+                Gemm.multiply(a, b, c, ta, tb, accumulate ? 1.0 : 0.0);
+            }
+        });
+        double fresh = accumulate ? Double.NaN : time(() -> Gemm.multiply(a, b, ta, tb));
         ROWS.add(new Row(name, m, n, k, (ta ? "T" : "N") + (tb ? "T" : "N") + (accumulate ? " +=" : ""), calls,
                 ms, fresh));
         // The same product as one direct cblas_sgemm call into the OpenBLAS ND4J loaded, no ND4J op.
@@ -84,8 +92,8 @@ public class GemmInventory {
         INDArray a = ta ? rnd(g, k, m) : rnd(g, m, k);
         INDArray b = tb ? rnd(g, n, k) : rnd(g, k, n);
         INDArray c = Nd4j.create(DataType.FLOAT, g, m, n);
-        double ms = time(() -> Nd4j.matmul(a, b, c, ta, tb, false));
-        double fresh = time(() -> Nd4j.matmul(a, b, null, ta, tb, false));
+        double ms = time(() -> Gemm.batched(a, b, c, ta, tb));
+        double fresh = time(() -> Gemm.batched(a, b, null, ta, tb));
         ROWS.add(new Row(name + " (matmul rank 3, G=" + g + ")", m, n, k,
                 (ta ? "T" : "N") + (tb ? "T" : "N"), calls, ms / g, fresh / g));
         // The same products as G plain 2-D BLAS calls on views of the stacks.

@@ -2,6 +2,7 @@ package io.sparkformer.model.kernel;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import io.sparkformer.InputException;
 import io.sparkformer.config.ConfigException;
 import io.sparkformer.config.TrainConfig.Precision;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -13,18 +14,48 @@ import org.slf4j.LoggerFactory;
 import java.lang.ref.Reference;
 
 /**
- * The model's matrix products, {@code Nd4j.gemm}'s contract: in fp32 they are ND4J's (OpenBLAS), with
- * {@code train.precision = bf16} oneDNN's bf16 matmul ({@link Bf16Matmul}: inputs rounded to bf16,
- * fp32 accumulation and output). The precision is the calling thread's, set by the model layer for
- * the duration of a forward or backward pass ({@link #at}); oneDNN runs them on the task's thread
- * budget (its share of the cores, see {@link #threads}). Products outside such a scope (decoding,
- * export) and those bf16 cannot take stay in fp32: double arrays (gradient checks), other backends,
- * an output that is not row-major.
+ * The model's matrix products, {@code Nd4j.gemm}'s contract, on one of two libraries. In fp32 a small
+ * product (at most {@link #SMALL_FP32} multiply-adds per matrix: the baby GPT's layers, attention's
+ * per-head products) is oneDNN's fp32 matmul, a larger one ND4J's (OpenBLAS): interleaved, OpenBLAS's
+ * two threads lost up to 4x on the small ones and oneDNN lost up to 1.8x on the large ones (README
+ * "Performance"). With {@code train.precision = bf16} every product is oneDNN's bf16 matmul
+ * ({@link OneDnnMatmul}: inputs rounded to bf16, fp32 accumulation and output). The precision is the
+ * calling thread's, set by the model layer for the duration of a forward or backward pass
+ * ({@link #at}); oneDNN runs on the task's thread budget (its share of the cores, see {@link #threads}).
+ * Products outside such a scope (decoding, export) are fp32. ND4J computes whatever oneDNN cannot
+ * take: double arrays (gradient checks), other backends, non-positive strides, a JVM that cannot load
+ * oneDNN (fp32 only; bf16 then refuses at configuration). {@code SPARKFORMER_FP32_GEMM} (environment:
+ * {@code auto}, {@code nd4j}, {@code onednn}) overrides the fp32 split for A/B measurements.
  */
 public final class Gemm {
     private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
     private static final ThreadLocal<Precision> PRECISION = ThreadLocal.withInitial(() -> Precision.FP32);
+    /** fp32 products of at most this many multiply-adds per matrix go to oneDNN, larger ones to ND4J. */
+    static final long SMALL_FP32 = 1L << 26;
+    private static volatile long smallFp32 = SMALL_FP32;
+    private static volatile Fp32Route fp32Route = fp32Route();
     private static volatile boolean announced;
+
+    /** How fp32 products are split between the libraries: by size, or all to one. */
+    public enum Fp32Route { AUTO, ND4J, ONEDNN }
+
+    /** Which library computes a product, in which precision. */
+    enum Route { ND4J, ONEDNN_FP32, ONEDNN_BF16 }
+
+    /** Whether oneDNN loads in this JVM, tried once, on the first fp32 product it would take. */
+    private static final class OneDnnLoads {
+        static final boolean YES = tryLoad();
+
+        private static boolean tryLoad() {
+            try {
+                OneDnnMatmul.amx();
+                return true;
+            } catch (LinkageError | IllegalStateException e) {
+                LOG.info("fp32 matrix products all through ND4J: oneDNN does not load here ({})", e.toString());
+                return false;
+            }
+        }
+    }
 
     private Gemm() {
     }
@@ -57,20 +88,33 @@ public final class Gemm {
         }
     }
 
+    /**
+     * Sets the fp32 split for this JVM, in place of {@code SPARKFORMER_FP32_GEMM}: for benchmarks that
+     * alternate splits within one process (bench/gemm/RouteAB.java).
+     */
+    public static void fp32Route(Fp32Route route, long smallMacs) {
+        fp32Route = route;
+        smallFp32 = smallMacs;
+    }
+
     /** Whether this CPU runs bf16 products on AMX tiles (loads oneDNN). */
     public static boolean amx() {
-        return Bf16Matmul.amx();
+        return OneDnnMatmul.amx();
     }
 
     /** op(a) op(b) as a new row-major [M, N] array. */
     public static INDArray multiply(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
-        if (!bf16(a, b) || a.rank() != 2) {
+        if (a.rank() != 2 || b.rank() != 2) {
             return Nd4j.gemm(a, b, transposeA, transposeB);
         }
         long m = transposeA ? a.size(1) : a.size(0);
         long n = transposeB ? b.size(0) : b.size(1);
+        Route route = route(m * n * (transposeA ? a.size(0) : a.size(1)), a, b);
+        if (route == Route.ND4J) {
+            return Nd4j.gemm(a, b, transposeA, transposeB);
+        }
         INDArray c = Nd4j.createUninitialized(DataType.FLOAT, m, n);
-        product(a, b, c, transposeA, transposeB, false);
+        product(route, a, b, c, transposeA, transposeB, false);
         return c;
     }
 
@@ -80,10 +124,12 @@ public final class Gemm {
         if (beta != 0 && beta != 1) {
             throw new IllegalArgumentException("beta must be 0 or 1, not " + beta);
         }
-        if (!bf16(a, b, c) || a.rank() != 2 || c.stride(1) != 1 && c.size(1) > 1) {
+        Route route = a.rank() != 2 || c.rank() != 2 || c.stride(1) != 1 && c.size(1) > 1 ? Route.ND4J
+                : route(c.size(0) * c.size(1) * (transposeA ? a.size(0) : a.size(1)), a, b, c);
+        if (route == Route.ND4J) {
             return Nd4j.gemm(a, b, c, transposeA, transposeB, 1.0, beta);
         }
-        product(a, b, c, transposeA, transposeB, beta == 1);
+        product(route, a, b, c, transposeA, transposeB, beta == 1);
         return c;
     }
 
@@ -93,18 +139,21 @@ public final class Gemm {
      * into {@code c} or, when it is null, a new row-major array.
      */
     public static INDArray batched(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB) {
-        if (!bf16(a, b) || a.rank() != 3 || c != null && (!bf16(a, c) || c.stride(2) != 1 && c.size(2) > 1)) {
+        Route route = a.rank() != 3 || c != null && c.stride(2) != 1 && c.size(2) > 1 ? Route.ND4J
+                : route((transposeA ? a.size(2) : a.size(1)) * (transposeB ? b.size(1) : b.size(2))
+                        * (transposeA ? a.size(1) : a.size(2)), c == null ? new INDArray[]{a, b} : new INDArray[]{a, b, c});
+        if (route == Route.ND4J) {
             return Nd4j.matmul(a, b, c, transposeA, transposeB, false);
         }
         if (c == null) {
             c = Nd4j.createUninitialized(DataType.FLOAT, a.size(0), transposeA ? a.size(2) : a.size(1),
                     transposeB ? b.size(1) : b.size(2));
         }
-        product(a, b, c, transposeA, transposeB, false);
+        product(route, a, b, c, transposeA, transposeB, false);
         return c;
     }
 
-    private static void product(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
+    private static void product(Route route, INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
                                 boolean accumulate) {
         int r = c.rank() - 2;    // the two matrix axes; a leading batch axis when rank 3
         long batch = r == 0 ? 1 : c.size(0);
@@ -120,9 +169,11 @@ public final class Gemm {
         long[] as = strides(a, transposeA);
         long[] bs = strides(b, transposeB);
         long[] cs = strides(c, false);
-        announce();
-        Bf16Matmul.multiply(new Bf16Matmul.Layout(batch, m, n, k, as[2], as[0], as[1], bs[2], bs[0], bs[1], cs[2],
-                cs[0], cs[1], accumulate), address(a), address(b), address(c), threads());
+        if (route == Route.ONEDNN_BF16) {
+            announce();
+        }
+        OneDnnMatmul.multiply(new OneDnnMatmul.Layout(batch, m, n, k, as[2], as[0], as[1], bs[2], bs[0], bs[1], cs[2],
+                cs[0], cs[1], accumulate, route == Route.ONEDNN_BF16), address(a), address(b), address(c), threads());
         // oneDNN reads and writes through raw addresses: an array unreachable after address() could be
         // collected, and its off-heap memory freed, during the call (outside workspaces).
         Reference.reachabilityFence(a);
@@ -130,22 +181,30 @@ public final class Gemm {
         Reference.reachabilityFence(c);
     }
 
-    private static boolean bf16(INDArray... arrays) {
-        if (PRECISION.get() != Precision.BF16 || !Nd4j.getEnvironment().isCPU()) {
-            return false;
+    /** Where a product of {@code macs} multiply-adds per matrix over {@code arrays} runs. */
+    static Route route(long macs, INDArray... arrays) {
+        if (!Nd4j.getEnvironment().isCPU()) {
+            return Route.ND4J;
         }
         for (INDArray x : arrays) {
-            if (x.dataType() != DataType.FLOAT || x.rank() != arrays[0].rank() || x.rank() < 2 || x.rank() > 3
-                    || x.isEmpty()) {
-                return false;
+            if (x.dataType() != DataType.FLOAT || x.rank() != arrays[0].rank() || x.isEmpty()) {
+                return Route.ND4J;
             }
             for (long stride : x.stride()) {
                 if (stride <= 0) {
-                    return false;
+                    return Route.ND4J;
                 }
             }
         }
-        return true;
+        if (PRECISION.get() == Precision.BF16) {
+            return Route.ONEDNN_BF16;
+        }
+        boolean oneDnn = switch (fp32Route) {
+            case ND4J -> false;
+            case ONEDNN -> true;
+            case AUTO -> macs <= smallFp32;
+        };
+        return oneDnn && OneDnnLoads.YES ? Route.ONEDNN_FP32 : Route.ND4J;
     }
 
     /**
@@ -177,13 +236,25 @@ public final class Gemm {
         return Math.max(1, Math.min(Nd4j.getEnvironment().maxThreads(), Nd4j.getEnvironment().maxMasterThreads()));
     }
 
+    private static Fp32Route fp32Route() {
+        String v = System.getenv("SPARKFORMER_FP32_GEMM");
+        if (v == null || v.isBlank()) {
+            return Fp32Route.AUTO;
+        }
+        try {
+            return Fp32Route.valueOf(v.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InputException("SPARKFORMER_FP32_GEMM must be auto, nd4j or onednn, got '" + v + "'");
+        }
+    }
+
     private static long address(INDArray x) {
         return Pointer.nativeValue(Native.getDirectBufferPointer(x.data().asNio())) + x.offset() * Float.BYTES;
     }
 
     private static void announce() {
         if (!announced) {
-            boolean amx = Bf16Matmul.amx();
+            boolean amx = OneDnnMatmul.amx();
             announced = true;
             LOG.info("train.precision = bf16: matrix products through oneDNN, {}", amx
                     ? "on AMX bf16 tiles"

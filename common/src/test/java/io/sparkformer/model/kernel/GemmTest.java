@@ -14,15 +14,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * bf16 products against an exact (double) reference, with the bound bf16 rounding allows: each
- * input is rounded to 8 significant bits (relative error at most 2^-9), so each term a*b is off by
- * at most ~2^-8 of |a||b|, and the whole product by 2^-8 * sum |a||b| (plus fp32 accumulation).
+ * Products of both precisions against an exact (double) reference, with the bound rounding allows.
+ * bf16: each input is rounded to 8 significant bits (relative error at most 2^-9), so each term a*b
+ * is off by at most ~2^-8 of |a||b|, and the whole product by 2^-8 * sum |a||b| (plus fp32
+ * accumulation). fp32 (oneDNN for small products, ND4J for large): a sum of k terms in fp32 is off
+ * by at most ~k 2^-24 sum |a||b|.
  */
 class GemmTest {
     private static final double BF16_TERM = Math.pow(2, -8) * 1.01;
 
     @Test
-    void everyTransposeAndAccumulationIsWithinBf16RoundingOfTheExactProduct() {
+    void everyTransposeAndAccumulationIsWithinRoundingOfTheExactProduct() {
+        for (Precision p : Precision.values()) {
+            everyTransposeAndAccumulation(p);
+        }
+    }
+
+    private static void everyTransposeAndAccumulation(Precision p) {
         Nd4j.getRandom().setSeed(11);
         long m = 37, n = 29, k = 70;   // odd sizes: no kernel gets a whole tile
         for (boolean ta : new boolean[]{false, true}) {
@@ -33,19 +41,25 @@ class GemmTest {
                 INDArray exact = exact(a, b, ta, tb);
                 INDArray fresh;
                 INDArray accumulated = c0.dup();
-                try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+                try (Gemm.Scope ignored = Gemm.at(p)) {
                     fresh = Gemm.multiply(a, b, ta, tb);
                     Gemm.multiply(a, b, accumulated, ta, tb, 1.0);
                 }
-                String what = (ta ? "T" : "N") + (tb ? "T" : "N");
-                assertWithinBf16(exact, fresh, a, b, ta, tb, what);
-                assertWithinBf16(exact.add(c0.castTo(DataType.DOUBLE)), accumulated, a, b, ta, tb, what + " beta 1");
+                String what = p + " " + (ta ? "T" : "N") + (tb ? "T" : "N");
+                assertWithin(p, exact, fresh, a, b, ta, tb, what);
+                assertWithin(p, exact.add(c0.castTo(DataType.DOUBLE)), accumulated, a, b, ta, tb, what + " beta 1");
             }
         }
     }
 
     @Test
     void batchedProductsOfEveryTransposeWriteIntoSlicesOfAStack() {
+        for (Precision p : Precision.values()) {
+            batchedProductsIntoSlices(p);
+        }
+    }
+
+    private static void batchedProductsIntoSlices(Precision p) {
         Nd4j.getRandom().setSeed(15);
         long g = 6, m = 19, n = 23, k = 13;   // attention's shapes: heads x queries x keys x head width
         for (boolean ta : new boolean[]{false, true}) {
@@ -55,7 +69,7 @@ class GemmTest {
                 INDArray stack = Nd4j.zeros(DataType.FLOAT, 2, g, m, n);
                 INDArray into = stack.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
                 INDArray fresh;
-                try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+                try (Gemm.Scope ignored = Gemm.at(p)) {
                     fresh = Gemm.batched(a, b, null, ta, tb);
                     Gemm.batched(a, b, into, ta, tb);
                 }
@@ -63,10 +77,10 @@ class GemmTest {
                     INDArray ai = a.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all());
                     INDArray bi = b.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all());
                     INDArray exact = exact(ai, bi, ta, tb);
-                    String what = "batch " + i + " " + (ta ? "T" : "N") + (tb ? "T" : "N");
-                    assertWithinBf16(exact, fresh.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()),
+                    String what = p + " batch " + i + " " + (ta ? "T" : "N") + (tb ? "T" : "N");
+                    assertWithin(p, exact, fresh.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()),
                             ai, bi, ta, tb, what);
-                    assertWithinBf16(exact, into.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()),
+                    assertWithin(p, exact, into.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()),
                             ai, bi, ta, tb, what + " into a slice");
                 }
                 assertEquals(0.0, stack.get(NDArrayIndex.point(0)).norm1Number().doubleValue(), "the other slice untouched");
@@ -133,30 +147,36 @@ class GemmTest {
         Nd4j.getRandom().setSeed(17);
         INDArray b = Nd4j.randn(DataType.FLOAT, 8, 5);
         try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
-            for (int rows = 1; Bf16Matmul.kept() < Bf16Matmul.KEPT; rows++) {
+            for (int rows = 1; OneDnnMatmul.kept() < OneDnnMatmul.KEPT; rows++) {
                 Gemm.multiply(Nd4j.randn(DataType.FLOAT, 1000 + rows, 8), b, false, false);
             }
             for (int rows = 1; rows <= 20; rows++) {
                 INDArray a = Nd4j.randn(DataType.FLOAT, 5000 + rows, 8);
-                assertWithinBf16(exact(a, b, false, false), Gemm.multiply(a, b, false, false), a, b, false, false,
+                assertWithin(Precision.BF16, exact(a, b, false, false), Gemm.multiply(a, b, false, false), a, b, false, false,
                         "beyond the kept shapes, " + rows);
             }
         }
-        assertEquals(Bf16Matmul.KEPT, Bf16Matmul.kept());
+        assertEquals(OneDnnMatmul.KEPT, OneDnnMatmul.kept());
     }
 
     @Test
     void stridedViewsAreReadInPlace() {
+        for (Precision p : Precision.values()) {
+            stridedViews(p);
+        }
+    }
+
+    private static void stridedViews(Precision p) {
         Nd4j.getRandom().setSeed(12);
         INDArray wide = Nd4j.randn(DataType.FLOAT, 40, 90);
         INDArray a = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(5, 75));     // [40, 70], row stride 90
         INDArray b = Nd4j.randn(DataType.FLOAT, 70, 33);
         INDArray target = Nd4j.zeros(DataType.FLOAT, 40, 60);
         INDArray c = target.get(NDArrayIndex.all(), NDArrayIndex.interval(10, 43));  // [40, 33], row stride 60
-        try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
+        try (Gemm.Scope ignored = Gemm.at(p)) {
             Gemm.multiply(a, b, c, false, false, 0.0);
         }
-        assertWithinBf16(exact(a, b, false, false), c, a, b, false, false, "views");
+        assertWithin(p, exact(a, b, false, false), c, a, b, false, false, p + " views");
         assertEquals(0.0, target.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 10)).norm1Number().doubleValue(),
                 "columns outside the output view untouched");
         assertEquals(0.0, target.get(NDArrayIndex.all(), NDArrayIndex.interval(43, 60)).norm1Number().doubleValue());
@@ -174,7 +194,7 @@ class GemmTest {
         }
         double fp32Error = exact(a, b, false, false).sub(fp32.castTo(DataType.DOUBLE)).norm2Number().doubleValue();
         double bf16Error = exact(a, b, false, false).sub(bf16.castTo(DataType.DOUBLE)).norm2Number().doubleValue();
-        if (Bf16Matmul.amx()) {
+        if (OneDnnMatmul.amx()) {
             // 8 significant bits instead of 24: the error grows by orders of magnitude (a fallback to fp32 would not).
             assertTrue(bf16Error > 100 * fp32Error, "bf16 error " + bf16Error + " vs fp32 " + fp32Error);
         } else {
@@ -183,32 +203,40 @@ class GemmTest {
     }
 
     @Test
-    void fp32AndDoublesStayWithNd4j() {
+    void fp32ProductsGoToOneDnnWhenSmallToNd4jWhenLargeAndDoublesAlwaysToNd4j() {
         Nd4j.getRandom().setSeed(14);
         INDArray a = Nd4j.randn(DataType.FLOAT, 9, 17);
         INDArray b = Nd4j.randn(DataType.FLOAT, 17, 5);
-        assertEquals(Nd4j.gemm(a, b, false, false), Gemm.multiply(a, b, false, false), "no scope: fp32");
+        assertEquals(Gemm.Route.ONEDNN_FP32, Gemm.route(9 * 5 * 17, a, b), "small fp32");
+        assertEquals(Gemm.Route.ND4J, Gemm.route(Gemm.SMALL_FP32 + 1, a, b), "large fp32");
         INDArray ad = a.castTo(DataType.DOUBLE);
         INDArray bd = b.castTo(DataType.DOUBLE);
-        try (Gemm.Scope ignored = Gemm.at(Precision.BF16)) {
-            assertEquals(Nd4j.gemm(ad, bd, false, false), Gemm.multiply(ad, bd, false, false), "doubles: exact path");
-        }
         try (Gemm.Scope outer = Gemm.at(Precision.BF16)) {
+            assertEquals(Gemm.Route.ONEDNN_BF16, Gemm.route(Gemm.SMALL_FP32 + 1, a, b), "bf16, whatever the size");
+            assertEquals(Gemm.Route.ND4J, Gemm.route(1, ad, bd), "doubles: the exact path");
+            assertEquals(Nd4j.gemm(ad, bd, false, false), Gemm.multiply(ad, bd, false, false), "doubles: the exact path");
             try (Gemm.Scope inner = Gemm.at(Precision.FP32)) {
-                assertEquals(Nd4j.gemm(a, b, false, false), Gemm.multiply(a, b, false, false), "inner fp32 scope");
+                assertEquals(Gemm.Route.ONEDNN_FP32, Gemm.route(9 * 5 * 17, a, b), "inner fp32 scope");
             }
         }
+        // A product just over the split is ND4J's own, bit for bit.
+        INDArray la = Nd4j.randn(DataType.FLOAT, 512, 257);
+        INDArray lb = Nd4j.randn(DataType.FLOAT, 257, 512);
+        assertTrue(512L * 512 * 257 > Gemm.SMALL_FP32);
+        assertEquals(Nd4j.gemm(la, lb, false, false), Gemm.multiply(la, lb, false, false), "large fp32: ND4J");
     }
 
     private static INDArray exact(INDArray a, INDArray b, boolean ta, boolean tb) {
         return Nd4j.gemm(a.castTo(DataType.DOUBLE), b.castTo(DataType.DOUBLE), ta, tb);
     }
 
-    private static void assertWithinBf16(INDArray exact, INDArray actual, INDArray a, INDArray b, boolean ta,
-                                         boolean tb, String what) {
-        INDArray bound = exact(Nd4j.math().abs(a.dup()), Nd4j.math().abs(b.dup()), ta, tb).muli(BF16_TERM).addi(1e-5);
+    private static void assertWithin(Precision p, INDArray exact, INDArray actual, INDArray a, INDArray b, boolean ta,
+                                     boolean tb, String what) {
+        long k = ta ? a.size(a.rank() - 2) : a.size(a.rank() - 1);
+        double term = p == Precision.BF16 ? BF16_TERM : (k + 2) * Math.pow(2, -24) * 1.01;
+        INDArray bound = exact(Nd4j.math().abs(a.dup()), Nd4j.math().abs(b.dup()), ta, tb).muli(term).addi(p == Precision.BF16 ? 1e-5 : 1e-6);
         INDArray error = Nd4j.math().abs(exact.sub(actual.castTo(DataType.DOUBLE)));
         INDArray over = error.sub(bound);
-        assertTrue(over.maxNumber().doubleValue() <= 0, what + ": error " + error.maxNumber() + " exceeds the bf16 bound");
+        assertTrue(over.maxNumber().doubleValue() <= 0, what + ": error " + error.maxNumber() + " exceeds the " + p + " bound");
     }
 }

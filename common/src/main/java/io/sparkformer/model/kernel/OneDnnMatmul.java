@@ -23,8 +23,8 @@ import static io.sparkformer.model.kernel.OneDnn.check;
  * scratchpad rather than the library's (the first bf16 {@code local[2]} run, on the library's,
  * diverged; not proven to be why).
  */
-final class Bf16Matmul {
-    private static final Logger LOG = LoggerFactory.getLogger(Bf16Matmul.class);
+final class OneDnnMatmul {
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnMatmul.class);
     private static final long ENGINE = engine();
     /** Primitives kept for reuse at most. */
     static final int KEPT = 512;
@@ -45,7 +45,7 @@ final class Bf16Matmul {
      * with batch strides {@code aBatch, bBatch, cBatch}; {@code accumulate}: c += a b, not c = a b.
      */
     record Layout(long batch, long m, long n, long k, long aBatch, long a0, long a1, long bBatch, long b0, long b1,
-                  long cBatch, long c0, long c1, boolean accumulate) {
+                  long cBatch, long c0, long c1, boolean accumulate, boolean bf16) {
     }
 
     private record Primitive(long handle, long srcMd, long weightsMd, long dstMd, long scratchMd, long scratchBytes) {
@@ -59,7 +59,7 @@ final class Bf16Matmul {
         }
     }
 
-    private Bf16Matmul() {
+    private OneDnnMatmul() {
     }
 
     /** The effective instruction set, e.g. to tell a run whether bf16 runs on AMX tiles. */
@@ -75,7 +75,7 @@ final class Bf16Matmul {
         Primitive p = PRIMITIVES.get(layout);
         boolean kept = true;
         if (p == null && PRIMITIVES.size() < KEPT) {
-            p = PRIMITIVES.computeIfAbsent(layout, Bf16Matmul::create);
+            p = PRIMITIVES.computeIfAbsent(layout, OneDnnMatmul::create);
         } else if (p == null) {
             if (!full) {
                 full = true;
@@ -147,7 +147,9 @@ final class Bf16Matmul {
         long[] primitive = new long[1];
         try {
             check(OneDnn.dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
-            check(OneDnn.dnnl_primitive_attr_set_fpmath_mode(attr[0], OneDnn.FPMATH_BF16), "dnnl_primitive_attr_set_fpmath_mode");
+            if (l.bf16) {
+                check(OneDnn.dnnl_primitive_attr_set_fpmath_mode(attr[0], OneDnn.FPMATH_BF16), "dnnl_primitive_attr_set_fpmath_mode");
+            }
             check(OneDnn.dnnl_primitive_attr_set_scratchpad_mode(attr[0], OneDnn.SCRATCHPAD_USER),
                     "dnnl_primitive_attr_set_scratchpad_mode");
             if (l.accumulate) {
