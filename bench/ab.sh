@@ -9,6 +9,7 @@
 #                                         OPENBLAS_THREAD_TIMEOUT=4; A and B may then be the same build)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 die() { echo "ab: $*" >&2; exit 2; }
 [ $# -ge 2 ] || die "usage: bench/ab.sh A_ROOT B_ROOT [--shape S] [--steps N] [--reps R] [--threads T]"
 a="$1"; b="$2"; shift 2
@@ -29,16 +30,10 @@ while [ $# -gt 0 ]; do
 done
 for d in "$a" "$b"; do [ -x "$d/submit/sparkformer" ] || die "$d has no submit/sparkformer"; done
 [ -f "$corpus" ] || die "corpus $corpus not found"
-case "$shape" in
-  baby) set -- 4 4 128 64 12 ;;
-  10m)  set -- 6 6 384 256 8 ;;
-  gemm) set -- 2 12 768 64 16 ;;
-  *) die "unknown shape '$shape' (baby, 10m, gemm)" ;;
-esac
+dims="$(bench_shape "$shape")" || die "unknown shape '$shape' (baby, 10m, gemm)"
+set -- $dims
 layers=$1 heads=$2 embed=$3 ctx=$4 batch=$5
-coretype="${OPENBLAS_CORETYPE:-$("$root/submit/openblas-coretype")}"
-if [ -n "$coretype" ]; then export OPENBLAS_CORETYPE="$coretype"; else unset OPENBLAS_CORETYPE; fi
-export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
+bench_env "$root" "$threads"
 log="$(mktemp -d)"
 run() {   # root tag [VAR=VALUE...] -> tokens/s
   local dir="$1" tag="$2"; shift 2

@@ -6,6 +6,7 @@
 #   bench/gemm-inventory.sh [--shapes baby,gemm] [--threads 2] [--reps 20]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 die() { echo "gemm-inventory: $*" >&2; exit 2; }
 shapes="baby,gemm"; threads=2; reps=20
 while [ $# -gt 0 ]; do
@@ -17,19 +18,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -f "$root/job/target/classpath.txt" ] || { echo "gemm-inventory: not built; run 'mvn -DskipTests package' first" >&2; exit 1; }
-coretype="${OPENBLAS_CORETYPE:-$("$root/submit/openblas-coretype")}"
-if [ -n "$coretype" ]; then export OPENBLAS_CORETYPE="$coretype"; else unset OPENBLAS_CORETYPE; fi
-export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
+bench_env "$root" "$threads"
 cp="$root/job/target/classes:$(cat "$root/job/target/classpath.txt"):$(cat "$root/job/target/classpath-provided.txt")"
 IFS=, read -r -a shape_list <<< "$shapes"
 for s in "${shape_list[@]}"; do
-  case "$s" in
-    baby) set -- 4 4 128 64 12 ;;
-    10m)  set -- 6 6 384 256 8 ;;
-    gemm) set -- 2 12 768 64 16 ;;
-    *) die "unknown shape '$s' (baby, 10m, gemm)" ;;
-  esac
-  java -Xmx2g -cp "$cp" "$root/bench/gemm/GemmInventory.java" "$@" 65 "$reps" 2>/dev/null
+  dims="$(bench_shape "$s")" || die "unknown shape '$s' (baby, 10m, gemm)"
+  set -- $dims
+  java --add-modules=jdk.incubator.vector -Xmx2g -cp "$cp" "$root/bench/gemm/GemmInventory.java" "$@" 65 "$reps" 2>/dev/null
   /usr/bin/python3 "$root/bench/pytorch/gemm_inventory.py" --layers "$1" --heads "$2" --embed "$3" \
     --context "$4" --batch "$5" --threads "$threads"
 done

@@ -7,6 +7,7 @@
 #   bench/openblas-versions.sh [--reps 2] [--threads 2]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 die() { echo "openblas-versions: $*" >&2; exit 2; }
 reps=2; threads=2
 while [ $# -gt 0 ]; do
@@ -29,9 +30,7 @@ bytedeco() {   # version -> its libopenblas.so.0, from Maven Central
   echo "$work/$1/org/bytedeco/openblas/linux-x86_64/libopenblas.so.0"
 }
 libs=("$(bytedeco 0.3.19-1.5.7)" "$debian" "$(bytedeco 0.3.31-1.5.13)")
-coretype="${OPENBLAS_CORETYPE:-$("$root/submit/openblas-coretype")}"
-if [ -n "$coretype" ]; then export OPENBLAS_CORETYPE="$coretype"; else unset OPENBLAS_CORETYPE; fi
-export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
+bench_env "$root" "$threads"
 for rep in $(seq 1 "$reps"); do
   for lib in "${libs[@]}"; do
     echo "== repetition $rep"

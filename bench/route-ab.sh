@@ -6,6 +6,7 @@
 #                     [--threads 2] [--corpus FILE]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 die() { echo "route-ab: $*" >&2; exit 2; }
 shape=baby; a=nd4j; b=auto; blocks=6; per=10; threads=2
 corpus="$root/../shared/data/tinyshakespeare/input.txt"
@@ -23,15 +24,9 @@ while [ $# -gt 0 ]; do
 done
 [ -f "$root/job/target/classpath.txt" ] || die "not built; run 'mvn -DskipTests package' first"
 [ -f "$corpus" ] || die "corpus $corpus not found"
-case "$shape" in
-  baby) set -- 4 4 128 64 12 ;;
-  10m)  set -- 6 6 384 256 8 ;;
-  gemm) set -- 2 12 768 64 16 ;;
-  *) die "unknown shape '$shape' (baby, 10m, gemm)" ;;
-esac
-coretype="${OPENBLAS_CORETYPE:-$("$root/submit/openblas-coretype")}"
-if [ -n "$coretype" ]; then export OPENBLAS_CORETYPE="$coretype"; else unset OPENBLAS_CORETYPE; fi
-export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
+dims="$(bench_shape "$shape")" || die "unknown shape '$shape' (baby, 10m, gemm)"
+set -- $dims
+bench_env "$root" "$threads"
 cp="$root/job/target/classes:$(cat "$root/job/target/classpath.txt"):$(cat "$root/job/target/classpath-provided.txt")"
 echo "route-ab: shape $shape ($1L/$2H/$3, ctx $4, batch $5), A=$a B=$b, $blocks x $per steps each, $threads threads" >&2
 java --add-modules=jdk.incubator.vector -Xmx1g -Dorg.bytedeco.javacpp.maxbytes=4g -Dorg.bytedeco.javacpp.maxphysicalbytes=6g \

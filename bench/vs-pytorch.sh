@@ -22,6 +22,7 @@
 # and a build (mvn -DskipTests package). Whole machine: run on a quiet box (~20 min for all shapes).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 die() { echo "vs-pytorch: $*" >&2; exit 2; }
 
 shapes="baby,10m,gemm" ; reps=2 ; threads=2 ; gemm_peak="" ; precision=fp32
@@ -51,12 +52,10 @@ py=/usr/bin/python3   # Debian's python3-torch lives here, not in a pyenv/venv p
 [ -f "$root/job/target/classpath.txt" ] || { echo "vs-pytorch: not built; run 'mvn -DskipTests package' first" >&2; exit 1; }
 
 shape_of() {   # name -> "layers heads embed context batch steps"
-  case "$1" in
-    baby) echo "4 4 128 64 12 ${STEPS_BABY:-300}" ;;
-    10m)  echo "6 6 384 256 8 ${STEPS_10M:-40}" ;;
-    gemm) echo "2 12 768 64 16 ${STEPS_GEMM:-40}" ;;
-    *) die "unknown shape '$1' (baby, 10m, gemm)" ;;
-  esac
+  local dims steps
+  dims="$(bench_shape "$1")" || die "unknown shape '$1' (baby, 10m, gemm)"
+  case "$1" in baby) steps="${STEPS_BABY:-300}" ;; 10m) steps="${STEPS_10M:-40}" ;; gemm) steps="${STEPS_GEMM:-40}" ;; esac
+  echo "$dims $steps"
 }
 IFS=, read -r -a shape_list <<< "$shapes"
 for s in "${shape_list[@]}"; do
@@ -66,11 +65,7 @@ for s in "${shape_list[@]}"; do
   [ $((b % threads)) -eq 0 ] || die "shape $s: batch $b is not divisible by $threads workers"
 done
 
-# Same kernels, threads and wait policy on both sides. An empty OPENBLAS_CORETYPE is not "unset":
-# OpenBLAS 0.3.21 then reports "Core not found" and picks a kernel on its own, so unset it.
-coretype="${OPENBLAS_CORETYPE:-$("$root/submit/openblas-coretype")}"
-if [ -n "$coretype" ]; then export OPENBLAS_CORETYPE="$coretype"; else unset OPENBLAS_CORETYPE; fi
-export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
+bench_env "$root" "$threads"   # same kernels, threads and wait policy on both sides
 export OPENBLAS_VERBOSE=2   # each side's OpenBLAS prints the kernel family ("Core: ...") it loaded
 
 stamp="$(date -u +%Y%m%d-%H%M%S)"

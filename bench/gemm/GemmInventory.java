@@ -1,4 +1,5 @@
 import io.sparkformer.model.kernel.Gemm;
+import io.sparkformer.model.nn.Reductions;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -87,6 +88,17 @@ public class GemmInventory {
         }
     }
 
+    /**
+     * The model's bias-gradient call (Reductions.addColumnSums: the vector kernel with the Vector API
+     * module, else the GEMV above): {@code calls} per step, 0 for a comparison row.
+     */
+    static void columnSums(int calls, long rows, long cols) {
+        INDArray x = rnd(rows, cols);
+        INDArray target = Nd4j.zeros(DataType.FLOAT, cols);
+        ROWS.add(new Row("  same as Reductions.addColumnSums (the model's call)", 1, cols, rows, "NN +=", calls,
+                time(() -> Reductions.addColumnSums(x, target)), Double.NaN));
+    }
+
     /** G products [m, k] x [k, n] as the model makes them: one Nd4j.matmul on rank-3 stacks. */
     static void batched(String name, int calls, long g, long m, long n, long k, boolean ta, boolean tb) {
         INDArray a = ta ? rnd(g, k, m) : rnd(g, m, k);
@@ -147,8 +159,11 @@ public class GemmInventory {
         gemm("bwd qkv dx", layers, n, c, 3 * c, false, true, false);
         // GEMVs of Reductions: bias/LN column sums (ones[1,N] x [N,w]) and LN row means ([N,C] x [C,1]).
         gemm("gemv colsum [N,C] (ln g/b, proj.b, mproj.b)", 6 * layers + 2, 1, c, n, false, false, true);
+        columnSums(2 * layers + 2, n, c);
         gemm("gemv colsum [N,3C] (qkv.b)", layers, 1, 3 * c, n, false, false, true);
+        columnSums(0, n, 3 * c);
         gemm("gemv colsum [N,F] (fc.b)", layers, 1, f, n, false, false, true);
+        columnSums(0, n, f);
         gemm("gemv rowmean [N,C] x [C,1] (LN bwd)", 4 * layers + 2, n, 1, c, false, false, false);
 
         double total = 0;

@@ -21,14 +21,14 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam,softmax,residual,heads}, or {@code all}) picks kernels for A/B measurements. Unset:
+ * {@code gelu,layernorm,adam,softmax,residual,heads,sums}, or {@code all}) picks kernels for A/B measurements. Unset:
  * {@link #DEFAULT}: every kernel (interleaved A/B on the baby GPT: 1.05x over the first three alone; the
  * memory estimate is fitted with all of them on, README "Performance").
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
-    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS }
+    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS, SUMS }
 
     /** On unless SPARKFORMER_KERNELS says otherwise. */
     private static final Set<Kernel> DEFAULT = Collections.unmodifiableSet(EnumSet.allOf(Kernel.class));
@@ -169,6 +169,24 @@ public final class Kernels {
                         residual.offset() + (long) from * cols, to - from, cols));
     }
 
+    /**
+     * target [M] += the column sums of x [N, M] (bias gradients): rows split over the task's threads,
+     * each chunk summed into its own heap array, the chunks added in order (deterministic).
+     */
+    public static void addColumnSums(INDArray x, INDArray target) {
+        int rows = (int) x.size(0);
+        int cols = (int) x.size(1);
+        ByteBuffer xb = bytes(x);
+        int chunks = KernelThreads.chunks(rows, x.length());
+        float[][] sums = new float[chunks][cols];
+        KernelThreads.run(rows, chunks, (chunk, from, to) ->
+                VectorLoops.columnSums(xb, x.offset() + (long) from * cols, to - from, cols, sums[chunk]));
+        ByteBuffer tb = bytes(target);
+        for (float[] s : sums) {
+            VectorLoops.addInto(tb, target.offset(), s);
+        }
+    }
+
     /** Rows x [B*L, k*H*D] (k stacked projections) to heads [k, B*H, L, D], one copy. */
     public static INDArray splitHeads(INDArray x, int batch, int length, int k, int heads) {
         int d = (int) (x.size(1) / k / heads);
@@ -295,7 +313,7 @@ public final class Kernels {
                 if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
                     on.add(Kernel.valueOf(n));
                 } else if (!n.isEmpty() && !n.equals("NONE")) {
-                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads)", name);
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads, sums)", name);
                 }
             }
         }

@@ -243,6 +243,39 @@ final class VectorLoops {
         }
     }
 
+    /**
+     * sums[j] += x[r, j] over the rows of x [rows, cols], four rows per pass over the sums (which stay
+     * in L1): one read of x, and a quarter of the sums' loads and stores of a row-by-row loop.
+     */
+    static void columnSums(ByteBuffer x, long xo, int rows, int cols, float[] sums) {
+        int bound = F.loopBound(cols);
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            long r0 = xo + (long) r * cols;
+            long r1 = r0 + cols;
+            long r2 = r1 + cols;
+            long r3 = r2 + cols;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector.fromArray(F, sums, j).add(load(x, r0 + j)).add(load(x, r1 + j)).add(load(x, r2 + j))
+                        .add(load(x, r3 + j)).intoArray(sums, j);
+            }
+            for (; j < cols; j++) {
+                sums[j] += get(x, r0 + j) + get(x, r1 + j) + get(x, r2 + j) + get(x, r3 + j);
+            }
+        }
+        for (; r < rows; r++) {
+            long row = xo + (long) r * cols;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                load(x, row + j).add(FloatVector.fromArray(F, sums, j)).intoArray(sums, j);
+            }
+            for (; j < cols; j++) {
+                sums[j] += get(x, row + j);
+            }
+        }
+    }
+
     /** target[j] += values[j] for the cols elements of a gradient view. */
     static void addInto(ByteBuffer target, long to, float[] values) {
         for (int j = 0; j < values.length; j++) {

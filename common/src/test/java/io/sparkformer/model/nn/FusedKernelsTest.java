@@ -169,6 +169,30 @@ class FusedKernelsTest {
     }
 
     @Test
+    void columnSumsAddIntoAGradientViewAsTheGemmWithOnesDoes() {
+        // One chunk, split over the threads (odd widths leave a scalar tail, odd heights a row tail),
+        // and large enough for Reductions to take the kernel itself.
+        for (int[] shape : new int[][]{{23, 45}, {1031, 403}, {2053, 517}}) {
+            INDArray x = Nd4j.randn(DataType.FLOAT, shape[0], shape[1]);
+            INDArray flat = Nd4j.randn(DataType.FLOAT, 1, shape[1] + 10);
+            INDArray flatRef = flat.dup();
+            INDArray into = view(flat, 5, shape[1]);
+            assertTrue(Kernels.accepts(Kernel.SUMS, x, into));
+            if (x.length() >= Reductions.KERNEL_SUMS) {
+                Reductions.addColumnSums(x, into);
+            } else {
+                Kernels.addColumnSums(x, into);
+            }
+            Nd4j.gemm(Nd4j.ones(DataType.FLOAT, 1, shape[0]), x, view(flatRef, 5, shape[1]).reshape('c', 1, shape[1]),
+                    false, false, 1.0, 1.0);
+            // A sum of N terms in another order: float rounding of an N-term sum.
+            assertClose(flatRef, flat, "column sums " + shape[0] + "x" + shape[1], shape[0] * TOLERANCE);
+            assertEquals(flatRef.getFloat(0, 0), flat.getFloat(0, 0), "outside the view untouched");
+            assertEquals(flatRef.getFloat(0, shape[1] + 9), flat.getFloat(0, shape[1] + 9), "outside the view untouched");
+        }
+    }
+
+    @Test
     void residualSublayerOutputMatchesNd4j() {
         INDArray x = Nd4j.randn(DataType.FLOAT, 23, 31);
         INDArray w = Nd4j.randn(DataType.FLOAT, 31, 45);
