@@ -16,8 +16,8 @@ import java.lang.ref.Reference;
 /**
  * The model's matrix products, {@code Nd4j.gemm}'s contract, on one of two libraries. In fp32 a small
  * product (at most {@link #SMALL_FP32} multiply-adds per matrix: the baby GPT's layers, attention's
- * per-head products) is oneDNN's fp32 matmul, a larger one ND4J's (OpenBLAS): interleaved, OpenBLAS's
- * two threads lost up to 4x on the small ones and oneDNN lost up to 1.8x on the large ones (README
+ * per-head products) is oneDNN's fp32 matmul, a larger one ND4J's (OpenBLAS): timed alone, OpenBLAS's
+ * two threads lost up to 8x on the small ones and oneDNN up to 2.4x on the large ones (README
  * "Performance"). With {@code train.precision = bf16} every product is oneDNN's bf16 matmul
  * ({@link OneDnnMatmul}: inputs rounded to bf16, fp32 accumulation and output). The precision is the
  * calling thread's, set by the model layer for the duration of a forward or backward pass
