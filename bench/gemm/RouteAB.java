@@ -76,7 +76,7 @@ public class RouteAB {
     private static void route(String spec) {
         String[] p = spec.split(":");
         Gemm.fp32Route(Gemm.Fp32Route.valueOf(p[0].toUpperCase(Locale.ROOT)),
-                p.length > 1 ? 1L << Integer.parseInt(p[1]) : 1L << 26);
+                p.length > 1 ? 1L << Integer.parseInt(p[1]) : Gemm.SMALL_FP32);
     }
 
     private static double median(double[] x) {

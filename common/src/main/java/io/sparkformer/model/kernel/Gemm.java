@@ -31,7 +31,7 @@ public final class Gemm {
     private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
     private static final ThreadLocal<Precision> PRECISION = ThreadLocal.withInitial(() -> Precision.FP32);
     /** fp32 products of at most this many multiply-adds per matrix go to oneDNN, larger ones to ND4J. */
-    static final long SMALL_FP32 = 1L << 26;
+    public static final long SMALL_FP32 = 1L << 26;
     private static volatile long smallFp32 = SMALL_FP32;
     private static volatile Fp32Route fp32Route = fp32Route();
     private static volatile boolean announced;

@@ -12,10 +12,10 @@ import static io.sparkformer.model.kernel.OneDnn.check;
 
 /**
  * {@code c = a b (+ c)} over float matrices given by address and element strides, computed by a
- * oneDNN matmul whose fpmath mode lets it round a and b to bf16 and accumulate in fp32: on a CPU with
- * AMX the brgemm kernels run on bf16 tiles (measured 2.5-5x the fp32 GEMMs of a training step); on
- * one without bf16 hardware oneDNN computes in fp32. Inputs, output and master weights stay fp32, so
- * nothing else in the model changes. One primitive per shape and layout, created on first use and
+ * oneDNN matmul in fp32 or, per {@link Layout#bf16}, with an fpmath mode that lets it round a and b to
+ * bf16 and accumulate in fp32: on a CPU with AMX the brgemm kernels then run on bf16 tiles (measured
+ * 2.5-5x the fp32 GEMMs of a training step); on one without bf16 hardware oneDNN computes in fp32.
+ * Inputs, output and master weights stay fp32 either way, so nothing else in the model changes. One primitive per shape and layout, created on first use and
  * reused (a language model has a few dozen), up to {@link #KEPT}: batches padded to their longest
  * sequence (seq2seq, fine-tuning) bring a new shape for each length, so beyond that a product creates
  * its primitive (from oneDNN's own bounded cache when it can) and destroys it after. Primitives are
@@ -42,7 +42,8 @@ final class OneDnnMatmul {
 
     /**
      * A product's dimensions and element strides: {@code batch} products (1: a plain matrix product)
-     * with batch strides {@code aBatch, bBatch, cBatch}; {@code accumulate}: c += a b, not c = a b.
+     * with batch strides {@code aBatch, bBatch, cBatch}; {@code accumulate}: c += a b, not c = a b;
+     * {@code bf16}: inputs rounded to bf16 (fpmath bf16), else plain fp32.
      */
     record Layout(long batch, long m, long n, long k, long aBatch, long a0, long a1, long bBatch, long b0, long b1,
                   long cBatch, long c0, long c1, boolean accumulate, boolean bf16) {
