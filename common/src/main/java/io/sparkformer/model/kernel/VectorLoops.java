@@ -17,8 +17,18 @@ final class VectorLoops {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Lane i holds i: compared with a count, it masks the lanes past a row's end. */
+    private static final FloatVector IOTA = FloatVector.fromArray(F, iota(), 0);
 
     private VectorLoops() {
+    }
+
+    private static float[] iota() {
+        float[] lanes = new float[LANES];
+        for (int i = 0; i < LANES; i++) {
+            lanes[i] = i;
+        }
+        return lanes;
     }
 
     static int vectorBits() {
@@ -288,87 +298,112 @@ final class VectorLoops {
      * With {@code causal}, row r is query q = r % queries and sees columns 0..q only (the rest
      * become exactly 0, as exp underflows for the additive mask); {@code bias} is then not read and
      * may be null. Three passes over a row that stays in L1: scale (+ bias) and max, exp and sum,
-     * normalise.
+     * normalise. A causal row runs in whole vectors up to the one holding its last visible column
+     * (that vector's later lanes set to -inf, so exp makes them 0) and is zeroed vector by vector
+     * after it: scalar code only where cols is not a multiple of the vector length.
      */
     static void softmaxForward(ByteBuffer x, long xo, ByteBuffer bias, long bo, int rows, int queries, int cols,
                                float scale, boolean causal) {
+        int colBound = F.loopBound(cols);
         for (int r = 0; r < rows; r++) {
-            long row = (long) r * cols;
+            long row = xo + (long) r * cols;
             int limit = causal ? Math.min(cols, r % queries + 1) : cols;
-            int bound = F.loopBound(limit);
+            int vectorEnd = causal ? Math.min(roundUp(limit), colBound) : colBound;   // >= loopBound(limit)
             FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             int j = 0;
-            for (; j < bound; j += LANES) {
-                FloatVector v = load(x, xo + row + j).mul(scale);
+            for (; j < vectorEnd; j += LANES) {
+                FloatVector v = load(x, row + j).mul(scale);
                 if (bias != null && !causal) {
-                    v = v.add(load(bias, bo + row + j));
+                    v = v.add(load(bias, bo + (long) r * cols + j));
                 }
-                store(v, x, xo + row + j);
+                if (j + LANES > limit) {   // the causal boundary: lanes past the query's own key
+                    v = v.blend(Float.NEGATIVE_INFINITY, IOTA.compare(VectorOperators.GE, limit - j));
+                }
+                store(v, x, row + j);
                 maxV = maxV.max(v);
             }
             float max = maxV.reduceLanes(VectorOperators.MAX);
             for (; j < limit; j++) {
-                float v = get(x, xo + row + j) * scale;
+                float v = get(x, row + j) * scale;
                 if (bias != null && !causal) {
-                    v += get(bias, bo + row + j);
+                    v += get(bias, bo + (long) r * cols + j);
                 }
-                put(x, xo + row + j, v);
+                put(x, row + j, v);
                 max = Math.max(max, v);
             }
             FloatVector sumV = FloatVector.zero(F);
-            for (j = 0; j < bound; j += LANES) {
-                FloatVector e = load(x, xo + row + j).sub(max).lanewise(VectorOperators.EXP);
-                store(e, x, xo + row + j);
+            for (j = 0; j < vectorEnd; j += LANES) {
+                FloatVector e = load(x, row + j).sub(max).lanewise(VectorOperators.EXP);
+                store(e, x, row + j);
                 sumV = sumV.add(e);
             }
             float sum = sumV.reduceLanes(VectorOperators.ADD);
             for (; j < limit; j++) {
-                float e = (float) Math.exp(get(x, xo + row + j) - max);
-                put(x, xo + row + j, e);
+                float e = (float) Math.exp(get(x, row + j) - max);
+                put(x, row + j, e);
                 sum += e;
             }
             float inv = 1f / sum;
-            for (j = 0; j < bound; j += LANES) {
-                store(load(x, xo + row + j).mul(inv), x, xo + row + j);
+            for (j = 0; j < vectorEnd; j += LANES) {
+                store(load(x, row + j).mul(inv), x, row + j);
             }
             for (; j < limit; j++) {
-                put(x, xo + row + j, get(x, xo + row + j) * inv);
+                put(x, row + j, get(x, row + j) * inv);
             }
-            for (j = limit; j < cols; j++) {
-                put(x, xo + row + j, 0f);
-            }
+            zero(x, row, Math.max(j, vectorEnd), cols);
         }
     }
 
     /**
      * Softmax backward in place over dp [rows, cols]: dp = p (dp - sum(dp p)) scale per row. With
-     * {@code causal}, columns after the query's own are 0 (p is 0 there) and are written, not computed.
+     * {@code causal}, columns after the query's own are 0 (p is 0 there): the row is computed in
+     * whole vectors up to the one holding its last visible column (p = 0 makes the later lanes 0 and
+     * adds nothing to the sum) and zeroed after it.
      */
     static void softmaxBackward(ByteBuffer p, long po, ByteBuffer dp, long dpo, int rows, int queries, int cols,
                                 float scale, boolean causal) {
+        int colBound = F.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             long row = (long) r * cols;
             int limit = causal ? Math.min(cols, r % queries + 1) : cols;
-            int bound = F.loopBound(limit);
+            int vectorEnd = causal ? Math.min(roundUp(limit), colBound) : colBound;
             FloatVector acc = FloatVector.zero(F);
             int j = 0;
-            for (; j < bound; j += LANES) {
+            for (; j < vectorEnd; j += LANES) {
                 acc = load(dp, dpo + row + j).fma(load(p, po + row + j), acc);
             }
             float dot = acc.reduceLanes(VectorOperators.ADD);
             for (; j < limit; j++) {
                 dot += get(dp, dpo + row + j) * get(p, po + row + j);
             }
-            for (j = 0; j < bound; j += LANES) {
+            for (j = 0; j < vectorEnd; j += LANES) {
                 FloatVector d = load(dp, dpo + row + j).sub(dot).mul(load(p, po + row + j)).mul(scale);
                 store(d, dp, dpo + row + j);
             }
             for (; j < limit; j++) {
                 put(dp, dpo + row + j, (get(dp, dpo + row + j) - dot) * get(p, po + row + j) * scale);
             }
-            for (j = limit; j < cols; j++) {
-                put(dp, dpo + row + j, 0f);
-            }
+            zero(dp, dpo + row, Math.max(j, vectorEnd), cols);
+        }
+    }
+
+    /** The smallest multiple of the vector length at or above n. */
+    private static int roundUp(int n) {
+        return (n + LANES - 1) / LANES * LANES;
+    }
+
+    /** Elements [from, to) of the row at {@code row} set to 0, in whole vectors where they fit. */
+    private static void zero(ByteBuffer b, long row, int from, int to) {
+        int j = from;
+        for (; j < to && j % LANES != 0; j++) {
+            put(b, row + j, 0f);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        for (int bound = j + F.loopBound(to - j); j < bound; j += LANES) {
+            store(zero, b, row + j);
+        }
+        for (; j < to; j++) {
+            put(b, row + j, 0f);
         }
     }
 

@@ -140,6 +140,33 @@ class FusedKernelsTest {
     }
 
     @Test
+    void causalRowsOfWholeVectorsAreExactAndZeroPastTheQuery() {
+        // 64 and 256 keys: multiples of every vector length, so each row runs in whole vectors, the
+        // one holding the query's own key masked lane by lane, and the rest is written as zeros.
+        for (int t : new int[]{64, 256}) {
+            INDArray bias = AttentionMask.bias(1, 3, t, t, true, null, DataType.FLOAT);      // [3, t, t]
+            INDArray scores = Nd4j.randn(DataType.FLOAT, 3, t, t).muli(4);
+            INDArray ref = Attention.softmaxNd4j(scores.dup(), 0.125, bias);
+            INDArray probs = scores.dup();
+            Kernels.attentionSoftmax(probs, 0.125f, null, true);
+            assertClose(ref, probs, "causal softmax, " + t + " keys");
+            INDArray dProbs = Nd4j.randn(DataType.FLOAT, 3, t, t).muli(7);
+            INDArray dRef = Attention.softmaxBackwardNd4j(ref, dProbs.dup(), 0.125);
+            Kernels.attentionSoftmaxBackward(probs, dProbs, 0.125f, true);
+            assertClose(dRef, dProbs, "causal softmax backward, " + t + " keys");
+            for (int q : new int[]{0, 1, 14, 15, 16, 17, t - 2}) {
+                assertEquals(1.0, probs.get(NDArrayIndex.point(2), NDArrayIndex.point(q), NDArrayIndex.all())
+                        .sumNumber().doubleValue(), 1e-5, "row " + q + " sums to 1");
+                for (int k = q + 1; k < t; k++) {
+                    assertEquals(0f, probs.getFloat(2, q, k), "probability of key " + k + " for query " + q);
+                    // -0 where a masked lane computed (dp - dot) * 0: zero all the same.
+                    assertEquals(0.0, dProbs.getFloat(2, q, k), 0.0, "gradient of key " + k + " for query " + q);
+                }
+            }
+        }
+    }
+
+    @Test
     void arraysLargeEnoughToSplitOverThreadsMatchNd4j() {
         // Past KernelThreads' threshold each kernel runs in chunks on the task's threads (2 here).
         INDArray x = Nd4j.randn(DataType.FLOAT, 301, 403).muli(3);
