@@ -77,7 +77,7 @@ final class PostNorm {
                 g.get(pre + "attn.proj.W"), g.get(pre + "attn.proj.b"));
         long t = dMerged.size(0) / batch;
         INDArray dAtt = Attention.splitHeads(dMerged, batch, t, b.heads());                          // [G, T, D]
-        INDArray dStacked = Nd4j.create(dAtt.dataType(), 3, dAtt.size(0), dAtt.size(1), dAtt.size(2));
+        INDArray dStacked = Nd4j.createUninitialized(dAtt.dataType(), 3, dAtt.size(0), dAtt.size(1), dAtt.size(2));
         Attention.backward(cache.self, dAtt, Attention.slice(dStacked, 0), Attention.slice(dStacked, 1),
                 Attention.slice(dStacked, 2));
         INDArray dQkv = Attention.mergeStacked(dStacked, batch, b.heads());                          // [N, 3C]

@@ -145,12 +145,18 @@ public final class ClusterProcesses implements AutoCloseable {
     }
 
     static void waitUntil(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        waitUntil(what, timeout, Duration.ofMillis(200), condition);
+    }
+
+    /** As {@link #waitUntil(String, Duration, BooleanSupplier)}, testing every {@code poll}. */
+    static void waitUntil(String what, Duration timeout, Duration poll, BooleanSupplier condition)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out after " + timeout + " waiting for " + what);
             }
-            Thread.sleep(200);
+            Thread.sleep(poll.toMillis());
         }
     }
 

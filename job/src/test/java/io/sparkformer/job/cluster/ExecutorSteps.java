@@ -75,7 +75,8 @@ final class ExecutorSteps {
     static Executor awaitStep(int step, Supplier<List<Path>> logs, Set<Path> earlier, Process driver,
                               Supplier<String> driverLog, Duration timeout) throws InterruptedException {
         Executor[] found = new Executor[1];
-        ClusterProcesses.waitUntil("an executor to start step " + step, timeout, () -> {
+        // Polled often: the test must stop that executor before its round ends.
+        ClusterProcesses.waitUntil("an executor to start step " + step, timeout, Duration.ofMillis(20), () -> {
             if (!driver.isAlive()) {
                 throw new AssertionError("the driver exited early; log:\n" + driverLog.get());
             }

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * An executor container preempted by YARN in the middle of an averaging round. The shaded app jar is
  * submitted by submit/yarn.sh (client mode) to a MiniYARNCluster, as in {@link YarnClusterIT}. Once an
- * executor has started step 12 of the round 11-20, the test freezes its JVM (SIGSTOP, so that the
+ * executor has started step 22 of the round 21-40, the test freezes its JVM (SIGSTOP, so that the
  * round cannot finish meanwhile) and has the ResourceManager's capacity scheduler kill the container
  * as preempted ({@code markContainerForKillable}, what the preemption monitor does once a marked
  * container's grace time is over): the NodeManager kills the JVM and the application master is told
@@ -59,14 +59,18 @@ class YarnExecutorPreemptionIT {
         }
     }
 
-    /** gpt-tiny on 2 executors, two rounds of 10 steps (1-10, 11-20), evaluated after each. */
+    /**
+     * gpt-tiny on 2 executors, two rounds of 20 steps (1-20, 21-40), evaluated after each: the 18 steps
+     * left after step 22 starts outlast finding it in the log and stopping the JVM (with rounds of 10,
+     * polled every 200 ms, an executor once finished the round first: its steps 12-20 took under 2 s).
+     */
     private static List<String> yarnSh(String name, String corpus, String run) {
         return cluster.yarnSh("client", name, List.of("spark.executorEnv.LOG4J_CONFIGURATION_FILE=" + executorLogConfig),
                 List.of("train", "--config", ClusterProcesses.projectRoot().resolve("conf/gpt-tiny.conf").toString(),
                         "--corpus", cluster.hdfs.uri + corpus, "--out", cluster.hdfs.uri + run,
-                        "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=20",
-                        "--set", "spark.averagingFrequency=10", "--set", "train.evalEvery=10",
-                        "--set", "train.checkpointEvery=20", "--set", "train.warmupSteps=5"));
+                        "--set", "spark.workers=2", "--set", "train.batchSize=4", "--set", "train.steps=40",
+                        "--set", "spark.averagingFrequency=20", "--set", "train.evalEvery=20",
+                        "--set", "train.checkpointEvery=40", "--set", "train.warmupSteps=5"));
     }
 
     private static Process submit(String name, List<String> command) {
@@ -100,13 +104,13 @@ class YarnExecutorPreemptionIT {
         Set<Path> earlierLogs = Set.copyOf(containerLogs());
         // The windows the undisturbed run prepared (the same either way; saves a prepare).
         Process driver = submit("preempted", yarnSh("sparkformer-preempted", "/runs/steady/data", "/runs/preempted"));
-        ExecutorSteps.Executor victim = ExecutorSteps.awaitStep(12, YarnExecutorPreemptionIT::containerLogs, earlierLogs,
+        ExecutorSteps.Executor victim = ExecutorSteps.awaitStep(22, YarnExecutorPreemptionIT::containerLogs, earlierLogs,
                 driver, () -> tail(processes.logText("preempted")), Duration.ofMinutes(4));
         long pid = victim.pid();
         ProcessHandle executor = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no process " + pid));
         ExecutorSteps.signal("STOP", pid);
         long lastStep = victim.lastStep();
-        assertTrue(lastStep >= 12 && lastStep < 20, "frozen inside the round's training (last step " + lastStep + ")");
+        assertTrue(lastStep >= 22 && lastStep < 40, "frozen inside the round's training (last step " + lastStep + ")");
 
         ContainerId containerId = ContainerId.fromString(victim.log().getParent().getFileName().toString());
         CapacityScheduler scheduler = (CapacityScheduler) cluster.yarn.getResourceManager().getResourceScheduler();
@@ -124,10 +128,10 @@ class YarnExecutorPreemptionIT {
         assertTrue(driverLog.contains(containerId + " on host") && driverLog.contains("was preempted"),
                 "Spark saw the container preempted:\n" + tail(driverLog));
         // The retried task recomputed the worker's batches of the round in another executor JVM.
-        List<Long> retriedIn = ExecutorSteps.retriedIn(containerLogs(), "11-20");
+        List<Long> retriedIn = ExecutorSteps.retriedIn(containerLogs(), "21-40");
         assertEquals(1, retriedIn.size(), "one retried worker task: " + retriedIn);
         assertFalse(retriedIn.contains(pid), "not in the preempted JVM");
 
-        ExecutorSteps.assertSameRun(cluster.hdfs, "/runs/steady", "/runs/preempted", 20);
+        ExecutorSteps.assertSameRun(cluster.hdfs, "/runs/steady", "/runs/preempted", 40);
     }
 }
