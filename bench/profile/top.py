@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Summarises an async-profiler collapsed-stack file written with `threads` (bench/profile.sh).
 
-The training thread is the one with the most samples under io.sparkformer.model frames. Each of its
-samples in model code is charged to the deepest io.sparkformer frame of its stack and to the library
+Threads are grouped by name with numbers folded (a Spark local[N] run trains on N "Executor task
+launch worker for task #" threads). The training threads are the group with the most samples under
+io.sparkformer.model frames. Each of their samples in model code is charged to the deepest io.sparkformer frame of its stack and to the library
 running below it (OpenBLAS, oneDNN, libnd4j, JVM), so the table reads as "where a step's wall time
 goes". Other threads (OpenBLAS/OpenMP workers, JIT compilers, GC) are listed by total samples.
     python3 bench/profile/top.py FILE.collapsed [--top 30]
@@ -48,7 +49,7 @@ def main():
             continue
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
-        thread = re.sub(r" tid=\d+", "", frames[0].strip("[]"))
+        thread = re.sub(r"\d+", "#", re.sub(r" tid=\d+", "", frames[0].strip("[]")))
         n = int(count)
         per_thread[thread] += n
         stacks[thread].append((frames[1:], n))
@@ -59,7 +60,7 @@ def main():
     trainer = max(stacks, key=model_samples)
     total = per_thread[trainer]
     in_model = model_samples(trainer)
-    print(f"training thread '{trainer}': {total} samples, {in_model} in model code "
+    print(f"training thread(s) '{trainer}': {total} samples, {in_model} in model code "
           f"({100.0 * in_model / max(total, 1):.1f}%); shares below are of the model-code samples")
 
     by_frame = collections.Counter()

@@ -21,14 +21,14 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam,softmax,residual,heads,sums}, or {@code all}) picks kernels for A/B measurements. Unset:
+ * {@code gelu,layernorm,adam,softmax,residual,heads,sums,updater}, or {@code all}) picks kernels for A/B measurements. Unset:
  * {@link #DEFAULT}: every kernel (interleaved A/B on the baby GPT: 1.05x over the first three alone; the
  * memory estimate is fitted with all of them on, README "Performance").
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
-    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS, SUMS }
+    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS, SUMS, UPDATER }
 
     /** On unless SPARKFORMER_KERNELS says otherwise. */
     private static final Set<Kernel> DEFAULT = Collections.unmodifiableSet(EnumSet.allOf(Kernel.class));
@@ -259,6 +259,42 @@ public final class Kernels {
         void run(int from, int to);
     }
 
+    /** The sum of the squares of x's elements (each chunk's in float vectors, chunks added in double). */
+    public static double sumOfSquares(INDArray x) {
+        ByteBuffer xb = bytes(x);
+        int n = (int) x.length();
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        int chunks = KernelThreads.chunks(blocks, n);
+        double[] sums = new double[chunks];
+        KernelThreads.run(blocks, chunks, (chunk, from, to) -> sums[chunk] =
+                VectorLoops.sumOfSquares(xb, x.offset() + (long) from * BLOCK, Math.min(n, to * BLOCK) - from * BLOCK));
+        double total = 0;
+        for (double v : sums) {
+            total += v;
+        }
+        return total;
+    }
+
+    /** x *= a in place. */
+    public static void scale(INDArray x, float a) {
+        ByteBuffer xb = bytes(x);
+        elements((int) x.length(), (from, to) -> VectorLoops.scale(xb, x.offset() + from, to - from, a));
+    }
+
+    /** y += a x in place (x and y of one length). */
+    public static void axpy(float a, INDArray x, INDArray y) {
+        ByteBuffer xb = bytes(x);
+        ByteBuffer yb = bytes(y);
+        elements((int) y.length(), (from, to) -> VectorLoops.axpy(a, xb, x.offset() + from, yb, y.offset() + from,
+                to - from));
+    }
+
+    /** x = 0. */
+    public static void zero(INDArray x) {
+        ByteBuffer xb = bytes(x);
+        elements((int) x.length(), (from, to) -> VectorLoops.fill(xb, x.offset() + from, to - from, 0f));
+    }
+
     /** Runs an element loop over [0, n) in chunks of whole vectors (see {@link KernelThreads}). */
     private static void elements(int n, Elements loop) {
         int blocks = (n + BLOCK - 1) / BLOCK;
@@ -313,7 +349,7 @@ public final class Kernels {
                 if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
                     on.add(Kernel.valueOf(n));
                 } else if (!n.isEmpty() && !n.equals("NONE")) {
-                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads, sums)", name);
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads, sums, updater)", name);
                 }
             }
         }

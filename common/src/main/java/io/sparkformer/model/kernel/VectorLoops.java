@@ -407,6 +407,64 @@ final class VectorLoops {
         }
     }
 
+    /**
+     * The sum of x^2 over n elements: float vector lanes per stretch of 1024 elements (at most 64 terms
+     * a lane), the stretches added in double.
+     */
+    static double sumOfSquares(ByteBuffer x, long xo, int n) {
+        double total = 0;
+        int i = 0;
+        int bound = F.loopBound(n);
+        while (i < bound) {
+            int end = Math.min(bound, i + 1024);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < end; i += LANES) {
+                FloatVector v = load(x, xo + i);
+                acc = v.fma(v, acc);
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float v = get(x, xo + i);
+            total += v * v;
+        }
+        return total;
+    }
+
+    /** x *= a over n elements. */
+    static void scale(ByteBuffer x, long xo, int n, float a) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(x, xo + i).mul(a), x, xo + i);
+        }
+        for (; i < n; i++) {
+            put(x, xo + i, get(x, xo + i) * a);
+        }
+    }
+
+    /** y = a x + y over n elements (a product then a sum, as libnd4j's Axpy). */
+    static void axpy(float a, ByteBuffer x, long xo, ByteBuffer y, long yo, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(x, xo + i).mul(a).add(load(y, yo + i)), y, yo + i);
+        }
+        for (; i < n; i++) {
+            put(y, yo + i, a * get(x, xo + i) + get(y, yo + i));
+        }
+    }
+
+    /** x = value over n elements. */
+    static void fill(ByteBuffer x, long xo, int n, float value) {
+        FloatVector v = FloatVector.broadcast(F, value);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            store(v, x, xo + i);
+        }
+        for (; i < n; i++) {
+            put(x, xo + i, value);
+        }
+    }
+
     /** m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; g = m alphaT / (sqrt(v) + eps); same rounding as scalar. */
     static void adam(ByteBuffer g, long go, ByteBuffer m, long mo, ByteBuffer v, long vo, int n,
                      float beta1, float beta2, float epsilon, float alphaT) {

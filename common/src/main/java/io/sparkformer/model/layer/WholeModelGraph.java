@@ -5,6 +5,7 @@ import io.sparkformer.config.TrainConfig.Precision;
 import io.sparkformer.model.kernel.Gemm;
 import io.sparkformer.model.optim.FlatGradientUpdater;
 import io.sparkformer.model.optim.LoopAdam;
+import io.sparkformer.model.optim.LoopWeightDecay;
 import io.sparkformer.train.WarmupCosineSchedule;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -16,7 +17,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.Regularization;
-import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 import java.util.List;
 
@@ -38,7 +38,7 @@ public final class WholeModelGraph {
         public static Optimizer of(TrainConfig t) {
             IUpdater adam = new LoopAdam(new WarmupCosineSchedule(t.learningRate(), t.minLearningRate(),
                     t.warmupSteps(), t.decaySteps()), t.beta1(), t.beta2(), 1e-8);
-            List<Regularization> decay = t.weightDecay() > 0 ? List.of(new WeightDecay(t.weightDecay(), true))
+            List<Regularization> decay = t.weightDecay() > 0 ? List.of(new LoopWeightDecay(t.weightDecay(), true))
                     : List.of();
             return new Optimizer(adam, decay, t.gradClip());
         }

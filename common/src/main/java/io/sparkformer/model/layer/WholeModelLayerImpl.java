@@ -1,6 +1,7 @@
 package io.sparkformer.model.layer;
 
 import io.sparkformer.model.kernel.Gemm;
+import io.sparkformer.model.kernel.Kernels;
 import io.sparkformer.model.nn.SparseCrossEntropy;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
@@ -186,7 +187,11 @@ public abstract class WholeModelLayerImpl<L extends WholeModelLayer, P> extends 
         Step<P> s = step(true, workspaceMgr);
         try (MemoryWorkspace ignored = BackwardWorkspace.enter(workspaceMgr);
              Gemm.Scope precision = Gemm.at(layerConf().getPrecision())) {
-            gradientsFlattened.assign(0);
+            if (Kernels.accepts(Kernels.Kernel.UPDATER, gradientsFlattened)) {
+                Kernels.zero(gradientsFlattened);   // ND4J's assign(0) was 1.9% of a GEMM-bound local[2] step
+            } else {
+                gradientsFlattened.assign(0);
+            }
             backward(params, gradientViews, s.pass(), s.loss().dLogits());
         }
         Gradient g = new DefaultGradient(gradientsFlattened);

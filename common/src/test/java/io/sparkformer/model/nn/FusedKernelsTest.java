@@ -287,6 +287,37 @@ class FusedKernelsTest {
     }
 
     @Test
+    void updaterPassesMatchNd4jOnViewsOfAFlatArray() {
+        // Views at an offset into one flat array, as the updater's gradient and parameter views are;
+        // 300,007 elements: several threads' chunks, and a scalar tail.
+        int n = 300_007;
+        INDArray flat = Nd4j.randn(DataType.FLOAT, 1, 2 * n + 13);
+        INDArray x = view(flat, 5, n);
+        INDArray y = view(flat, n + 9, n);
+        // Against the sum in double (ND4J's float norm2 of this array is off by 3.5e-5 of it).
+        double exact = x.castTo(DataType.DOUBLE).norm2Number().doubleValue();
+        System.out.printf("sum of squares: kernel %.9g, in double %.9g, ND4J float norm2^2 %.9g%n",
+                Kernels.sumOfSquares(x), exact * exact, Math.pow(x.norm2Number().doubleValue(), 2));
+        assertEquals(exact * exact, Kernels.sumOfSquares(x), exact * exact * 1e-6, "sum of squares");
+
+        INDArray yRef = y.dup();
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy(x, yRef, yRef, 0.37));
+        Kernels.axpy(0.37f, x, y);
+        assertEquals(yRef, y, "y += a x, bit for bit as libnd4j's Axpy");
+
+        INDArray xRef = x.mul(0.61);
+        Kernels.scale(x, 0.61f);
+        assertEquals(xRef, x, "x *= a, bit for bit as ND4J's scalar product");
+
+        float before = flat.getFloat(0, 4);
+        float after = flat.getFloat(0, n + 5);
+        Kernels.zero(x);
+        assertEquals(0.0, x.amaxNumber().doubleValue(), 0.0, "zeroed");
+        assertEquals(before, flat.getFloat(0, 4), "the element before the view untouched");
+        assertEquals(after, flat.getFloat(0, n + 5), "the element after the view untouched");
+    }
+
+    @Test
     void doublesAndStridedViewsTakeTheNd4jPath() {
         INDArray xd = Nd4j.randn(DataType.DOUBLE, 9, 11);
         assertFalse(Kernels.accepts(Kernel.GELU, xd));
