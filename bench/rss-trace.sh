@@ -3,19 +3,21 @@
 # launcher execs java in its own process), samples VmRSS every second next to the last step in the
 # run's metrics.jsonl and the process's thread count (columns: seconds, step, RSS MB, threads), and
 # prints peak and median RSS from step FROM on (default 200).
-#   bench/rss-trace.sh OUTFILE [--from STEP] [--nmt] -- sparkformer ARGS...   (ARGS must include --out DIR for train)
+#   bench/rss-trace.sh OUTFILE [--from STEP] [--nmt] [--nmt-every SECONDS] -- sparkformer ARGS...
+#   (ARGS must include --out DIR for train)
 # With --nmt the JVM runs with -XX:NativeMemoryTracking=summary and OUTFILE.nmt gets a
-# `jcmd VM.native_memory summary` every 60 s. Extra JVM flags: JDK_JAVA_OPTIONS.
+# `jcmd VM.native_memory summary` every 60 s (--nmt-every). Extra JVM flags: JDK_JAVA_OPTIONS.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 die() { echo "rss-trace: $*" >&2; exit 2; }
 [ $# -ge 1 ] || die "usage: $0 OUTFILE [--from STEP] [--nmt] -- sparkformer ARGS..."
 outfile="$1"; shift
-from=200; nmt=0
+from=200; nmt=0; every=60
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
   case "$1" in
     --from) from="$2"; shift 2 ;;
     --nmt) nmt=1; shift ;;
+    --nmt-every) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--nmt-every needs a number of seconds"; every="$2"; shift 2 ;;
     *) die "unknown option '$1'" ;;
   esac
 done
@@ -34,7 +36,7 @@ while kill -0 "$pid" 2>/dev/null; do
   [ -n "$rundir" ] && [ -f "$rundir/metrics.jsonl" ] && step="$(tail -1 "$rundir/metrics.jsonl" | grep -o '"step":[0-9]*' | cut -d: -f2 || true)"
   now=$(( $(date +%s) - t0 ))
   [ -n "$rss" ] && echo "$now ${step:-0} $rss ${threads:-0}" >> "$outfile"
-  if [ "$nmt" = 1 ] && [ $((now - last_nmt)) -ge 60 ] && [ "$(readlink /proc/$pid/exe 2>/dev/null)" != "$(readlink -f /bin/bash)" ]; then
+  if [ "$nmt" = 1 ] && [ $((now - last_nmt)) -ge "$every" ] && [ "$(readlink /proc/$pid/exe 2>/dev/null)" != "$(readlink -f /bin/bash)" ]; then
     { echo "=== t=$now s step=${step:-0} rss=${rss} MB"; jcmd "$pid" VM.native_memory summary 2>&1 | grep -E '^-|Total' | head -40
       # resident memory by mapping: file-backed libraries by name, anonymous memory in one line
       awk '/^[0-9a-f]+-[0-9a-f]+ /{name = ($6 == "" ? "[anon]" : $6)} /^Rss:/{rss[name] += $2}
