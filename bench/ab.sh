@@ -4,7 +4,7 @@
 # T threads). Prints each run's tokens/s and the mean ratio B/A. A and B are checkouts with a build
 # (mvn -DskipTests package), e.g. bench/snapshot-build.sh DEST of the base commit and this checkout.
 #   bench/ab.sh A_ROOT B_ROOT [--shape baby|10m|gemm] [--steps 60] [--reps 3] [--threads 2] [--corpus FILE]
-#               [--mode single|spark]
+#               [--mode single|spark] [--precision fp32|bf16]
 #               [--env-a VAR=VALUE]... [--env-b VAR=VALUE]...   (environment only A's / B's runs get, e.g.
 #                                         OPENBLAS_THREAD_TIMEOUT=4; A and B may then be the same build)
 set -euo pipefail
@@ -13,7 +13,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 die() { echo "ab: $*" >&2; exit 2; }
 [ $# -ge 2 ] || die "usage: bench/ab.sh A_ROOT B_ROOT [--shape S] [--steps N] [--reps R] [--threads T]"
 a="$1"; b="$2"; shift 2
-shape=gemm; steps=60; reps=3; threads=2; mode=single; env_a=(); env_b=()
+shape=gemm; steps=60; reps=3; threads=2; mode=single; precision=fp32; env_a=(); env_b=()
 corpus="$root/../shared/data/tinyshakespeare/input.txt"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
     --threads) [ $# -ge 2 ] || die "--threads needs a value"; threads="$2"; shift 2 ;;
     --mode)    [[ "${2:-}" == single || "${2:-}" == spark ]] || die "--mode is single or spark"; mode="$2"; shift 2 ;;
     --corpus)  [ $# -ge 2 ] || die "--corpus needs a value"; corpus="$2"; shift 2 ;;
+    --precision) [[ "${2:-}" == fp32 || "${2:-}" == bf16 ]] || die "--precision is fp32 or bf16"; precision="$2"; shift 2 ;;
     --env-a)   [[ "${2:-}" == *=* ]] || die "--env-a needs VAR=VALUE"; env_a+=("$2"); shift 2 ;;
     --env-b)   [[ "${2:-}" == *=* ]] || die "--env-b needs VAR=VALUE"; env_b+=("$2"); shift 2 ;;
     *) die "unknown argument '$1'" ;;
@@ -45,11 +46,11 @@ run() {   # root tag [VAR=VALUE...] -> tokens/s
   env "$@" "$dir/submit/sparkformer" "${where[@]}" --config "$dir/conf/gpt-baby.conf" \
     --corpus "$corpus" --skip-validation --set model.layers="$layers" --set model.heads="$heads" \
     --set model.embedDim="$embed" --set model.contextLength="$ctx" --set train.steps="$steps" \
-    >"$log/$tag.out" 2>"$log/$tag.log" || die "run $tag failed; see $log/$tag.log"
+    --set train.precision="$precision" >"$log/$tag.out" 2>"$log/$tag.log" || die "run $tag failed; see $log/$tag.log"
   rm -rf "$log/$tag-run"
   grep "^| $mode" "$log/$tag.out" | sed -E 's/.*\| *([0-9,]+) tok\/s.*/\1/' | tr -d ,
 }
-echo "ab: shape $shape (${layers}L/${heads}H/${embed}, ctx $ctx, batch $batch), $mode, $steps steps, $reps reps; A=$a${env_a[*]+ (with ${env_a[*]})} B=$b${env_b[*]+ (with ${env_b[*]})}; logs $log" >&2
+echo "ab: shape $shape (${layers}L/${heads}H/${embed}, ctx $ctx, batch $batch), $mode, $precision, $steps steps, $reps reps; A=$a${env_a[*]+ (with ${env_a[*]})} B=$b${env_b[*]+ (with ${env_b[*]})}; logs $log" >&2
 sa=0; sb=0
 for r in $(seq 1 "$reps"); do
   ta="$(run "$a" "A$r" ${env_a[@]+"${env_a[@]}"})"; tb="$(run "$b" "B$r" ${env_b[@]+"${env_b[@]}"})"

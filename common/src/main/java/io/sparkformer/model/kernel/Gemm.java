@@ -21,7 +21,7 @@ import java.lang.ref.Reference;
  * "Performance"). With {@code train.precision = bf16} every product is oneDNN's bf16 matmul
  * ({@link OneDnnMatmul}: inputs rounded to bf16, fp32 accumulation and output). The precision is the
  * calling thread's, set by the model layer for the duration of a forward or backward pass
- * ({@link #at}); oneDNN runs on the task's thread budget (its share of the cores, see {@link #threads}).
+ * ({@link #at}); oneDNN runs on the task's thread budget (its share of the cores, {@link KernelThreads#budget}).
  * Products outside such a scope (decoding, export) are fp32. ND4J computes whatever oneDNN cannot
  * take: double arrays (gradient checks), other backends, non-positive strides, a JVM that cannot load
  * oneDNN (fp32 only; bf16 then refuses at configuration). {@code SPARKFORMER_FP32_GEMM} (environment:
@@ -173,7 +173,7 @@ public final class Gemm {
             announce();
         }
         OneDnnMatmul.multiply(new OneDnnMatmul.Layout(batch, m, n, k, as[2], as[0], as[1], bs[2], bs[0], bs[1], cs[2],
-                cs[0], cs[1], accumulate, route == Route.ONEDNN_BF16), address(a), address(b), address(c), threads());
+                cs[0], cs[1], accumulate, route == Route.ONEDNN_BF16), address(a), address(b), address(c), KernelThreads.budget());
         // oneDNN reads and writes through raw addresses: an array unreachable after address() could be
         // collected, and its off-heap memory freed, during the call (outside workspaces).
         Reference.reachabilityFence(a);
@@ -225,15 +225,6 @@ public final class Gemm {
         }
         long batchStride = r == 0 ? 0 : x.size(0) == 1 ? rows * cols : x.stride(0);
         return transpose ? new long[]{colStride, rowStride, batchStride} : new long[]{rowStride, colStride, batchStride};
-    }
-
-    /**
-     * The calling task's thread budget: what a Spark task set with ND4J's {@code setMaxMasterThreads}
-     * (RoundData). Not {@code maxThreads()} alone: libnd4j keeps that at its start value when asked
-     * for fewer (measured: {@code setMaxThreads(1)} left it at 2).
-     */
-    private static int threads() {
-        return Math.max(1, Math.min(Nd4j.getEnvironment().maxThreads(), Nd4j.getEnvironment().maxMasterThreads()));
     }
 
     private static Fp32Route fp32Route() {

@@ -11,13 +11,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Splits a kernel's rows into contiguous chunks over ND4J's {@code maxThreads} (every core), the
- * caller running the first chunk. Meant as the task's budget, but libnd4j keeps {@code maxThreads}
- * at its start value when a Spark task asks for fewer (measured 2026-12-03: {@code setMaxThreads(1)}
- * left it at 2), so each {@code local[2]} task's kernels split over both cores; {@link Gemm} reads
- * the budget the task did set ({@code maxMasterThreads}); not changed here, unmeasured either way.
- * Without this split a kernel ran on one thread while libnd4j's ops, which it replaced, used all of
- * them. {@code SPARKFORMER_KERNEL_THREADS} (environment) caps the budget for A/B measurements.
+ * Splits a kernel's rows into contiguous chunks over the calling task's thread budget ({@link #budget}),
+ * the caller running the first chunk. Without this split a kernel ran on one thread while libnd4j's
+ * ops, which it replaced, used all of them. Until 2026-12-04 the split read ND4J's {@code maxThreads}
+ * alone, which libnd4j keeps at its start value when a Spark task asks for fewer, so each of two
+ * {@code local[2]} tasks split its kernels over both cores: 4 threads on 2 cores (bf16 10.7 M
+ * {@code local[2]} 1.13x faster with the budget, README "Performance").
+ * {@code SPARKFORMER_KERNEL_THREADS} (environment) caps the budget for A/B measurements.
  */
 final class KernelThreads {
     /** Below this many elements one thread does it all: handing a chunk over costs ~10-20 us. */
@@ -43,7 +43,16 @@ final class KernelThreads {
         if (elements < MIN_PARALLEL_ELEMENTS || rows < 2) {
             return 1;
         }
-        return Math.max(1, Math.min(Math.min(rows, CAP), Nd4j.getEnvironment().maxThreads()));
+        return Math.max(1, Math.min(Math.min(rows, CAP), budget()));
+    }
+
+    /**
+     * The calling task's thread budget: what a Spark task set with ND4J's {@code setMaxMasterThreads}
+     * (RoundData), else every core. Not {@code maxThreads()} alone: libnd4j keeps that at its start
+     * value when asked for fewer (measured: {@code setMaxThreads(1)} left it at 2).
+     */
+    static int budget() {
+        return Math.max(1, Math.min(Nd4j.getEnvironment().maxThreads(), Nd4j.getEnvironment().maxMasterThreads()));
     }
 
     /** Runs {@code body} over [0, rows) in {@code chunks} contiguous chunks and waits for all. */
