@@ -21,14 +21,14 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam,softmax,residual,heads,sums,updater}, or {@code all}) picks kernels for A/B measurements. Unset:
+ * {@code gelu,layernorm,adam,softmax,residual,heads,sums,updater,adamw}, or {@code all}) picks kernels for A/B measurements. Unset:
  * {@link #DEFAULT}: every kernel (interleaved A/B on the baby GPT: 1.05x over the first three alone; the
  * memory estimate is fitted with all of them on, README "Performance").
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
-    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS, SUMS, UPDATER }
+    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS, SUMS, UPDATER, ADAMW }
 
     /** On unless SPARKFORMER_KERNELS says otherwise. */
     private static final Set<Kernel> DEFAULT = Collections.unmodifiableSet(EnumSet.allOf(Kernel.class));
@@ -223,6 +223,22 @@ public final class Kernels {
     }
 
     /**
+     * Clip scale, Adam and decoupled weight decay in one pass over n elements (VectorLoops#adamW): g and p
+     * hold exactly those n, m and v (an updater block's state) from element {@code stateAt}.
+     */
+    public static void adamW(INDArray g, INDArray p, INDArray m, INDArray v, long stateAt, int n, float clip,
+                             float beta1, float beta2, float epsilon, float alphaT, boolean decays, float decay) {
+        ByteBuffer gb = bytes(g);
+        ByteBuffer pb = bytes(p);
+        ByteBuffer mb = bytes(m);
+        ByteBuffer vb = bytes(v);
+        long mo = m.offset() + stateAt;
+        long vo = v.offset() + stateAt;
+        elements(n, (from, to) -> VectorLoops.adamW(gb, g.offset() + from, mb, mo + from, vb, vo + from, pb,
+                p.offset() + from, to - from, clip, beta1, beta2, epsilon, alphaT, decays, decay));
+    }
+
+    /**
      * Attention scores [G, T, S] to probabilities in place: softmax(scores scale + bias) per row;
      * {@code causal} masks keys after each query by index instead (bias then unused, may be null).
      */
@@ -349,7 +365,7 @@ public final class Kernels {
                 if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
                     on.add(Kernel.valueOf(n));
                 } else if (!n.isEmpty() && !n.equals("NONE")) {
-                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads, sums, updater)", name);
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads, sums, updater, adamw)", name);
                 }
             }
         }

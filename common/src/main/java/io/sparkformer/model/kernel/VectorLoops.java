@@ -350,7 +350,7 @@ final class VectorLoops {
             for (; j < limit; j++) {
                 put(x, row + j, get(x, row + j) * inv);
             }
-            zero(x, row, Math.max(j, vectorEnd), cols);
+            fill(x, row + Math.max(j, vectorEnd), cols - Math.max(j, vectorEnd), 0f);
         }
     }
 
@@ -383,28 +383,13 @@ final class VectorLoops {
             for (; j < limit; j++) {
                 put(dp, dpo + row + j, (get(dp, dpo + row + j) - dot) * get(p, po + row + j) * scale);
             }
-            zero(dp, dpo + row, Math.max(j, vectorEnd), cols);
+            fill(dp, dpo + row + Math.max(j, vectorEnd), cols - Math.max(j, vectorEnd), 0f);
         }
     }
 
     /** The smallest multiple of the vector length at or above n. */
     private static int roundUp(int n) {
         return (n + LANES - 1) / LANES * LANES;
-    }
-
-    /** Elements [from, to) of the row at {@code row} set to 0, in whole vectors where they fit. */
-    private static void zero(ByteBuffer b, long row, int from, int to) {
-        int j = from;
-        for (; j < to && j % LANES != 0; j++) {
-            put(b, row + j, 0f);
-        }
-        FloatVector zero = FloatVector.zero(F);
-        for (int bound = j + F.loopBound(to - j); j < bound; j += LANES) {
-            store(zero, b, row + j);
-        }
-        for (; j < to; j++) {
-            put(b, row + j, 0f);
-        }
     }
 
     /**
@@ -486,6 +471,36 @@ final class VectorLoops {
             put(m, mo + i, mi);
             put(v, vo + i, vi);
             put(g, go + i, mi * alphaT / ((float) Math.sqrt(vi) + epsilon));
+        }
+    }
+
+    /**
+     * One optimizer pass (see {@code OnePassAdamW}): g scaled by {@code clip}, then {@link #adam}, then, if
+     * {@code decays}, g += decay p ({@link #axpy}); the same operations in the same order as those passes.
+     */
+    static void adamW(ByteBuffer g, long go, ByteBuffer m, long mo, ByteBuffer v, long vo, ByteBuffer p, long po,
+                      int n, float clip, float beta1, float beta2, float epsilon, float alphaT, boolean decays,
+                      float decay) {
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector gv = load(g, go + i).mul(clip);
+            FloatVector mv = load(m, mo + i).mul(beta1).add(gv.mul(oneMinusBeta1));
+            FloatVector vv = load(v, vo + i).mul(beta2).add(gv.mul(gv).mul(oneMinusBeta2));
+            store(mv, m, mo + i);
+            store(vv, v, vo + i);
+            FloatVector u = mv.mul(alphaT).div(vv.sqrt().add(epsilon));
+            store(decays ? load(p, po + i).mul(decay).add(u) : u, g, go + i);
+        }
+        for (; i < n; i++) {
+            float gi = get(g, go + i) * clip;
+            float mi = beta1 * get(m, mo + i) + gi * oneMinusBeta1;
+            float vi = beta2 * get(v, vo + i) + gi * gi * oneMinusBeta2;
+            put(m, mo + i, mi);
+            put(v, vo + i, vi);
+            float u = mi * alphaT / ((float) Math.sqrt(vi) + epsilon);
+            put(g, go + i, decays ? decay * get(p, po + i) + u : u);
         }
     }
 }

@@ -25,26 +25,47 @@ import java.util.Map;
  * as two Vector API passes ({@link Kernels#sumOfSquares}, {@link Kernels#scale}): libnd4j's
  * {@code norm2} took 6.3% of a GEMM-bound {@code local[2]} step, three times Adam's pass over three
  * times the memory. Its sum runs in another order than libnd4j's, so the norm, and the trained
- * weights, agree with DL4J's to float rounding rather than bit for bit.
+ * weights, agree with DL4J's to float rounding rather than bit for bit. With {@link LoopAdam} and
+ * {@link LoopWeightDecay} the whole step (clip, Adam, decay) runs as {@link OnePassAdamW}.
  */
 public final class FlatGradientUpdater extends ComputationGraphUpdater {
-    private FlatGradientUpdater(ComputationGraph graph, INDArray updaterState) {
+    /** Whether the step may run as {@link OnePassAdamW} (tests compare it with the separate passes). */
+    private final boolean onePass;
+
+    private FlatGradientUpdater(ComputationGraph graph, INDArray updaterState, boolean onePass) {
         super(graph, updaterState);
+        this.onePass = onePass;
     }
 
     /** Makes this the graph's updater, keeping its updater state array (no copy). Returns the graph. */
     public static ComputationGraph install(ComputationGraph graph) {
         if (!(graph.getUpdater() instanceof FlatGradientUpdater)) {
-            graph.setUpdater(new FlatGradientUpdater(graph, graph.getUpdater().getStateViewArray()));
+            install(graph, true);
         }
+        return graph;
+    }
+
+    /** As {@link #install}, replacing any updater, with the one-pass step allowed or not. */
+    static ComputationGraph install(ComputationGraph graph, boolean onePass) {
+        graph.setUpdater(new FlatGradientUpdater(graph, graph.getUpdater().getStateViewArray(), onePass));
         return graph;
     }
 
     @Override
     public synchronized void update(Gradient gradient, int iteration, int epoch, int batchSize,
                                     LayerWorkspaceMgr workspaceMgr) {
-        super.update(owns(gradient.gradient()) ? new Flat(gradient, getFlattenedGradientsView()) : gradient,
+        boolean own = owns(gradient.gradient());
+        if (own && runsInOnePass()) {
+            OnePassAdamW.apply(updaterBlocks, getOrderedLayers(), iteration, epoch);
+            return;
+        }
+        super.update(own ? new Flat(gradient, getFlattenedGradientsView()) : gradient,
                 iteration, epoch, batchSize, workspaceMgr);
+    }
+
+    /** Whether a step on the network's own gradient runs as {@link OnePassAdamW}. */
+    boolean runsInOnePass() {
+        return onePass && OnePassAdamW.accepts(updaterBlocks, getOrderedLayers());
     }
 
     @Override

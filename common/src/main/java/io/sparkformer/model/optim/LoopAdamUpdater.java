@@ -38,17 +38,21 @@ public final class LoopAdamUpdater extends AdamUpdater {
         float beta1 = (float) c.getBeta1();
         float beta2 = (float) c.getBeta2();
         float epsilon = (float) c.getEpsilon();
-        float beta1T = (float) Math.pow(beta1, iteration + 1);
-        float beta2T = (float) Math.pow(beta2, iteration + 1);
-        float alphaT = (float) c.getLearningRate(iteration, epoch) * (float) Math.sqrt(1f - beta2T) / (1f - beta1T);
-        if (Float.isNaN(alphaT) || Float.isInfinite(alphaT) || alphaT == 0) {
-            alphaT = epsilon;   // as libnd4j
-        }
+        float alphaT = alphaT(iteration, epoch);
         if (Kernels.accepts(Kernels.Kernel.ADAM, gradient, m, v)) {
             Kernels.adam(gradient, m, v, (int) m.length(), beta1, beta2, epsilon, alphaT);   // vectorised, same rounding
         } else {
             update(floats(gradient), floats(m), floats(v), (int) m.length(), beta1, beta2, epsilon, alphaT);
         }
+    }
+
+    /** The step size of this iteration: lr sqrt(1 - b2^(t+1)) / (1 - b1^(t+1)) in float, as libnd4j. */
+    float alphaT(int iteration, int epoch) {
+        Adam c = getConfig();
+        float beta1T = (float) Math.pow((float) c.getBeta1(), iteration + 1);
+        float beta2T = (float) Math.pow((float) c.getBeta2(), iteration + 1);
+        float alphaT = (float) c.getLearningRate(iteration, epoch) * (float) Math.sqrt(1f - beta2T) / (1f - beta1T);
+        return Float.isNaN(alphaT) || Float.isInfinite(alphaT) || alphaT == 0 ? (float) c.getEpsilon() : alphaT;
     }
 
     /** Whether the update of {@code gradient} runs as the Java loop (else as ND4J's op). */

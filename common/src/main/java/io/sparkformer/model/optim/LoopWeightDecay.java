@@ -28,11 +28,13 @@ public class LoopWeightDecay extends WeightDecay {
             super.apply(param, gradView, lr, iteration, epoch);
             return;
         }
+        Kernels.axpy(scale(lr, iteration, epoch), param, gradView);
+    }
+
+    /** The multiple of the parameters added to the update: coeff [x lr]. */
+    float scale(double lr, int iteration, int epoch) {
         double scale = coeff.valueAt(iteration, epoch);
-        if (applyLR) {
-            scale *= lr;
-        }
-        Kernels.axpy((float) scale, param, gradView);
+        return (float) (applyLR ? scale * lr : scale);
     }
 
     @Override

@@ -15,6 +15,7 @@ import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -94,6 +95,32 @@ class FlatGradientUpdaterTest {
         }
         assertTrue(unclipped.params().sub(flat.params()).amaxNumber().doubleValue() > 100 * apart,
                 "and clipping changed the run (the test's gradients exceed the 0.5 norm)");
+    }
+
+    @Test
+    void theOnePassStepTrainsBitForBitAsTheSeparatePasses() {
+        // Clipping that scales (the test's gradients exceed 0.5), Adam, decay on weights only.
+        ComputationGraph onePass = gpt();
+        ComputationGraph passes = FlatGradientUpdater.install(gpt(), false);
+        assertTrue(((FlatGradientUpdater) onePass.getUpdater()).runsInOnePass());
+        assertFalse(((FlatGradientUpdater) passes.getUpdater()).runsInOnePass());
+        trainBoth(onePass, passes);
+        assertArrayEquals(passes.params().toFloatVector(), onePass.params().toFloatVector());
+        assertArrayEquals(passes.getUpdater().getStateViewArray().toFloatVector(),
+                onePass.getUpdater().getStateViewArray().toFloatVector());
+    }
+
+    @Test
+    void stepsItDoesNotKnowAreLeftToDl4j() {
+        ComputationGraph ndDecay = gpt(0.5, new WeightDecay(0.1, true));
+        assertFalse(((FlatGradientUpdater) ndDecay.getUpdater()).runsInOnePass(), "ND4J's own WeightDecay");
+        GptSpec spec = new GptSpec(13, 8, Architecture.preNorm(16, 2, 2, 24, true, true, 1e-5, 0.0), false);
+        ComputationGraph doubles = GptGraphBuilder.build(spec, new LoopAdam(new WarmupCosineSchedule(2e-2, 2e-3, 3, 20), 0.9, 0.99, 1e-8),
+                List.of(new LoopWeightDecay(0.1, true)), 0.5, 9, DataType.DOUBLE);
+        assertFalse(((FlatGradientUpdater) doubles.getUpdater()).runsInOnePass(), "double precision");
+        INDArray start = doubles.params().dup();
+        doubles.fit(new DataSet(BATCH.getFeatures().castTo(DataType.DOUBLE), BATCH.getLabels().castTo(DataType.DOUBLE)));
+        assertTrue(doubles.params().sub(start).amaxNumber().doubleValue() > 0, "and DL4J's path still trains");
     }
 
     @Test
