@@ -291,6 +291,23 @@ public final class Kernels {
         return total;
     }
 
+    /** Whether every element of x is finite (no NaN, no infinity); a read of x, never overflowing as a sum can. */
+    public static boolean allFinite(INDArray x) {
+        ByteBuffer xb = bytes(x);
+        int n = (int) x.length();
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        int chunks = KernelThreads.chunks(blocks, n);
+        boolean[] finite = new boolean[chunks];
+        KernelThreads.run(blocks, chunks, (chunk, from, to) -> finite[chunk] =
+                VectorLoops.allFinite(xb, x.offset() + (long) from * BLOCK, Math.min(n, to * BLOCK) - from * BLOCK));
+        for (boolean f : finite) {
+            if (!f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** x *= a in place. */
     public static void scale(INDArray x, float a) {
         ByteBuffer xb = bytes(x);

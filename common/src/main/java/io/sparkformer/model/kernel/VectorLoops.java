@@ -416,6 +416,22 @@ final class VectorLoops {
         return total;
     }
 
+    /** Whether all n elements are finite: x - x is 0 for every finite x and NaN for NaN and infinities. */
+    static boolean allFinite(ByteBuffer x, long xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector v = load(x, xo + i);
+            acc = acc.add(v.sub(v));
+        }
+        float tail = 0f;
+        for (; i < n; i++) {
+            float v = get(x, xo + i);
+            tail += v - v;
+        }
+        return !Float.isNaN(acc.reduceLanes(VectorOperators.ADD) + tail);
+    }
+
     /** x *= a over n elements. */
     static void scale(ByteBuffer x, long xo, int n, float a) {
         int i = 0;

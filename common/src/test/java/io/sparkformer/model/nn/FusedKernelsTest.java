@@ -309,6 +309,20 @@ class FusedKernelsTest {
         Kernels.scale(x, 0.61f);
         assertEquals(xRef, x, "x *= a, bit for bit as ND4J's scalar product");
 
+        assertTrue(Kernels.allFinite(x), "random floats are finite");
+        x.putScalar(n - 1, 3e38f);
+        assertTrue(Kernels.allFinite(x), "huge but finite (a sum of these would overflow)");
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            for (long at : new long[] {0, n / 2, n - 1}) {   // the first vector, another thread's chunk, the tail
+                float kept = x.getFloat(at);
+                x.putScalar(at, bad);
+                assertFalse(Kernels.allFinite(x), bad + " at " + at);
+                x.putScalar(at, kept);
+            }
+        }
+        flat.putScalar(0, n + 6, Float.NaN);
+        assertTrue(Kernels.allFinite(x), "a NaN past the view is not the view's");
+
         float before = flat.getFloat(0, 4);
         float after = flat.getFloat(0, n + 5);
         Kernels.zero(x);
