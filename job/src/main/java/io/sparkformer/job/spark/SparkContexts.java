@@ -47,8 +47,8 @@ public final class SparkContexts {
             // One JVM is driver and executors: Spark's context cleaner frees the rounds' RDDs and
             // broadcasts only once their weak references are collected, so in bursts (up to ~270
             // threads) and late, and freed ND4J memory waits for the same collections. A collection
-            // every 15 s kept the baby GPT's local[2] resident memory at 503-508 MB from step 500 to
-            // 1840 (without: 472 -> 545 MB, a heap expansion and the thread burst at step 1500).
+            // every 15 s kept the baby GPT's local[2] resident memory at 502-513 MB from step 500 to
+            // 1750 (without: 472 -> 545 MB, a heap expansion and the thread burst at step 1500).
             conf.setIfMissing("spark.cleaner.periodicGC.interval", "15s");
         }
         return conf;
