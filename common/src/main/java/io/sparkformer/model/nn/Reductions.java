@@ -10,20 +10,18 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Column sums as a GEMM with a row of ones, or for large arrays a vector loop
- * ({@link Kernels#addColumnSums}): ND4J's {@code sum(0)} reduction is several times slower
- * on CPU (measured for floats: 768x512 0.56 ms vs 0.12 ms by GEMM), and every bias and LayerNorm
- * gradient needs one each step. (Row means by GEMV were slower than {@code mean(true, 1)}: kept.)
+ * Column sums as a vector loop ({@link Kernels#addColumnSums}), else (doubles in gradient checks) a
+ * GEMM with a row of ones: ND4J's {@code sum(0)} reduction is several times slower on CPU (measured
+ * for floats: 768x512 0.56 ms vs 0.12 ms by GEMM), and every bias and LayerNorm gradient needs one
+ * each step. The GEMM itself, as an ND4J op, cost more around the product than in it (a new op with a
+ * random UUID, a reshape and argument pointers per call): taking the kernel at every size, not only
+ * from 1 M elements, made the baby GPT 1.2% faster (interleaved A/B, with
+ * {@link io.sparkformer.model.kernel.Kernels} splitting from 256 K elements: 1.065x single JVM, 1.061x
+ * {@code local[2]}). (Row means by GEMV were slower than {@code mean(true, 1)}: kept.)
  */
 public final class Reductions {
     /** Ones by (data type, shape), detached from any workspace, one set per thread. */
     private static final ThreadLocal<Map<String, INDArray>> ONES = ThreadLocal.withInitial(HashMap::new);
-    /**
-     * From this many elements column sums take the vector kernel, split over the threads: the GEMV
-     * ran at 2-3 GFLOP/s on the 10.7 M GPT's [2048, 1152] and [2048, 1536] (1.9 and 3.0 ms, kernel 0.86
-     * and 0.84 ms) but is fast on arrays that stay in cache (baby GPT [768, 384]: 0.036 ms, kernel 0.075).
-     */
-    static final long KERNEL_SUMS = 1 << 20;
     /** Distinct lengths kept before the cache starts over (lengths vary with batch shapes). */
     private static final int MAX_CACHED = 32;
 
@@ -36,11 +34,11 @@ public final class Reductions {
     }
 
     /**
-     * {@code target += column sums of x} as one GEMM accumulating in place (beta = 1): no [1, M]
+     * {@code target += column sums of x}, in place; the GEMM accumulates (beta = 1): no [1, M]
      * temporary and no separate add. {@code target} holds M elements, contiguous (a gradient view).
      */
     public static void addColumnSums(INDArray x, INDArray target) {
-        if (x.length() >= KERNEL_SUMS && x.rank() == 2 && Kernels.accepts(Kernels.Kernel.SUMS, x, target)) {
+        if (x.rank() == 2 && Kernels.accepts(Kernels.Kernel.SUMS, x, target)) {
             Kernels.addColumnSums(x, target);
             return;
         }

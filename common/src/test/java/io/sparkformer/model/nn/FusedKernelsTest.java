@@ -198,18 +198,14 @@ class FusedKernelsTest {
     @Test
     void columnSumsAddIntoAGradientViewAsTheGemmWithOnesDoes() {
         // One chunk, split over the threads (odd widths leave a scalar tail, odd heights a row tail),
-        // and large enough for Reductions to take the kernel itself.
+        // through Reductions, which takes the kernel for every dense float array.
         for (int[] shape : new int[][]{{23, 45}, {1031, 403}, {2053, 517}}) {
             INDArray x = Nd4j.randn(DataType.FLOAT, shape[0], shape[1]);
             INDArray flat = Nd4j.randn(DataType.FLOAT, 1, shape[1] + 10);
             INDArray flatRef = flat.dup();
             INDArray into = view(flat, 5, shape[1]);
             assertTrue(Kernels.accepts(Kernel.SUMS, x, into));
-            if (x.length() >= Reductions.KERNEL_SUMS) {
-                Reductions.addColumnSums(x, into);
-            } else {
-                Kernels.addColumnSums(x, into);
-            }
+            Reductions.addColumnSums(x, into);
             Nd4j.gemm(Nd4j.ones(DataType.FLOAT, 1, shape[0]), x, view(flatRef, 5, shape[1]).reshape('c', 1, shape[1]),
                     false, false, 1.0, 1.0);
             // A sum of N terms in another order: float rounding of an N-term sum.
