@@ -277,15 +277,8 @@ public final class Kernels {
 
     /** The sum of the squares of x's elements (each chunk's in float vectors, chunks added in double). */
     public static double sumOfSquares(INDArray x) {
-        ByteBuffer xb = bytes(x);
-        int n = (int) x.length();
-        int blocks = (n + BLOCK - 1) / BLOCK;
-        int chunks = KernelThreads.chunks(blocks, n);
-        double[] sums = new double[chunks];
-        KernelThreads.run(blocks, chunks, (chunk, from, to) -> sums[chunk] =
-                VectorLoops.sumOfSquares(xb, x.offset() + (long) from * BLOCK, Math.min(n, to * BLOCK) - from * BLOCK));
         double total = 0;
-        for (double v : sums) {
+        for (double v : perChunk(x, VectorLoops::sumOfSquares)) {
             total += v;
         }
         return total;
@@ -293,19 +286,29 @@ public final class Kernels {
 
     /** Whether every element of x is finite (no NaN, no infinity); a read of x, never overflowing as a sum can. */
     public static boolean allFinite(INDArray x) {
-        ByteBuffer xb = bytes(x);
-        int n = (int) x.length();
-        int blocks = (n + BLOCK - 1) / BLOCK;
-        int chunks = KernelThreads.chunks(blocks, n);
-        boolean[] finite = new boolean[chunks];
-        KernelThreads.run(blocks, chunks, (chunk, from, to) -> finite[chunk] =
-                VectorLoops.allFinite(xb, x.offset() + (long) from * BLOCK, Math.min(n, to * BLOCK) - from * BLOCK));
-        for (boolean f : finite) {
-            if (!f) {
+        for (double v : perChunk(x, (b, from, n) -> VectorLoops.allFinite(b, from, n) ? 0 : Double.NaN)) {
+            if (Double.isNaN(v)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** A reduction of n elements of a buffer from element {@code from}. */
+    private interface Reduction {
+        double of(ByteBuffer b, long from, int n);
+    }
+
+    /** {@code reduction} of each chunk of whole blocks of x, split over the threads: one result per chunk. */
+    private static double[] perChunk(INDArray x, Reduction reduction) {
+        ByteBuffer xb = bytes(x);
+        int n = (int) x.length();
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        int chunks = KernelThreads.chunks(blocks, n);
+        double[] results = new double[chunks];
+        KernelThreads.run(blocks, chunks, (chunk, from, to) -> results[chunk] =
+                reduction.of(xb, x.offset() + (long) from * BLOCK, Math.min(n, to * BLOCK) - from * BLOCK));
+        return results;
     }
 
     /** x *= a in place. */
