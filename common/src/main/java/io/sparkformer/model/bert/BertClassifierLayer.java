@@ -8,6 +8,8 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
+import java.util.Arrays;
+
 /**
  * BERT with its sequence-classification head. Input: token ids [B, T] starting with [CLS], with a
  * features mask [B, T] (1 real, 0 padding); labels: class indices [B, 1]; output: class
@@ -60,6 +62,11 @@ public class BertClassifierLayer extends BertLayer {
 
     public FinetuneConfig.Pooling pooling() {
         return pooling;
+    }
+
+    @Override
+    protected Object layoutKey() {
+        return Arrays.asList(spec(), classes, pooling);
     }
 
     @Override

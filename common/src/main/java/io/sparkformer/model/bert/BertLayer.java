@@ -46,7 +46,7 @@ public abstract class BertLayer extends WholeModelLayer {
     abstract String modelName();
 
     @Override
-    public List<ParamSpec> paramSpecs() {
+    protected List<ParamSpec> buildParamSpecs() {
         return model().params();
     }
 

@@ -19,6 +19,11 @@ public class BertMlmLayer extends BertLayer {
     }
 
     @Override
+    protected Object layoutKey() {
+        return spec();
+    }
+
+    @Override
     public BertModel model() {
         return BertModel.maskedLm(spec());
     }

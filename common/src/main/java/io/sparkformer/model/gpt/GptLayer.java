@@ -36,7 +36,12 @@ public class GptLayer extends WholeModelLayer {
     }
 
     @Override
-    public List<ParamSpec> paramSpecs() {
+    protected Object layoutKey() {
+        return spec();
+    }
+
+    @Override
+    protected List<ParamSpec> buildParamSpecs() {
         return new GptModel(spec()).params();
     }
 

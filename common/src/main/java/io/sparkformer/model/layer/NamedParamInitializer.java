@@ -68,7 +68,7 @@ public final class NamedParamInitializer implements ParamInitializer {
 
     @Override
     public boolean isBiasParam(Layer layer, String key) {
-        return biasKeys(layer).contains(key);
+        return ((WholeModelLayer) layer).isBias(key);
     }
 
     @Override

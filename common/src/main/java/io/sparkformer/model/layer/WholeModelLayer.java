@@ -47,12 +47,23 @@ public abstract class WholeModelLayer extends BaseLayer {
     @JsonIgnore private FlatArchitecture flat;
 
     /**
-     * Names of the matrix (decayed) parameters, built once: DL4J asks whether a key is a weight for
-     * every parameter at every step (the regularization), and rebuilding the specs each time cost
-     * ~3% of a baby-GPT step. The names follow from the bean's shape fields, which do not change
-     * once a network uses the configuration.
+     * The parameter layout, built once per shape: DL4J asks whether each parameter is a weight or a
+     * bias at every step (regularization, the one-pass optimizer), and rebuilding the model's specs
+     * for each question cost ~3% of a baby-GPT step and ~15% of its heap allocation. Kept with the
+     * value it follows from ({@link #layoutKey()}), so a bean reshaped through its setters rebuilds it.
      */
-    private transient volatile Set<String> weightNames;
+    private transient volatile Layout layout;
+
+    private record Layout(Object key, List<ParamSpec> specs, Set<String> weights, Set<String> biases) {
+        static Layout of(Object key, List<ParamSpec> specs) {
+            return new Layout(key, List.copyOf(specs), names(specs, true), names(specs, false));
+        }
+
+        private static Set<String> names(List<ParamSpec> specs, boolean matrices) {
+            return specs.stream().filter(s -> s.isMatrix() == matrices).map(ParamSpec::name)
+                    .collect(Collectors.toUnmodifiableSet());
+        }
+    }
 
     protected WholeModelLayer() {
         // for JSON
@@ -98,26 +109,36 @@ public abstract class WholeModelLayer extends BaseLayer {
         flat.offer(key, value);
     }
 
-    @Override
-    public WholeModelLayer clone() {
-        WholeModelLayer copy = (WholeModelLayer) super.clone();
-        copy.weightNames = null;   // a copy may be reshaped through its setters
-        return copy;
-    }
-
     /** Every parameter in storage order (the layout of DL4J's flat parameter vector). */
-    public abstract List<ParamSpec> paramSpecs();
+    public final List<ParamSpec> paramSpecs() {
+        return layout().specs();
+    }
 
     /** Whether {@code key} is a matrix parameter (weight decay applies), as opposed to a vector. */
     final boolean isWeight(String key) {
-        Set<String> names = weightNames;
-        if (names == null) {
-            names = paramSpecs().stream().filter(ParamSpec::isMatrix).map(ParamSpec::name)
-                    .collect(Collectors.toUnmodifiableSet());
-            weightNames = names;
-        }
-        return names.contains(key);
+        return layout().weights().contains(key);
     }
+
+    /** Whether {@code key} is a vector parameter (a gain or a bias). */
+    final boolean isBias(String key) {
+        return layout().biases().contains(key);
+    }
+
+    private Layout layout() {
+        Object key = layoutKey();
+        Layout l = layout;
+        if (l == null || !l.key().equals(key)) {
+            l = Layout.of(key, buildParamSpecs());
+            layout = l;
+        }
+        return l;
+    }
+
+    /** The value the parameter layout follows from (a record of the shape fields): equal keys, equal layouts. */
+    protected abstract Object layoutKey();
+
+    /** Every parameter in storage order, built from the bean's fields. */
+    protected abstract List<ParamSpec> buildParamSpecs();
 
     /**
      * Transformer blocks (per stack for an encoder-decoder), which scale the initial residual

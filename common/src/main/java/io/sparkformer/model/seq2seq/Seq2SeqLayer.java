@@ -45,7 +45,12 @@ public class Seq2SeqLayer extends WholeModelLayer {
     }
 
     @Override
-    public List<ParamSpec> paramSpecs() {
+    protected Object layoutKey() {
+        return spec();
+    }
+
+    @Override
+    protected List<ParamSpec> buildParamSpecs() {
         return new Seq2SeqModel(spec()).params();
     }
 
