@@ -21,14 +21,14 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam,softmax,residual,heads,sums,updater,adamw,embedding}, or {@code all}) picks kernels for A/B measurements. Unset:
+ * {@code gelu,layernorm,adam,softmax,residual,heads,sums,updater,adamw}, or {@code all}) picks kernels for A/B measurements. Unset:
  * {@link #DEFAULT}: every kernel (interleaved A/B on the baby GPT: 1.05x over the first three alone; the
  * memory estimate is fitted with all of them on, README "Performance").
  * This class itself references no Vector API type, so it loads without the module.
  */
 public final class Kernels {
     /** The fused loops, each replacing one ND4J op chain. */
-    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS, SUMS, UPDATER, ADAMW, EMBEDDING }
+    public enum Kernel { GELU, LAYERNORM, ADAM, SOFTMAX, RESIDUAL, HEADS, SUMS, UPDATER, ADAMW }
 
     /** On unless SPARKFORMER_KERNELS says otherwise. */
     private static final Set<Kernel> DEFAULT = Collections.unmodifiableSet(EnumSet.allOf(Kernel.class));
@@ -184,30 +184,6 @@ public final class Kernels {
         ByteBuffer tb = bytes(target);
         for (float[] s : sums) {
             VectorLoops.addInto(tb, target.offset(), s);
-        }
-    }
-
-    /**
-     * table [V, C]: row ids[i] += rows [N, C] row i, for i in order (one thread: rows with the same
-     * id would race). An id outside [0, V) is refused before anything is added: the table is a view
-     * of the flat gradient, so a stray row would land in another parameter's gradient.
-     */
-    public static void addRows(INDArray table, int[] ids, INDArray rows) {
-        long vocab = table.size(0);
-        int width = (int) table.size(1);
-        if (rows.size(0) != ids.length || rows.size(1) != width) {
-            throw new IllegalArgumentException("rows " + Arrays.toString(rows.shape()) + " for " + ids.length
-                    + " ids and a table of width " + width);
-        }
-        for (int id : ids) {
-            if (id < 0 || id >= vocab) {
-                throw new IllegalArgumentException("token id " + id + " outside the table's " + vocab + " rows");
-            }
-        }
-        ByteBuffer tb = bytes(table);
-        ByteBuffer rb = bytes(rows);
-        for (int i = 0; i < ids.length; i++) {
-            VectorLoops.axpy(1f, rb, rows.offset() + (long) i * width, tb, table.offset() + (long) ids[i] * width, width);
         }
     }
 
@@ -409,7 +385,7 @@ public final class Kernels {
                 if (Arrays.stream(Kernel.values()).anyMatch(k -> k.name().equals(n))) {
                     on.add(Kernel.valueOf(n));
                 } else if (!n.isEmpty() && !n.equals("NONE")) {
-                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads, sums, updater, adamw, embedding)", name);
+                    LOG.warn("SPARKFORMER_KERNELS: unknown kernel '{}' ignored (gelu, layernorm, adam, softmax, residual, heads, sums, updater, adamw)", name);
                 }
             }
         }

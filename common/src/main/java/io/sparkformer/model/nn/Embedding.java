@@ -1,7 +1,5 @@
 package io.sparkformer.model.nn;
 
-import io.sparkformer.model.kernel.Kernels;
-import io.sparkformer.model.kernel.Kernels.Kernel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -21,16 +19,9 @@ public final class Embedding {
     }
 
     /**
-     * Accumulates dTable[ids[i]] += dRows[i]: for float arrays one vector add per row in place
-     * ({@link Kernels#addRows}); otherwise (double gradient checks) repeated ids are summed on the heap first.
+     * Accumulates dTable[ids[i]] += dRows[i]. Repeated ids are summed on the heap first.
      */
     public static void accumulate(INDArray dTable, int[] ids, INDArray dRows) {
-        if (Kernels.accepts(Kernel.EMBEDDING, dTable, dRows)) {
-            // The heap path below copied every row into a double[] each step: ~25% of a baby-GPT
-            // step's heap allocation, and a dense [V, C] array plus two ND4J arrays besides.
-            Kernels.addRows(dTable, ids, dRows);
-            return;
-        }
         int n = ids.length;
         int width = (int) dRows.size(1);
         int[] order = new int[n];

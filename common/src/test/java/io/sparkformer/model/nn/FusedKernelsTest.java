@@ -216,42 +216,6 @@ class FusedKernelsTest {
     }
 
     @Test
-    void embeddingGradientAddsEachRowIntoItsTokensRowOfAGradientView() {
-        // 300 ids over 7 rows: every row repeated, as characters are; the reference sums in double.
-        int vocab = 7;
-        int width = 37;   // a vector and a scalar tail
-        int[] ids = new int[300];
-        java.util.Random random = new java.util.Random(3);
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = random.nextInt(vocab - 1);   // the last row gets nothing
-        }
-        INDArray rows = Nd4j.randn(DataType.FLOAT, ids.length, width);
-        INDArray flat = Nd4j.randn(DataType.FLOAT, 1, vocab * width + 10);
-        INDArray table = view(flat, 5, vocab * width).reshape('c', vocab, width);
-        INDArray tableRef = table.castTo(DataType.DOUBLE);
-        assertTrue(Kernels.accepts(Kernel.EMBEDDING, table, rows));
-        INDArray before = flat.dup();
-        Embedding.accumulate(table, ids, rows);
-        Embedding.accumulate(tableRef, ids, rows.castTo(DataType.DOUBLE));
-        assertClose(tableRef.castTo(DataType.FLOAT), table, "embedding gradient", ids.length * TOLERANCE / 10);
-        assertEquals(before.getFloat(0, 4), flat.getFloat(0, 4), "outside the view untouched");
-        assertEquals(before.getFloat(0, 5 + vocab * width), flat.getFloat(0, 5 + vocab * width), "outside the view untouched");
-        for (int c = 0; c < width; c++) {
-            assertEquals(before.getFloat(0, 5 + (vocab - 1) * width + c), table.getFloat(vocab - 1, c), "a row no id names");
-        }
-    }
-
-    @Test
-    void anEmbeddingGradientWithAnIdOutsideTheTableAddsNothing() {
-        INDArray table = Nd4j.zeros(DataType.FLOAT, 4, 16);
-        INDArray rows = Nd4j.ones(DataType.FLOAT, 3, 16);
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> Embedding.accumulate(table, new int[] {1, 4, 2}, rows));
-        assertEquals("token id 4 outside the table's 4 rows", e.getMessage());
-        assertEquals(0.0, table.sumNumber().doubleValue(), "nothing added before the bad id was found");
-    }
-
-    @Test
     void residualSublayerOutputMatchesNd4j() {
         INDArray x = Nd4j.randn(DataType.FLOAT, 23, 31);
         INDArray w = Nd4j.randn(DataType.FLOAT, 31, 45);
