@@ -170,6 +170,24 @@ public final class Kernels {
     }
 
     /**
+     * y += b repeated over y's consecutive blocks of b's length, in place: a bias [M] on every row of
+     * y [N, M], or positions [T, C] on every sequence of y [B*T, C]. Replaces libnd4j's broadcast ops
+     * (a TAD lookup and op set-up each) on the forward pass.
+     */
+    public static void addTiled(INDArray y, INDArray b) {
+        int cols = (int) b.length();
+        if (cols == 0 || y.length() % cols != 0) {
+            throw new IllegalArgumentException("cannot tile " + Arrays.toString(b.shape()) + " over "
+                    + Arrays.toString(y.shape()));
+        }
+        int rows = (int) (y.length() / cols);
+        ByteBuffer yb = bytes(y);
+        ByteBuffer bb = bytes(b);
+        KernelThreads.run(rows, KernelThreads.chunks(rows, y.length()), (chunk, from, to) ->
+                VectorLoops.addRowVector(yb, y.offset() + (long) from * cols, bb, b.offset(), to - from, cols));
+    }
+
+    /**
      * target [M] += the column sums of x [N, M] (bias gradients): rows split over the task's threads,
      * each chunk summed into its own heap array, the chunks added in order (deterministic).
      */

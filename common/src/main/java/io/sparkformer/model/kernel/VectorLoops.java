@@ -228,6 +228,21 @@ final class VectorLoops {
         }
     }
 
+    /** y [rows, cols] += b [cols] on every row. */
+    static void addRowVector(ByteBuffer y, long yo, ByteBuffer b, long bo, int rows, int cols) {
+        int bound = F.loopBound(cols);
+        for (int i = 0; i < rows; i++) {
+            long row = (long) i * cols;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                store(load(y, yo + row + j).add(load(b, bo + j)), y, yo + row + j);
+            }
+            for (; j < cols; j++) {
+                put(y, yo + row + j, get(y, yo + row + j) + get(b, bo + j));
+            }
+        }
+    }
+
     /**
      * Head layout copy between rows [B, L, k, H, D] (k stacked projections of H heads) and heads
      * [k, B, H, L, D], for batches [b0, b1): {@code split} copies rows to heads, else heads to rows.

@@ -1,6 +1,7 @@
 package io.sparkformer.model.layer;
 
 import io.sparkformer.model.Architecture;
+import io.sparkformer.model.kernel.Kernels;
 import io.sparkformer.model.nn.AttentionMask;
 import io.sparkformer.model.nn.Dropout;
 import io.sparkformer.model.nn.Embedding;
@@ -133,8 +134,12 @@ public final class TransformerStack {
             x.muli(Math.sqrt(shape.embedDim()));
         }
         INDArray pos = positions(p, t, dt);                                        // [T, C]
-        INDArray x3 = x.reshape('c', batch, t, shape.embedDim());
-        Broadcast.add(x3, pos, x3, 1, 2);
+        if (Kernels.accepts(Kernels.Kernel.RESIDUAL, x, pos)) {
+            Kernels.addTiled(x, pos);                                              // each sequence's [T, C]
+        } else {
+            INDArray x3 = x.reshape('c', batch, t, shape.embedDim());
+            Broadcast.add(x3, pos, x3, 1, 2);
+        }
         if (shape.typeVocabSize() > 0) {
             pass.types = types != null ? types : new int[ids.length];
             if (pass.types.length != ids.length) {

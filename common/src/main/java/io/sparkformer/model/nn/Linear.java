@@ -17,7 +17,11 @@ public final class Linear {
         // 0.4 ms inside a workspace), and gemm keeps c-order output for c-order inputs.
         INDArray y = Gemm.multiply(x, w, false, false);    // [N, out]
         if (b != null) {
-            y.addiRowVector(b);
+            if (Kernels.accepts(Kernels.Kernel.RESIDUAL, y, b)) {
+                Kernels.addTiled(y, b);
+            } else {
+                y.addiRowVector(b);
+            }
         }
         return y;
     }

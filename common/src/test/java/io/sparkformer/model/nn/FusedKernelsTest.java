@@ -216,6 +216,35 @@ class FusedKernelsTest {
     }
 
     @Test
+    void tiledAddsMatchNd4jsBroadcastsForBiasesAndPositions() {
+        // A bias on every row (a scalar tail; rows enough to split over the threads) ...
+        for (int[] shape : new int[][]{{23, 45}, {3001, 131}}) {
+            INDArray y = Nd4j.randn(DataType.FLOAT, shape[0], shape[1]);
+            INDArray b = Nd4j.randn(DataType.FLOAT, shape[1]);
+            INDArray ref = y.dup().addiRowVector(b);
+            assertTrue(Kernels.accepts(Kernel.RESIDUAL, y, b));
+            Kernels.addTiled(y, b);
+            assertClose(ref, y, "bias rows " + shape[0] + "x" + shape[1], 0);
+        }
+        // ... and the first T rows of a [context, C] position table, a view into a flat parameter
+        // vector, on every sequence of [B*T, C] (as Broadcast.add over dimensions 1 and 2).
+        int batch = 3;
+        int t = 5;
+        int c = 37;
+        INDArray flat = Nd4j.randn(DataType.FLOAT, 1, 8 * c + 7);
+        INDArray pos = view(flat, 7, 8 * c).reshape('c', 8, c).get(NDArrayIndex.interval(0, t), NDArrayIndex.all());
+        INDArray x = Nd4j.randn(DataType.FLOAT, batch * t, c);
+        INDArray ref = x.dup();
+        INDArray ref3 = ref.reshape('c', batch, t, c);
+        org.nd4j.linalg.factory.Broadcast.add(ref3, pos, ref3, 1, 2);
+        assertTrue(Kernels.accepts(Kernel.RESIDUAL, x, pos));
+        Kernels.addTiled(x, pos);
+        assertClose(ref, x, "positions on each sequence", 0);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Kernels.addTiled(Nd4j.zeros(DataType.FLOAT, 4, 6), Nd4j.zeros(DataType.FLOAT, 5)));
+    }
+
+    @Test
     void residualSublayerOutputMatchesNd4j() {
         INDArray x = Nd4j.randn(DataType.FLOAT, 23, 31);
         INDArray w = Nd4j.randn(DataType.FLOAT, 31, 45);
