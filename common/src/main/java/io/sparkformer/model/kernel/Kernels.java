@@ -21,7 +21,8 @@ import java.util.Set;
  * double arrays (gradient checks), strided views, a non-CPU backend, or a JVM started without
  * {@code --add-modules=jdk.incubator.vector} (a user's own spark-submit), which is detected once and
  * logged in one line. {@code SPARKFORMER_KERNELS} (environment: {@code none}, or a comma list of
- * {@code gelu,layernorm,adam,softmax,residual,heads,sums,updater,adamw}, or {@code all}) picks kernels for A/B measurements. Unset:
+ * {@code gelu,layernorm,adam,softmax,residual,heads,sums,updater,adamw}, or {@code all}; {@code residual} also
+ * covers {@link #addTiled}) picks kernels for A/B measurements. Unset:
  * {@link #DEFAULT}: every kernel (interleaved A/B on the baby GPT: 1.05x over the first three alone; the
  * memory estimate is fitted with all of them on, README "Performance").
  * This class itself references no Vector API type, so it loads without the module.

@@ -49,7 +49,7 @@ public abstract class WholeModelLayer extends BaseLayer {
     /**
      * The parameter layout, built once per shape: DL4J asks whether each parameter is a weight or a
      * bias at every step (regularization, the one-pass optimizer), and rebuilding the model's specs
-     * for each question cost ~3% of a baby-GPT step and ~15% of its heap allocation. Kept with the
+     * for each question cost ~3% of a baby-GPT step and ~17% of its heap allocation. Kept with the
      * value it follows from ({@link #layoutKey()}), so a bean reshaped through its setters rebuilds it.
      */
     private transient volatile Layout layout;
